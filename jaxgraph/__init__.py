@@ -1,0 +1,39 @@
+"""jaxgraph: TensorFlow 1's graph model — operations, tensors, Variables, Sessions — on JAX/XLA.
+
+``import jaxgraph as jg`` gives TF1's names: ``jg.placeholder``, ``jg.Variable``,
+``jg.Session``, ``jg.matmul`` ... Python functions are traced into jaxgraph's IR
+(``jaxgraph.ir``), lowered to JAX (``jaxgraph.lowering``) and run by a Session.
+Importing jaxgraph never changes JAX's global configuration.
+"""
+
+from jaxgraph import errors, ir, ops  # noqa: F401
+from jaxgraph.ir.dtypes import (
+    DType,
+    as_dtype,
+    bfloat16,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from jaxgraph.ir.dtypes import bool_ as bool  # noqa: A001  (TF1's tf.bool)
+from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph, reset_default_graph
+from jaxgraph.ir.shapes import TensorShape
+from jaxgraph.ops.array import *  # noqa: F403
+from jaxgraph.ops.array import __all__ as _array_names
+from jaxgraph.ops.core import convert_to_tensor
+from jaxgraph.ops.math import *  # noqa: F403
+from jaxgraph.ops.math import __all__ as _math_names
+from jaxgraph.ops.random import random_normal, random_uniform, truncated_normal
+from jaxgraph.session import InteractiveSession, Session, get_default_session
+from jaxgraph.tracer import *  # noqa: F403
+from jaxgraph.tracer import __all__ as _tracer_names
+
+__version__ = "0.1.0"

@@ -1,0 +1,119 @@
+"""Element types of tensors: the DType objects (``jg.float32`` ...) and NumPy-style promotion.
+
+Promotion follows ``jax.numpy`` (``jnp.promote_types``), computed once per pair and cached, so
+type inference stays pure Python per op. 64-bit types exist in the IR but are only usable when
+the user has enabled ``jax_enable_x64`` themselves: jaxgraph never changes JAX's configuration.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+
+class DType:
+    """A tensor element type: a TF1-style name (``float32``) and a short IR name (``f32``)."""
+
+    __slots__ = ("name", "short", "np")
+
+    def __init__(self, name: str, short: str, np_dtype: Any):
+        self.name = name
+        self.short = short
+        self.np = np.dtype(np_dtype)
+
+    @property
+    def is_floating(self) -> bool:
+        return self.short.startswith(("f", "bf"))
+
+    @property
+    def is_integer(self) -> bool:
+        return self.short.startswith(("i", "u"))
+
+    @property
+    def is_unsigned(self) -> bool:
+        return self.short.startswith("u")
+
+    @property
+    def is_bool(self) -> bool:
+        return self.short == "bool"
+
+    @property
+    def size(self) -> int:
+        return self.np.itemsize
+
+    @property
+    def as_numpy_dtype(self) -> Any:
+        """TF1's spelling of the NumPy scalar type."""
+        return self.np.type
+
+    def __repr__(self) -> str:
+        return f"jaxgraph.{self.name}"
+
+    def __str__(self) -> str:
+        return self.short
+
+    def __reduce__(self) -> str:
+        return self.name
+
+
+float16 = DType("float16", "f16", np.float16)
+bfloat16 = DType("bfloat16", "bf16", ml_dtypes.bfloat16)
+float32 = DType("float32", "f32", np.float32)
+float64 = DType("float64", "f64", np.float64)
+int8 = DType("int8", "i8", np.int8)
+int16 = DType("int16", "i16", np.int16)
+int32 = DType("int32", "i32", np.int32)
+int64 = DType("int64", "i64", np.int64)
+uint8 = DType("uint8", "u8", np.uint8)
+uint16 = DType("uint16", "u16", np.uint16)
+uint32 = DType("uint32", "u32", np.uint32)
+uint64 = DType("uint64", "u64", np.uint64)
+bool_ = DType("bool", "bool", np.bool_)
+
+ALL_DTYPES = (
+    float16, bfloat16, float32, float64, int8, int16, int32, int64,
+    uint8, uint16, uint32, uint64, bool_,
+)  # fmt: skip
+BY_SHORT_NAME = {d.short: d for d in ALL_DTYPES}
+_BY_NAME = {d.name: d for d in ALL_DTYPES}
+_BY_NUMPY = {d.np: d for d in ALL_DTYPES}
+_PYTHON_TYPES = {bool: bool_, int: int32, float: float32}
+
+
+def as_dtype(value: Any) -> DType:
+    """Converts a DType, a name (``"float32"`` / ``"f32"``), a NumPy/JAX dtype or a Python type."""
+    if isinstance(value, DType):
+        return value
+    if isinstance(value, str):
+        found = _BY_NAME.get(value) or BY_SHORT_NAME.get(value)
+        if found is not None:
+            return found
+    elif value in _PYTHON_TYPES:
+        return _PYTHON_TYPES[value]
+    try:
+        return _BY_NUMPY[np.dtype(value)]
+    except (TypeError, KeyError):
+        pass
+    from jaxgraph.errors import InvalidArgumentError
+
+    raise InvalidArgumentError(f"unsupported dtype {value!r}")
+
+
+@functools.cache
+def promote_types(a: DType, b: DType) -> DType:
+    """The result type of a binary op on ``a`` and ``b``, as ``jax.numpy`` computes it."""
+    if a is b:
+        return a
+    import jax.numpy as jnp
+
+    return as_dtype(jnp.promote_types(a.np, b.np))
+
+
+def x64_enabled() -> bool:
+    """Whether the user switched on JAX's 64-bit mode (we only read it, never set it)."""
+    import jax
+
+    return bool(jax.config.jax_enable_x64)

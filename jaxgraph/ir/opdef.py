@@ -1,0 +1,132 @@
+"""The op registry: one ``OpDef`` per op type, declared once with its type, lowering and gradient rule.
+
+An op family module declares each op with the ``@op`` decorator on a small class::
+
+    @op("matmul", "MatMul", attrs={"transpose_a": False, "transpose_b": False})
+    class MatMul:
+        def infer(a, b, *, transpose_a, transpose_b): ...   # TensorTypes in, TensorType(s) out
+        def lower(a, b, *, transpose_a, transpose_b): ...   # jax values in, jax value(s) out
+        def grad(op, g): ...                                # jaxgraph Tensors in and out
+
+``infer`` is pure Python and runs when the op is created; it reports bad input with
+``type_error(...)``, which the graph turns into an ``InvalidArgumentError`` naming the op and the
+user's line. ``grad`` is absent for ops that have no gradient (integer results, random draws).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+from jaxgraph.errors import NotFoundError
+
+REQUIRED = object()
+"""Default value marking an attribute the caller must give."""
+
+
+class TypeRuleError(Exception):
+    """Raised by a type rule; the graph re-raises it as an InvalidArgumentError with op context."""
+
+
+def type_error(message: str) -> TypeRuleError:
+    """Returns the exception a type rule raises (``raise type_error(...)``)."""
+    return TypeRuleError(message)
+
+
+@dataclasses.dataclass(frozen=True)
+class OpDef:
+    """Everything jaxgraph knows about one op type.
+
+    ``state`` says how the op touches the Variable whose handle is its first input: ``"read"``
+    (lowered with the current value), ``"write"`` (the value replaces it) or ``"update"``
+    (lowered with the current value and the new one; the result replaces it).
+    ``needs_key``: lowered with a PRNG key as first argument. ``stateful``: never merged,
+    folded or removed as redundant by IR passes (Variables, random draws, effects).
+    """
+
+    type: str
+    default_name: str
+    attrs: dict[str, Any]
+    infer: Callable[..., Any]
+    lower: Callable[..., Any] | None
+    grad: Callable[..., Any] | None
+    state: str | None = None
+    needs_key: bool = False
+    stateful: bool = False
+
+    def complete_attrs(self, given: dict[str, Any]) -> dict[str, Any]:
+        """Fills defaults; rejects unknown or missing attributes (a TypeRuleError)."""
+        unknown = set(given) - set(self.attrs)
+        if unknown:
+            raise type_error(f"unknown attribute(s) {sorted(unknown)} for op type '{self.type}'")
+        attrs = {}
+        for key, default in self.attrs.items():
+            value = given.get(key, default)
+            if value is REQUIRED:
+                raise type_error(f"missing attribute '{key}' for op type '{self.type}'")
+            attrs[key] = value
+        return attrs
+
+
+REGISTRY: dict[str, OpDef] = {}
+
+
+def op(
+    type_name: str,
+    default_name: str,
+    *,
+    attrs: dict[str, Any] | None = None,
+    state: str | None = None,
+    needs_key: bool = False,
+    stateful: bool = False,
+) -> Callable[[type], OpDef]:
+    """Class decorator registering an op type; returns the OpDef in place of the class."""
+
+    def register(cls: type) -> OpDef:
+        namespace = vars(cls)
+        return declare(
+            type_name, default_name, namespace["infer"], namespace.get("lower"),
+            namespace.get("grad"), attrs=attrs, state=state, needs_key=needs_key,
+            stateful=stateful,
+        )  # fmt: skip
+
+    return register
+
+
+def declare(
+    type_name: str,
+    default_name: str,
+    infer: Callable[..., Any],
+    lower: Callable[..., Any] | None,
+    grad: Callable[..., Any] | None,
+    *,
+    attrs: dict[str, Any] | None = None,
+    state: str | None = None,
+    needs_key: bool = False,
+    stateful: bool = False,
+) -> OpDef:
+    """Registers an op type from its rules (``@op`` and table-driven op families use this)."""
+    if type_name in REGISTRY:
+        raise ValueError(f"op type '{type_name}' is declared twice")
+    opdef = OpDef(
+        type=type_name,
+        default_name=default_name,
+        attrs=dict(attrs or {}),
+        infer=infer,
+        lower=lower,
+        grad=grad,
+        state=state,
+        needs_key=needs_key,
+        stateful=stateful or state is not None or needs_key,
+    )
+    REGISTRY[type_name] = opdef
+    return opdef
+
+
+def get_op_def(type_name: str) -> OpDef:
+    """The OpDef of ``type_name``; NotFoundError for an unknown op type."""
+    try:
+        return REGISTRY[type_name]
+    except KeyError:
+        raise NotFoundError(f"unknown op type '{type_name}'") from None

@@ -1,0 +1,51 @@
+"""``verify(graph)``: checks the invariants every pass and the lowering rely on.
+
+* names are unique and indexed;
+* every data and control input is an op of the same graph created earlier (def before use);
+* every op's output types are what its type rule gives for its inputs and attributes;
+* Variable handles (``ref`` types) flow only into ops that touch Variable state.
+
+A violation raises ``jaxgraph.errors.InternalError`` naming the op and its source line.
+"""
+
+from __future__ import annotations
+
+from jaxgraph.errors import InternalError
+from jaxgraph.ir.graph import Graph
+from jaxgraph.ir.opdef import TypeRuleError, get_op_def
+
+
+def verify(graph: Graph) -> Graph:
+    """Raises InternalError on the first broken invariant; returns the graph otherwise."""
+    seen = set()
+    for index, op in enumerate(graph.operations):
+        if op.graph is not graph or op.index != index:
+            raise InternalError("op is not indexed at its position in the graph", op)
+        if op.name in seen or graph._by_name.get(op.name) is not op:
+            raise InternalError(f"op name '{op.name}' is not unique", op)
+        seen.add(op.name)
+        opdef = get_op_def(op.type)
+        for t in op.inputs:
+            if t.graph is not graph or t.op.index >= index or graph.operations[t.op.index] is not t.op:
+                raise InternalError(f"input '{t.name}' is not defined before its use", op)
+            if t.type.ref and opdef.state is None:
+                raise InternalError(f"Variable handle '{t.name}' used as a value", op)
+        for c in op.control_inputs:
+            if c.graph is not graph or c.index >= index:
+                raise InternalError(f"control input '{c.name}' is not defined before its use", op)
+        if opdef.state is not None and not (op.inputs and op.inputs[0].type.ref):
+            raise InternalError("a state op's first input must be a Variable handle", op)
+        try:
+            result = opdef.infer(*(t.type for t in op.inputs), **op.attrs)
+        except TypeRuleError as e:
+            raise InternalError(f"type rule fails: {e}", op) from None
+        types = result if isinstance(result, tuple) and not hasattr(result, "dtype") else (result,)
+        if result is None:
+            types = ()
+        if tuple(types) != tuple(t.type for t in op.outputs):
+            raise InternalError(
+                "output types "
+                f"{[str(t.type) for t in op.outputs]} differ from its type rule's {list(map(str, types))}",
+                op,
+            )
+    return graph

@@ -1,0 +1,6 @@
+"""The op library: one module per family, each op declared once (type, lowering, gradient rule).
+
+Importing this package registers every op type in ``jaxgraph.ir.REGISTRY``.
+"""
+
+from jaxgraph.ops import array, core, math, random, state  # noqa: F401  (registers the op types)

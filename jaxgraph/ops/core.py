@@ -1,0 +1,171 @@
+"""What every op family builds on: creating ops, converting Python values, common type rules.
+
+Builder functions (``jg.matmul`` ...) sit next to each op's declaration and create the op in the
+default graph through ``apply``. Python values become ``constant`` ops via ``convert_to_tensor``;
+a Python scalar next to a Tensor takes the Tensor's dtype (JAX's "weak type" rule), so ``x + 1``
+stays ``f32`` for an ``f32`` x.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from jaxgraph.ir.dtypes import DType, as_dtype, float32, promote_types, x64_enabled
+from jaxgraph.ir.graph import Operation, Tensor, get_default_graph
+from jaxgraph.ir.opdef import type_error
+from jaxgraph.ir.shapes import TensorType, broadcast_shapes
+from jaxgraph.ir.values import ArrayValue
+
+
+def apply(op_type: str, inputs: Sequence[Any], name: str | None = None, **attrs: Any) -> Operation:
+    """Creates an op of ``op_type`` in the default graph and returns it."""
+    tensors = [convert_to_tensor(x) for x in inputs]
+    return get_default_graph().create_op(op_type, tensors, attrs, name)
+
+
+def apply1(op_type: str, inputs: Sequence[Any], name: str | None = None, **attrs: Any) -> Tensor:
+    """``apply`` for single-output ops: returns the output Tensor."""
+    return apply(op_type, inputs, name, **attrs).outputs[0]
+
+
+def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
+    """A Tensor from a Tensor, a Variable, a NumPy array, a Python number or nested list.
+
+    Python floats become ``float32`` and ints ``int32`` (TF1); NumPy arrays keep their dtype,
+    with 64-bit types narrowed to 32 bits unless JAX's x64 mode is on (JAX's rule).
+    """
+    if isinstance(value, Tensor):
+        if dtype is not None and as_dtype(dtype) is not value.dtype:
+            raise type_error_for_conversion(value, as_dtype(dtype))
+        return value
+    to_tensor = getattr(value, "_to_tensor", None)
+    if to_tensor is not None:
+        return convert_to_tensor(to_tensor(), dtype, name)
+    return constant(value, dtype=dtype, name=name)
+
+
+def type_error_for_conversion(value: Tensor, dtype: DType) -> Exception:
+    from jaxgraph.errors import InvalidArgumentError
+
+    return InvalidArgumentError(
+        f"Tensor '{value.name}' has dtype {value.dtype.name}, expected {dtype.name}", value.op
+    )
+
+
+def to_numpy(value: Any, dtype: DType | None = None) -> np.ndarray:
+    """The NumPy array a Python value denotes, with jaxgraph's default dtypes."""
+    if dtype is not None:
+        return np.asarray(value, dtype=dtype.np)
+    array = np.asarray(value)
+    if not isinstance(value, (np.ndarray, np.generic)) and not hasattr(value, "__array__"):
+        if array.dtype.kind == "f":
+            array = array.astype(np.float32)
+        elif array.dtype.kind in "iu":
+            array = array.astype(np.int32)
+    if array.dtype.itemsize == 8 and not x64_enabled() and array.dtype.kind in "fiu":
+        array = array.astype(array.dtype.str[:-1] + "4")
+    as_dtype(array.dtype)  # rejects unsupported dtypes (strings, objects, complex)
+    return array
+
+
+def convert_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Converts a binary op's operands; a non-Tensor operand takes the other's dtype if it can."""
+    a_tensor = isinstance(a, Tensor) or hasattr(a, "_to_tensor")
+    b_tensor = isinstance(b, Tensor) or hasattr(b, "_to_tensor")
+    if a_tensor and not b_tensor:
+        a = convert_to_tensor(a)
+        return a, constant(b, dtype=weak_dtype(b, a.dtype))
+    if b_tensor and not a_tensor:
+        b = convert_to_tensor(b)
+        return constant(a, dtype=weak_dtype(a, b.dtype)), b
+    return convert_to_tensor(a), convert_to_tensor(b)
+
+
+def weak_dtype(value: Any, other: DType) -> DType | None:
+    """The dtype a Python scalar takes next to a tensor of dtype ``other`` (as in jax.numpy)."""
+    if isinstance(value, bool):
+        return other if other.is_bool else None
+    if isinstance(value, int):
+        return other if not other.is_bool else None
+    if isinstance(value, float):
+        return other if other.is_floating else float32
+    return None
+
+
+# ---- shared pieces of type rules ---------------------------------------------------------------
+def broadcast_type(dtype: DType, *types: TensorType) -> TensorType:
+    """The result type of an elementwise op with result dtype ``dtype`` over ``types``."""
+    shape = types[0].shape
+    for t in types[1:]:
+        result = broadcast_shapes(shape, t.shape)
+        if result is None:
+            raise type_error(
+                "shapes "
+                + " and ".join(f"{x.dtype.short}{x.shape}" for x in types)
+                + " cannot be broadcast together"
+            )
+        shape = result
+    return TensorType(dtype, shape)
+
+
+def promoted(*types: TensorType) -> DType:
+    """The promoted dtype of several operands (jax.numpy's promotion lattice)."""
+    dtype = types[0].dtype
+    for t in types[1:]:
+        dtype = promote_types(dtype, t.dtype)
+    return dtype
+
+
+def normalize_axis(axis: int, rank: int, what: str = "axis") -> int:
+    """``axis`` in ``[-rank, rank)`` as a non-negative int; a TypeRuleError otherwise."""
+    if not isinstance(axis, int) or isinstance(axis, bool) or not -rank <= axis < rank:
+        raise type_error(f"{what} {axis!r} is out of range for a tensor of rank {rank}")
+    return axis % rank
+
+
+def normalize_axes(axis: Any, rank: int) -> tuple[int, ...]:
+    """A sorted tuple of distinct non-negative axes (``None`` means all axes)."""
+    if axis is None:
+        return tuple(range(rank))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    result = tuple(sorted({normalize_axis(a, rank) for a in axes}))
+    if len(result) != len(axes):
+        raise type_error(f"repeated axis in {axes}")
+    return result
+
+
+def canonical_axes(axis: Any) -> Any:
+    """A builder's ``axis`` argument as an attribute value: None, or a tuple of ints."""
+    if axis is None:
+        return None
+    if isinstance(axis, (int, np.integer)):
+        return (int(axis),)
+    return tuple(int(a) for a in axis)
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise type_error(message)
+
+
+def require_float(t: TensorType, op_name: str) -> None:
+    require(t.dtype.is_floating, f"{op_name} expects a floating-point tensor, got {t.dtype.short}{t.shape}")
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
+    """TF1's ``tf.constant``: a tensor holding ``value`` (broadcast to ``shape`` if given)."""
+    from jaxgraph.errors import InvalidArgumentError
+
+    dtype = as_dtype(dtype) if dtype is not None else None
+    try:
+        array = to_numpy(value, dtype)
+    except (TypeError, ValueError, OverflowError) as e:
+        if isinstance(e, InvalidArgumentError):
+            raise
+        raise InvalidArgumentError(f"cannot convert {value!r} to a tensor: {e}") from None
+    if shape is not None:
+        array = np.broadcast_to(array, tuple(shape))
+    return apply1("constant", [], name, value=ArrayValue(array), dtype=as_dtype(array.dtype))

@@ -1,0 +1,480 @@
+"""Math ops: elementwise unary and binary arithmetic, comparisons, logic, matmul, reductions.
+
+Elementwise ops are declared from tables (one row per op: name, JAX function, gradient rule);
+dtype promotion follows ``jax.numpy`` (``promote_types``), and ``/`` on integers gives
+``float32`` as ``jnp.true_divide`` does. Every gradient rule is written in jaxgraph ops, so
+gradients are graphs that can be differentiated again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from jaxgraph.ir.dtypes import bool_, float32, int32
+from jaxgraph.ir.graph import Tensor
+from jaxgraph.ir.opdef import REQUIRED, declare, op, type_error
+from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ops import array as array_ops
+from jaxgraph.ops.core import (
+    apply1,
+    broadcast_type,
+    canonical_axes,
+    convert_pair,
+    convert_to_tensor,
+    normalize_axes,
+    promoted,
+    require,
+)
+
+__all__ = [
+    "abs", "add", "add_n", "argmax", "argmin", "ceil", "cos", "div", "divide", "equal", "exp",
+    "expm1", "floor", "floor_div", "floordiv", "floormod", "greater", "greater_equal", "less",
+    "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or", "logical_xor",
+    "matmul", "maximum", "minimum", "mod", "mul", "multiply", "neg", "negative", "not_equal",
+    "pow", "reciprocal", "reduce_all", "reduce_any", "reduce_max", "reduce_mean", "reduce_min",
+    "reduce_prod", "reduce_sum", "relu", "rsqrt", "sigmoid", "sign", "sin", "softplus", "sqrt",
+    "square", "squared_difference", "sub", "subtract", "tanh", "truediv",
+]  # fmt: skip
+
+
+def convert_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Converts two operands; Python scalars take the other operand's dtype."""
+    return convert_pair(a, b)
+
+
+# ---- elementwise unary -------------------------------------------------------------------------
+def _unary_infer(kind: str, type_name: str) -> Callable[..., TensorType]:
+    def infer(x):
+        if kind == "float":
+            require(
+                x.dtype.is_floating,
+                f"{type_name} expects a floating-point tensor, got {x.dtype.short}{x.shape}",
+            )
+        elif kind == "bool":
+            require(x.dtype is bool_, f"{type_name} expects a bool tensor, got {x.dtype.short}{x.shape}")
+        else:
+            require(
+                not x.dtype.is_bool, f"{type_name} expects a numeric tensor, got {x.dtype.short}{x.shape}"
+            )
+        return TensorType(x.dtype, x.shape)
+
+    return infer
+
+
+def _y(op):
+    return op.outputs[0]
+
+
+def _x(op):
+    return op.inputs[0]
+
+
+def _unary_builder(type_name: str) -> Callable[..., Tensor]:
+    def build(x: Any, name: str | None = None) -> Tensor:
+        return apply1(type_name, [x], name)
+
+    build.__name__ = build.__qualname__ = type_name
+    build.__doc__ = f"Elementwise ``{type_name}`` (TF1's ``tf.{type_name}``)."
+    return build
+
+
+def _unary(type_name, default_name, kind, fn, grad):
+    """Declares an elementwise unary op; ``grad(op, g)`` gives the input's gradient."""
+    declare(type_name, default_name, _unary_infer(kind, type_name), fn,
+            (lambda op, g: (grad(op, g),)) if grad else None)  # fmt: skip
+    return _unary_builder(type_name)
+
+
+neg = _unary("neg", "Neg", "number", jnp.negative, lambda op, g: neg(g))
+abs = _unary("abs", "Abs", "number", jnp.abs, lambda op, g: g * sign(_x(op)))
+sign = _unary("sign", "Sign", "number", jnp.sign, lambda op, g: array_ops.zeros_like(g))
+square = _unary("square", "Square", "number", jnp.square, lambda op, g: g * (2 * _x(op)))
+exp = _unary("exp", "Exp", "float", jnp.exp, lambda op, g: g * _y(op))
+expm1 = _unary("expm1", "Expm1", "float", jnp.expm1, lambda op, g: g * (_y(op) + 1))
+log = _unary("log", "Log", "float", jnp.log, lambda op, g: g / _x(op))
+log1p = _unary("log1p", "Log1p", "float", jnp.log1p, lambda op, g: g / (_x(op) + 1))
+tanh = _unary("tanh", "Tanh", "float", jnp.tanh, lambda op, g: g * (1 - square(_y(op))))
+sigmoid = _unary("sigmoid", "Sigmoid", "float", jax.nn.sigmoid, lambda op, g: g * (_y(op) * (1 - _y(op))))
+sqrt = _unary("sqrt", "Sqrt", "float", jnp.sqrt, lambda op, g: g * (0.5 / _y(op)))
+rsqrt = _unary("rsqrt", "Rsqrt", "float", jax.lax.rsqrt, lambda op, g: g * (-0.5 * _y(op) / _x(op)))
+reciprocal = _unary(
+    "reciprocal", "Reciprocal", "float", jnp.reciprocal, lambda op, g: neg(g) * square(_y(op))
+)
+sin = _unary("sin", "Sin", "float", jnp.sin, lambda op, g: g * cos(_x(op)))
+cos = _unary("cos", "Cos", "float", jnp.cos, lambda op, g: neg(g) * sin(_x(op)))
+relu = _unary(
+    "relu",
+    "Relu",
+    "number",
+    jax.nn.relu,
+    lambda op, g: array_ops.where(greater(_y(op), 0), g, array_ops.zeros_like(g)),
+)
+softplus = _unary("softplus", "Softplus", "float", jax.nn.softplus, lambda op, g: g * sigmoid(_x(op)))
+floor = _unary("floor", "Floor", "float", jnp.floor, lambda op, g: array_ops.zeros_like(g))
+ceil = _unary("ceil", "Ceil", "float", jnp.ceil, lambda op, g: array_ops.zeros_like(g))
+logical_not = _unary("logical_not", "LogicalNot", "bool", jnp.logical_not, None)
+
+
+negative = neg
+
+
+# ---- elementwise binary ------------------------------------------------------------------------
+def unbroadcast(g: Tensor, x: Tensor) -> Tensor:
+    """Sums ``g`` down to the shape of ``x`` (the gradient of NumPy broadcasting).
+
+    Decided statically: axes ``g`` has in front of ``x``'s, and axes where ``x`` has size 1 and
+    ``g`` does not. An unknown dimension of ``x`` is taken as not broadcast.
+    """
+    gs, xs = g.shape, x.shape
+    lead = len(gs) - len(xs)
+    axes = list(range(lead))
+    axes += [lead + i for i, d in enumerate(xs) if d == 1 and gs[lead + i] != 1]
+    if axes:
+        g = reduce_sum(g, axis=axes, keepdims=True)
+        if lead:
+            g = array_ops.reshape_like(g, x)
+    if len(g.shape) != len(xs):
+        g = array_ops.reshape_like(g, x)
+    return g
+
+
+def _binary_infer(kind: str, type_name: str) -> Callable[..., TensorType]:
+    def infer(a, b):
+        dtype = promoted(a, b)
+        if kind == "bool":
+            require(
+                a.dtype is bool_ and b.dtype is bool_,
+                f"{type_name} expects bool tensors, got {a.dtype.short} and {b.dtype.short}",
+            )
+        elif kind != "any":
+            require(
+                not dtype.is_bool,
+                f"{type_name} expects numeric tensors, got {a.dtype.short} and {b.dtype.short}",
+            )
+        result = broadcast_type(dtype, a, b)
+        if kind == "compare":
+            return TensorType(bool_, result.shape)
+        if kind == "truediv" and not dtype.is_floating:
+            return TensorType(float32, result.shape)
+        return result
+
+    return infer
+
+
+def _grad_pair(rule: Callable[..., tuple]) -> Callable[..., tuple]:
+    def grad(op, g):
+        a, b = op.inputs
+        ga, gb = rule(op, g, a, b)
+        return (
+            unbroadcast(ga, a) if ga is not None else None,
+            unbroadcast(gb, b) if gb is not None else None,
+        )
+
+    return grad
+
+
+def _pow_grad(op, g, a, b):
+    y = op.outputs[0]
+    positive = greater(a, 0)
+    safe_a = array_ops.where(positive, a, array_ops.ones_like(a))
+    return (
+        g * b * pow(a, b - 1),
+        g * array_ops.where(positive, log(safe_a) * y, array_ops.zeros_like(y)),
+    )
+
+
+def _select_grad(pick_a: Callable[..., Tensor]) -> Callable[..., tuple]:
+    def rule(op, g, a, b):
+        mask = pick_a(a, b)
+        zero = array_ops.zeros_like(g)
+        return array_ops.where(mask, g, zero), array_ops.where(mask, zero, g)
+
+    return rule
+
+
+def _binary_builder(type_name: str) -> Callable[..., Tensor]:
+    def build(x: Any, y: Any, name: str | None = None) -> Tensor:
+        return apply1(type_name, list(convert_operands(x, y)), name)
+
+    build.__name__ = build.__qualname__ = type_name
+    build.__doc__ = f"Elementwise ``{type_name}`` with NumPy broadcasting."
+    return build
+
+
+def _binary(type_name, default_name, kind, fn, grad):
+    """Declares an elementwise binary op; ``grad(op, g, a, b)`` gives ``(ga, gb)`` before
+    un-broadcasting."""
+    declare(type_name, default_name, _binary_infer(kind, type_name), fn, _grad_pair(grad) if grad else None)
+    return _binary_builder(type_name)
+
+
+add = _binary("add", "Add", "number", jnp.add, lambda op, g, a, b: (g, g))
+sub = _binary("sub", "Sub", "number", jnp.subtract, lambda op, g, a, b: (g, neg(g)))
+mul = _binary("mul", "Mul", "number", jnp.multiply, lambda op, g, a, b: (g * b, a * g))
+truediv = _binary(
+    "truediv", "RealDiv", "truediv", jnp.true_divide, lambda op, g, a, b: (g / b, neg(g) * a / square(b))
+)
+floordiv = _binary("floordiv", "FloorDiv", "number", jnp.floor_divide, None)
+mod = _binary("mod", "FloorMod", "number", jnp.mod, lambda op, g, a, b: (g, neg(g) * floordiv(a, b)))
+pow = _binary("pow", "Pow", "number", jnp.power, _pow_grad)
+maximum = _binary("maximum", "Maximum", "number", jnp.maximum, _select_grad(lambda a, b: greater_equal(a, b)))
+minimum = _binary("minimum", "Minimum", "number", jnp.minimum, _select_grad(lambda a, b: less_equal(a, b)))
+squared_difference = _binary(
+    "squared_difference",
+    "SquaredDifference",
+    "number",
+    lambda a, b: jnp.square(a - b),
+    lambda op, g, a, b: (g * 2 * (a - b), g * -2 * (a - b)),
+)
+equal = _binary("equal", "Equal", "compare", jnp.equal, None)
+not_equal = _binary("not_equal", "NotEqual", "compare", jnp.not_equal, None)
+less = _binary("less", "Less", "compare", jnp.less, None)
+less_equal = _binary("less_equal", "LessEqual", "compare", jnp.less_equal, None)
+greater = _binary("greater", "Greater", "compare", jnp.greater, None)
+greater_equal = _binary("greater_equal", "GreaterEqual", "compare", jnp.greater_equal, None)
+logical_and = _binary("logical_and", "LogicalAnd", "bool", jnp.logical_and, None)
+logical_or = _binary("logical_or", "LogicalOr", "bool", jnp.logical_or, None)
+logical_xor = _binary("logical_xor", "LogicalXor", "bool", jnp.logical_xor, None)
+
+
+subtract, multiply, divide, floor_div, floormod = sub, mul, truediv, floordiv, mod
+
+
+def div(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """TF1's ``tf.div``: floor division for integers, true division for floats."""
+    x, y = convert_operands(x, y)
+    return floordiv(x, y, name) if not promoted(x.type, y.type).is_floating else truediv(x, y, name)
+
+
+# ---- add_n -------------------------------------------------------------------------------------
+@op("add_n", "AddN")
+class AddN:
+    def infer(*xs):
+        require(len(xs) >= 1, "add_n needs at least one input")
+        for x in xs[1:]:
+            require(
+                x.dtype is xs[0].dtype and x.shape.is_compatible_with(xs[0].shape),
+                f"add_n inputs differ: {xs[0]} vs {x}",
+            )
+        return TensorType(xs[0].dtype, xs[0].shape)
+
+    def lower(*xs):
+        total = xs[0]
+        for x in xs[1:]:
+            total = total + x
+        return total
+
+    def grad(op, g):
+        return tuple(g for _ in op.inputs)
+
+
+def add_n(inputs: list[Any], name: str | None = None) -> Tensor:
+    """Sum of same-typed tensors."""
+    tensors = [convert_to_tensor(x) for x in inputs]
+    return tensors[0] if len(tensors) == 1 else apply1("add_n", tensors, name)
+
+
+# ---- matmul ------------------------------------------------------------------------------------
+@op("matmul", "MatMul", attrs={"transpose_a": False, "transpose_b": False})
+class MatMul:
+    """Matrix product of the last two axes; leading (batch) axes broadcast."""
+
+    def infer(a, b, *, transpose_a, transpose_b):
+        require(
+            len(a.shape) >= 2 and len(b.shape) >= 2,
+            f"matmul needs tensors of rank >= 2, got {a.dtype.short}{a.shape} and {b.dtype.short}{b.shape}",
+        )
+        require(a.dtype is b.dtype, f"matmul operands differ in dtype: {a.dtype.short} vs {b.dtype.short}")
+        m, k1 = a.shape[-2:] if not transpose_a else a.shape[-2:][::-1]
+        k2, n = b.shape[-2:] if not transpose_b else b.shape[-2:][::-1]
+        if k1 is not None and k2 is not None and k1 != k2:
+            raise type_error(
+                f"matmul inner dimensions differ: {a.dtype.short}{a.shape}"
+                f"{'ᵀ' if transpose_a else ''} @ {b.dtype.short}{b.shape}{'ᵀ' if transpose_b else ''}"
+                f" ({k1} != {k2})"
+            )
+        batch = broadcast_type(a.dtype, TensorType(a.dtype, a.shape[:-2]), TensorType(b.dtype, b.shape[:-2]))
+        return TensorType(a.dtype, TensorShape(tuple(batch.shape) + (m, n)))
+
+    def lower(a, b, *, transpose_a, transpose_b):
+        if transpose_a:
+            a = jnp.swapaxes(a, -1, -2)
+        if transpose_b:
+            b = jnp.swapaxes(b, -1, -2)
+        return jnp.matmul(a, b)
+
+    def grad(op, g):
+        a, b = op.inputs
+        ta, tb = op.attrs["transpose_a"], op.attrs["transpose_b"]
+        if not ta and not tb:
+            ga, gb = matmul(g, b, transpose_b=True), matmul(a, g, transpose_a=True)
+        elif not ta and tb:
+            ga, gb = matmul(g, b), matmul(g, a, transpose_a=True)
+        elif ta and not tb:
+            ga, gb = matmul(b, g, transpose_b=True), matmul(a, g)
+        else:
+            ga, gb = (
+                matmul(b, g, transpose_a=True, transpose_b=True),
+                matmul(g, a, transpose_a=True, transpose_b=True),
+            )
+        return unbroadcast(ga, a), unbroadcast(gb, b)
+
+
+def matmul(
+    a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False, name: str | None = None
+) -> Tensor:
+    """TF1's ``tf.matmul`` (rank >= 2, batch axes broadcast)."""
+    a, b = convert_operands(a, b)
+    return apply1("matmul", [a, b], name, transpose_a=bool(transpose_a), transpose_b=bool(transpose_b))
+
+
+# ---- reductions --------------------------------------------------------------------------------
+def _reduce_infer(type_name: str, kind: str) -> Callable[..., TensorType]:
+    def infer(x, *, axis, keepdims):
+        axes = normalize_axes(axis, len(x.shape))
+        if kind == "bool":
+            require(x.dtype is bool_, f"{type_name} expects a bool tensor, got {x.dtype.short}")
+        else:
+            require(not x.dtype.is_bool, f"{type_name} expects a numeric tensor, got bool")
+        if keepdims:
+            dims = [1 if i in axes else d for i, d in enumerate(x.shape)]
+        else:
+            dims = [d for i, d in enumerate(x.shape) if i not in axes]
+        return TensorType(x.dtype, TensorShape(dims))
+
+    return infer
+
+
+def _restore_reduced(g: Tensor, op) -> Tensor:
+    """``g`` (a reduction's output gradient) broadcast back to the reduction's input shape."""
+    x = op.inputs[0]
+    if not op.attrs["keepdims"]:
+        for axis in normalize_axes(op.attrs["axis"], len(x.shape)):
+            g = array_ops.expand_dims(g, axis)
+    return array_ops.broadcast_like(g, x)
+
+
+def _reduced_count(op) -> Tensor:
+    x = op.inputs[0]
+    axes = normalize_axes(op.attrs["axis"], len(x.shape))
+    dims = [x.shape[a] for a in axes]
+    if None not in dims:
+        n = 1
+        for d in dims:
+            n *= d
+        return array_ops.constant(n, dtype=x.dtype)
+    return array_ops.cast(apply1("num_elements", [x], axis=axes), x.dtype)
+
+
+def _extremum_grad(op, g):
+    x, y = op.inputs[0], op.outputs[0]
+    y_full = _restore_reduced(y, op)
+    hits = array_ops.cast(equal(x, y_full), g.dtype)
+    ties = _restore_reduced(reduce_sum_like(hits, op), op)
+    return (_restore_reduced(g, op) * hits / ties,)
+
+
+def reduce_sum_like(x: Tensor, op) -> Tensor:
+    return reduce_sum(x, axis=op.attrs["axis"], keepdims=op.attrs["keepdims"])
+
+
+def _reduce_lower(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def lower(x, *, axis, keepdims):
+        return fn(x, axis=axis, keepdims=keepdims)
+
+    return lower
+
+
+def _reduce_builder(type_name: str) -> Callable[..., Tensor]:
+    def build(
+        input_tensor: Any,
+        axis: Any = None,
+        keepdims: bool = False,
+        name: str | None = None,
+        keep_dims: bool | None = None,
+    ) -> Tensor:
+        if keep_dims is not None:
+            keepdims = keep_dims
+        return apply1(type_name, [input_tensor], name, axis=canonical_axes(axis), keepdims=bool(keepdims))
+
+    build.__name__ = build.__qualname__ = type_name
+    build.__doc__ = f"TF1's ``tf.{type_name}(input_tensor, axis=None, keepdims=False)``."
+    return build
+
+
+def _reduction(type_name, default_name, kind, fn, grad):
+    declare(type_name, default_name, _reduce_infer(type_name, kind), _reduce_lower(fn), grad,
+            attrs={"axis": None, "keepdims": False})  # fmt: skip
+    return _reduce_builder(type_name)
+
+
+reduce_sum = _reduction("reduce_sum", "Sum", "number", jnp.sum, lambda op, g: (_restore_reduced(g, op),))
+reduce_mean = _reduction(
+    "reduce_mean", "Mean", "number", jnp.mean, lambda op, g: (_restore_reduced(g, op) / _reduced_count(op),)
+)
+reduce_max = _reduction("reduce_max", "Max", "number", jnp.max, _extremum_grad)
+reduce_min = _reduction("reduce_min", "Min", "number", jnp.min, _extremum_grad)
+reduce_prod = _reduction(
+    "reduce_prod",
+    "Prod",
+    "number",
+    jnp.prod,
+    lambda op, g: (_restore_reduced(g * op.outputs[0], op) / op.inputs[0],),
+)
+reduce_any = _reduction("reduce_any", "Any", "bool", jnp.any, None)
+reduce_all = _reduction("reduce_all", "All", "bool", jnp.all, None)
+
+
+@op("num_elements", "NumElements", attrs={"axis": REQUIRED})
+class NumElements:
+    """The run-time number of elements of ``x`` along ``axis`` (an int32 scalar)."""
+
+    def infer(x, *, axis):
+        normalize_axes(axis, len(x.shape))
+        return TensorType(int32, TensorShape(()))
+
+    def lower(x, *, axis):
+        n = 1
+        for a in axis:
+            n *= x.shape[a]
+        return jnp.int32(n)
+
+
+def _arg_infer(type_name: str) -> Callable[..., TensorType]:
+    def infer(x, *, axis, output_type):
+        (axis,) = normalize_axes(axis, len(x.shape))
+        require(output_type.is_integer, f"{type_name} output_type must be an integer dtype")
+        return TensorType(output_type, TensorShape(d for i, d in enumerate(x.shape) if i != axis))
+
+    return infer
+
+
+def _arg_lower(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def lower(x, *, axis, output_type):
+        return fn(x, axis=axis).astype(output_type.np)
+
+    return lower
+
+
+for _name, _default, _fn in [("argmax", "ArgMax", jnp.argmax), ("argmin", "ArgMin", jnp.argmin)]:
+    declare(_name, _default, _arg_infer(_name), _arg_lower(_fn), None,
+            attrs={"axis": REQUIRED, "output_type": int32})  # fmt: skip
+
+
+def argmax(input: Any, axis: int | None = None, name: str | None = None, output_type: Any = int32) -> Tensor:
+    """Index of the largest value along ``axis`` (default 0). ``output_type`` defaults to int32:
+    TF1's int64 default needs JAX's x64 mode, which jaxgraph does not switch on."""
+    from jaxgraph.ir.dtypes import as_dtype
+
+    return apply1("argmax", [input], name, axis=int(axis or 0), output_type=as_dtype(output_type))
+
+
+def argmin(input: Any, axis: int | None = None, name: str | None = None, output_type: Any = int32) -> Tensor:
+    """Index of the smallest value along ``axis`` (default 0); see ``argmax``."""
+    from jaxgraph.ir.dtypes import as_dtype
+
+    return apply1("argmin", [input], name, axis=int(axis or 0), output_type=as_dtype(output_type))

@@ -1,0 +1,81 @@
+"""Variable state ops: ``variable`` declares a named, typed state slot; ``read``, ``assign``,
+``assign_add`` and ``assign_sub`` use it.
+
+Values never live in the graph: a Session holds them by variable name. The lowering threads
+each Variable's value through the generated code in trace order, so among the ops a run
+executes, a read sees every assign traced before it.
+"""
+
+from __future__ import annotations
+
+from jaxgraph.ir.opdef import REQUIRED, op
+from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ops.core import require
+
+
+@op("variable", "Variable", attrs={"dtype": REQUIRED, "shape": REQUIRED}, stateful=True)
+class VariableOp:
+    """The handle of a Variable (type ``ref<...>``); the op's name is the variable's name."""
+
+    def infer(*, dtype, shape):
+        require(
+            all(isinstance(d, int) and d >= 0 for d in shape),
+            f"a Variable needs a fully known shape, got {list(shape)}",
+        )
+        return TensorType(dtype, TensorShape(shape), ref=True)
+
+
+@op("read", "read", state="read")
+class Read:
+    """The Variable's current value."""
+
+    def infer(ref):
+        return TensorType(ref.dtype, ref.shape)
+
+    def lower(value):
+        return value
+
+    def grad(op, g):
+        return (g,)
+
+
+def _assign_infer(op_name: str):
+    def infer(ref, value):
+        require(ref.ref, f"{op_name} needs a Variable as its first input")
+        require(
+            value.dtype is ref.dtype,
+            f"{op_name} of a {value.dtype.short} value to a {ref.dtype.short} Variable",
+        )
+        require(
+            value.shape.is_compatible_with(ref.shape),
+            f"{op_name} of a value of shape {value.shape} to a Variable of shape {ref.shape}",
+        )
+        return TensorType(ref.dtype, ref.shape)
+
+    return infer
+
+
+@op("assign", "Assign", state="write")
+class Assign:
+    """Replaces the Variable's value; outputs the new value."""
+
+    infer = _assign_infer("assign")
+
+    def lower(value):
+        return value
+
+
+@op("assign_add", "AssignAdd", state="update")
+class AssignAdd:
+    infer = _assign_infer("assign_add")
+
+    def lower(old, value):
+        return old + value
+
+
+@op("assign_sub", "AssignSub", state="update")
+class AssignSub:
+    infer = _assign_infer("assign_sub")
+
+    def lower(old, value):
+        return old - value

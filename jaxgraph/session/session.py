@@ -1,0 +1,280 @@
+"""``Session``: holds Variable values by name and runs fetch sets of a Graph through XLA.
+
+``run`` flattens the fetch structure, looks up (or builds) the executable for this fetch set and
+feed signature, calls it with the Variables it needs, commits the Variables it updated, and
+rebuilds the fetch structure from the results (device arrays, no host copy). A lock makes runs
+atomic with respect to each other; a run that raises commits nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import jax
+import numpy as np
+
+from jaxgraph.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
+from jaxgraph.ir.dtypes import as_dtype
+from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph
+from jaxgraph.lowering import Executable, compile_fetches, resolve_device
+from jaxgraph.lowering.executable import STAGES
+
+
+def _is_fetch_leaf(x: Any) -> bool:
+    return x is not None and (not isinstance(x, (list, tuple, dict)) or hasattr(x, "_as_graph_element"))
+
+
+class _Plan:
+    """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
+
+    __slots__ = ("executable", "feed_dtypes", "slots", "var_args", "updated", "n_fetches")
+
+    def __init__(self, executable: Executable, feed_dtypes: list, slots: list):
+        lowered = executable.lowered
+        self.executable = executable
+        self.feed_dtypes = feed_dtypes
+        self.slots = slots
+        self.var_args = lowered.donated_vars + lowered.kept_vars
+        self.updated = lowered.updated_vars
+        self.n_fetches = len(lowered.fetches)
+
+
+class Session:
+    """TF1's ``tf.Session``: ``Session(graph=None, device=None)``.
+
+    ``device`` (``"cpu"``, ``"gpu"``, ``"gpu:1"`` ...) places Variables, feeds and computation;
+    by default JAX's default device is used.
+    """
+
+    def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None, *,
+                 device: str | None = None) -> None:  # fmt: skip
+        self.graph = graph if graph is not None else get_default_graph()
+        self.device = resolve_device(device)
+        self._variables: dict[str, jax.Array] = {}
+        self._key: jax.Array | None = None
+        self._cache: dict[Any, _Plan] = {}
+        self._lock = threading.RLock()
+        self._closed = False
+        self.compile_count = 0
+        self._default_stack: contextlib.ExitStack | None = None
+
+    # ---- running ---------------------------------------------------------------------------
+    def run(self, fetches: Any, feed_dict: dict | None = None, options: Any = None,
+            run_metadata: Any = None) -> Any:  # fmt: skip
+        """Runs the ops ``fetches`` need; returns their values in the same structure."""
+        return self._run(self.graph, fetches, feed_dict)
+
+    def _run(self, graph: Graph, fetches: Any, feed_dict: dict | None) -> Any:
+        leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=_is_fetch_leaf)
+        feed_items = list(feed_dict.items()) if feed_dict else []
+        feed_values = [v if hasattr(v, "shape") and hasattr(v, "dtype") else np.asarray(v)
+                       for _, v in feed_items]  # fmt: skip
+        cache_key = (
+            graph,
+            tuple(leaves),
+            tuple((k, v.shape, v.dtype) for (k, _), v in zip(feed_items, feed_values, strict=False)),
+        )
+        with self._lock:
+            if self._closed:
+                raise FailedPreconditionError("Attempted to use a closed Session.")
+            plan = self._cache.get(cache_key)
+            if plan is None:
+                plan = self._plan(graph, leaves, feed_items, feed_values)
+                self._cache[cache_key] = plan
+            args = []
+            variables = self._variables
+            for name in plan.var_args:
+                value = variables.get(name)
+                if value is None:
+                    raise FailedPreconditionError(
+                        f"Attempting to use uninitialized Variable '{name}'",
+                        plan.executable.lowered.var_ops[name],
+                    )
+                args.append(value)
+            for value, dtype in zip(feed_values, plan.feed_dtypes, strict=False):
+                args.append(value if dtype is None else np.asarray(value, dtype))
+            args.append(self._rng_key(graph) if plan.executable.lowered.uses_key else None)
+            fetched, updated, key = plan.executable(*args)
+            variables.update(zip(plan.updated, updated, strict=False))
+            if plan.executable.lowered.uses_key:
+                self._key = key
+        results = [None if slot is None else fetched[slot] for slot in plan.slots]
+        return jax.tree_util.tree_unflatten(treedef, results)
+
+    def _rng_key(self, graph: Graph) -> jax.Array:
+        if self._key is None:
+            seed = graph.seed if graph.seed is not None else int.from_bytes(os.urandom(4), "little")
+            self._key = jax.random.PRNGKey(seed)
+        return self._key
+
+    def _plan(self, graph: Graph, leaves: list, feed_items: list, feed_values: list) -> _Plan:
+        fetch_elements: list[Tensor | Operation] = []
+        slots: list[int | None] = []
+        n_tensors = 0
+        for leaf in leaves:
+            element = _as_element(graph, leaf, "fetch")
+            fetch_elements.append(element)
+            if isinstance(element, Tensor):
+                slots.append(n_tensors)
+                n_tensors += 1
+            else:
+                slots.append(None)
+        feeds, feed_dtypes = [], []
+        for (key, _), value in zip(feed_items, feed_values, strict=False):
+            tensor = _as_element(graph, key, "feed")
+            if not isinstance(tensor, Tensor):
+                raise InvalidArgumentError(
+                    f"cannot feed the Operation '{tensor.name}': feed its output tensors"
+                )
+            feed_dtypes.append(_check_feed(tensor, value))
+            feeds.append(tensor)
+        executable = compile_fetches(fetch_elements, feeds, self.device)
+        self.compile_count += 1
+        return _Plan(executable, feed_dtypes, slots)
+
+    # ---- inspection ------------------------------------------------------------------------
+    def load_variable(self, variable: Any, value: Any) -> None:
+        """Sets a Variable's value directly (TF1's ``Variable.load``)."""
+        target = variable.handle.type
+        array = np.asarray(value, dtype=target.dtype.np)
+        if not target.shape.is_compatible_with(array.shape):
+            raise InvalidArgumentError(
+                f"cannot load a value of shape {list(array.shape)} into Variable '{variable.op.name}' "
+                f"of shape {target.shape}",
+                variable.op,
+            )
+        with self._lock:
+            self._variables[variable.op.name] = jax.device_put(array, self.device)
+
+    def dump(self, fetches: Any, feed_dict: dict | None = None, stage: str = "jax") -> str:
+        """The text of one compilation stage for this fetch set: one of ``STAGES``."""
+        return self._dump(self.graph, fetches, feed_dict, stage)
+
+    def _dump(self, graph: Graph, fetches: Any, feed_dict: dict | None, stage: str) -> str:
+        if stage not in STAGES:
+            raise InvalidArgumentError(f"unknown dump stage '{stage}'; stages are {', '.join(STAGES)}")
+        leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=_is_fetch_leaf)
+        feed_items = list(feed_dict.items()) if feed_dict else []
+        feed_values = [np.asarray(v) if not hasattr(v, "shape") else v for _, v in feed_items]
+        plan = self._plan(graph, leaves, feed_items, feed_values)
+        lowered = plan.executable.lowered
+        args = [self._variables.get(n, _spec_of_variable(lowered.var_ops[n])) for n in plan.var_args]
+        args += [
+            jax.ShapeDtypeStruct(v.shape, t.dtype.np)
+            for v, t in zip(feed_values, lowered.feeds, strict=False)
+        ]
+        args.append(jax.ShapeDtypeStruct((2,), np.uint32))
+        return plan.executable.dump(stage, args)
+
+    # ---- lifetime --------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._variables.clear()
+            self._cache.clear()
+
+    def __enter__(self) -> Session:
+        self._default_stack = contextlib.ExitStack()
+        self._default_stack.enter_context(self.as_default())
+        self._default_stack.enter_context(self.graph.as_default())
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._default_stack is not None:
+            self._default_stack.close()
+        self.close()
+
+    @contextlib.contextmanager
+    def as_default(self) -> Iterator[Session]:
+        stack = _session_stack()
+        stack.append(self)
+        try:
+            yield self
+        finally:
+            stack.pop()
+
+
+class InteractiveSession(Session):
+    """A Session that installs itself as the default session on construction (TF1)."""
+
+    def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None, **kw: Any):
+        super().__init__(target, graph, config, **kw)
+        _session_stack().append(self)
+
+    def close(self) -> None:
+        stack = _session_stack()
+        if self in stack:
+            stack.remove(self)
+        super().close()
+
+
+def _spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:
+    t = op.outputs[0].type
+    return jax.ShapeDtypeStruct(tuple(t.shape), t.dtype.np)
+
+
+def _as_element(graph: Graph, obj: Any, what: str) -> Tensor | Operation:
+    """A fetch or feed key as a Tensor/Operation of ``graph``, with a TF1-style error."""
+    try:
+        element = graph.as_graph_element(obj)
+    except NotFoundError as e:
+        raise NotFoundError(f"cannot {what} {obj!r}: {e.message}") from None
+    except InvalidArgumentError as e:
+        raise InvalidArgumentError(f"cannot {what} {obj!r}: {e.message}") from None
+    except TypeError as e:
+        raise InvalidArgumentError(f"cannot {what} {obj!r}: {e}") from None
+    return element
+
+
+def _check_feed(tensor: Tensor, value: Any) -> Any:
+    """Validates a feed; returns the NumPy dtype to convert it to (None: use as is)."""
+    target = tensor.type
+    if target.ref:
+        raise InvalidArgumentError(f"cannot feed the Variable handle '{tensor.name}'", tensor.op)
+    try:
+        source = as_dtype(value.dtype)
+    except InvalidArgumentError:
+        raise InvalidArgumentError(
+            f"feed for '{tensor.name}' has unsupported dtype {value.dtype}", tensor.op
+        ) from None
+    if not target.shape.is_compatible_with(value.shape):
+        raise InvalidArgumentError(
+            f"feed for '{tensor.name}' has shape {list(value.shape)}, which does not match "
+            f"{target.dtype.short}{target.shape}",
+            tensor.op,
+        )
+    if source is target.dtype:
+        return None
+    if not np.can_cast(source.np, target.dtype.np, casting="same_kind"):
+        raise InvalidArgumentError(
+            f"feed for '{tensor.name}' has dtype {source.name}, which cannot be converted to "
+            f"{target.dtype.name} without changing its kind",
+            tensor.op,
+        )
+    return target.dtype.np
+
+
+_sessions = threading.local()
+
+
+def _session_stack() -> list[Session]:
+    stack = getattr(_sessions, "stack", None)
+    if stack is None:
+        stack = _sessions.stack = []
+    return stack
+
+
+def get_default_session() -> Session | None:
+    stack = _session_stack()
+    return stack[-1] if stack else None
+
+
+def get_default_session_or_fail() -> Session:
+    session = get_default_session()
+    if session is None:
+        raise FailedPreconditionError("no default Session: use `with jg.Session() as sess:` or pass session=")
+    return session

@@ -1,0 +1,43 @@
+"""Building graphs from Python: the user's scopes (name, device, control dependencies),
+placeholders and constants, Variables and ``get_variable``, Tensor operators, ``@jg.function``.
+
+The default-graph stack and the scope stacks themselves are Graph state (``jaxgraph.ir.graph``,
+as in TF1), so op builders in ``jaxgraph.ops`` can create ops without depending on the tracer.
+"""
+
+from jaxgraph.tracer import overloads
+from jaxgraph.tracer.context import control_dependencies, device, name_scope, set_random_seed
+from jaxgraph.tracer.function import Function, TensorSpec, function
+from jaxgraph.tracer.initializers import (
+    constant_initializer,
+    glorot_uniform_initializer,
+    ones_initializer,
+    random_normal_initializer,
+    random_uniform_initializer,
+    truncated_normal_initializer,
+    zeros_initializer,
+)
+from jaxgraph.tracer.variables import (
+    AUTO_REUSE,
+    Variable,
+    get_variable,
+    get_variable_scope,
+    global_variables,
+    global_variables_initializer,
+    initialize_all_variables,
+    trainable_variables,
+    variable_scope,
+    variables_initializer,
+)
+
+overloads.install_all()
+
+__all__ = [
+    "AUTO_REUSE", "Function", "TensorSpec", "Variable", "constant_initializer",
+    "control_dependencies", "device", "function", "get_variable", "get_variable_scope",
+    "global_variables", "global_variables_initializer", "glorot_uniform_initializer",
+    "initialize_all_variables", "name_scope", "ones_initializer", "random_normal_initializer",
+    "random_uniform_initializer", "set_random_seed", "trainable_variables",
+    "truncated_normal_initializer", "variable_scope", "variables_initializer",
+    "zeros_initializer",
+]  # fmt: skip

@@ -1,0 +1,32 @@
+"""The user's graph-building scopes: TF1's module-level ``name_scope``, ``control_dependencies``,
+``device`` and ``set_random_seed``, each acting on the default graph."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from jaxgraph.ir.graph import get_default_graph
+
+
+@contextlib.contextmanager
+def name_scope(name: str | None, default_name: str | None = None, values: Any = None) -> Iterator[str]:
+    """Prefixes the names of ops created inside with ``name/`` (made unique as TF1 does)."""
+    with get_default_graph().name_scope(name if name is not None else default_name) as scope:
+        yield scope
+
+
+def control_dependencies(control_inputs: Sequence[Any] | None) -> Any:
+    """Ops created inside run after ``control_inputs`` (Tensors, Operations or Variables' ops)."""
+    return get_default_graph().control_dependencies(control_inputs)
+
+
+def device(device_name: str | None) -> Any:
+    """Annotates ops created inside with ``device_name`` ("cpu", "gpu", "gpu:1", "tpu")."""
+    return get_default_graph().device(device_name)
+
+
+def set_random_seed(seed: int) -> None:
+    """Sets the default graph's seed: random ops then draw reproducible sequences."""
+    get_default_graph().seed = int(seed)

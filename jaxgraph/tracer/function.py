@@ -1,0 +1,232 @@
+"""``@jg.function``: traces a Python function into a Graph once per input signature, then runs
+it through its own Session.
+
+The signature of a call is the pytree structure of its arguments, each array's shape and dtype,
+and the value of every other (static) Python leaf. Array leaves become placeholders named after
+their argument path. ``input_signature=[TensorSpec(...), ...]`` fixes the placeholders (``None``
+dims allowed) so calls with other batch sizes reuse one trace. Variables created on the first
+trace live in ``f.session``; a retrace re-creates them by name and shares their values.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+
+from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir.dtypes import DType, as_dtype, float32
+from jaxgraph.ir.graph import Graph, Operation, Tensor
+from jaxgraph.ir.shapes import TensorShape
+from jaxgraph.ops import array as array_ops
+from jaxgraph.ops.core import convert_to_tensor, to_numpy
+from jaxgraph.session import Session
+from jaxgraph.tracer.variables import GLOBAL_VARIABLES
+
+
+class TensorSpec:
+    """The type of a ``jg.function`` argument: shape (``None`` dims allowed) and dtype."""
+
+    def __init__(self, shape: Sequence[int | None], dtype: Any = float32, name: str | None = None):
+        self.shape = TensorShape(shape)
+        self.dtype: DType = as_dtype(dtype)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"TensorSpec({self.dtype.short}{self.shape})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TensorSpec) and (self.shape, self.dtype) == (other.shape, other.dtype)
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.dtype.short))
+
+
+def _is_leaf(x: Any) -> bool:
+    return isinstance(x, TensorSpec)
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, (np.ndarray, np.generic, jax.Array))
+
+
+class _Trace:
+    """One traced signature: its graph, placeholders and output structure."""
+
+    def __init__(self, graph: Graph, placeholders: list[Tensor], outputs: list[Any], out_tree: Any):
+        self.graph = graph
+        self.placeholders = placeholders
+        self.outputs = outputs
+        self.out_tree = out_tree
+        self.fetches = [o for o in outputs if isinstance(o, (Tensor, Operation))]
+
+
+class Function:
+    """A traced-and-cached Python function (see the module docstring)."""
+
+    def __init__(self, fn: Callable[..., Any], input_signature: Sequence[TensorSpec] | None = None):
+        functools.update_wrapper(self, fn)
+        self.python_function = fn
+        self.input_signature = list(input_signature) if input_signature is not None else None
+        self._signature = inspect.signature(fn)
+        self._traces: dict[Any, _Trace] = {}
+        self._session: Session | None = None
+        self.trace_count = 0
+
+    @property
+    def session(self) -> Session:
+        """The Session holding this function's Variables (created on first use)."""
+        if self._session is None:
+            self._session = Session(graph=Graph())
+        return self._session
+
+    # ---- signatures ------------------------------------------------------------------------
+    def _bind(self, args: tuple, kwargs: dict) -> tuple[list[tuple[str, Any]], Any]:
+        if self.input_signature is not None:
+            if len(args) != len(self.input_signature) or kwargs:
+                raise InvalidArgumentError(
+                    f"{self.__name__} has input_signature of {len(self.input_signature)} "
+                    f"positional argument(s); called with {len(args)} and {sorted(kwargs)}"
+                )
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        names = list(bound.arguments)
+        leaves, tree = jax.tree_util.tree_flatten_with_path(list(bound.arguments.values()), is_leaf=_is_leaf)
+        return [(_path_name(names[path[0].idx], path[1:]), leaf) for path, leaf in leaves], (
+            tuple(names),
+            tree,
+        )
+
+    def _key(self, leaves: list[tuple[str, Any]], tree: Any) -> tuple:
+        parts: list[Any] = [tree]
+        for i, (_, leaf) in enumerate(leaves):
+            if self.input_signature is not None and i < len(self.input_signature):
+                parts.append(("spec", i))
+            elif isinstance(leaf, TensorSpec):
+                parts.append(("array", tuple(leaf.shape), leaf.dtype.short))
+            elif _is_array(leaf):
+                parts.append(("array", tuple(leaf.shape), str(leaf.dtype)))
+            else:
+                try:
+                    hash(leaf)
+                except TypeError:
+                    raise InvalidArgumentError(
+                        f"{self.__name__}: argument '{leaves[i][0]}' = {leaf!r} is neither an array "
+                        "nor a hashable Python value"
+                    ) from None
+                parts.append(("static", type(leaf), leaf))
+        return tuple(parts)
+
+    # ---- tracing ---------------------------------------------------------------------------
+    def _get_trace(self, args: tuple, kwargs: dict) -> tuple[_Trace, list[Any]]:
+        leaves, tree = self._bind(args, kwargs)
+        key = self._key(leaves, tree)
+        trace = self._traces.get(key)
+        if trace is None:
+            trace = self._trace(leaves, tree)
+            self._traces[key] = trace
+        return trace, [leaf for _, leaf in leaves]
+
+    def _trace(self, leaves: list[tuple[str, Any]], tree: Any) -> _Trace:
+        graph = Graph()
+        graph.seed = self.session.graph.seed
+        placeholders: list[Tensor] = []
+        values: list[Any] = []
+        with graph.as_default():
+            for i, (name, leaf) in enumerate(leaves):
+                spec = None
+                if self.input_signature is not None and i < len(self.input_signature):
+                    spec = self.input_signature[i]
+                elif isinstance(leaf, TensorSpec):
+                    spec = leaf
+                elif _is_array(leaf):
+                    spec = TensorSpec(leaf.shape, to_numpy(np.zeros((), leaf.dtype)).dtype)
+                if spec is None:
+                    values.append(leaf)
+                    continue
+                placeholder = array_ops.placeholder(spec.dtype, spec.shape, name=spec.name or name)
+                placeholders.append(placeholder)
+                values.append(placeholder)
+            names, arg_tree = tree
+            arguments = jax.tree_util.tree_unflatten(arg_tree, values)
+            result = self.python_function(**dict(zip(names, arguments, strict=False)))
+            out_leaves, out_tree = jax.tree_util.tree_flatten(
+                result, is_leaf=lambda x: isinstance(x, (Tensor, Operation)) or hasattr(x, "_to_tensor")
+            )
+            outputs = [o if isinstance(o, (Tensor, Operation)) else convert_to_tensor(o) for o in out_leaves]
+        self.trace_count += 1
+        self._initialize_new_variables(graph)
+        return _Trace(graph, placeholders, outputs, out_tree)
+
+    def _initialize_new_variables(self, graph: Graph) -> None:
+        session = self.session
+        fresh = []
+        for var in graph.get_collection(GLOBAL_VARIABLES):
+            stored = session._variables.get(var.op.name)
+            if stored is None:
+                fresh.append(var.initializer)
+            elif tuple(stored.shape) != tuple(var.shape) or stored.dtype != var.dtype.np:
+                raise InvalidArgumentError(
+                    f"{self.__name__}: a retrace created Variable '{var.op.name}' as "
+                    f"{var.dtype.short}{var.shape}, but the first trace made it "
+                    f"{stored.dtype}{list(stored.shape)}",
+                    var.op,
+                )
+        if fresh:
+            session._run(graph, fresh, None)
+
+    # ---- public API ------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        trace, leaves = self._get_trace(args, kwargs)
+        arrays = [leaf for leaf in leaves if _is_array(leaf) or isinstance(leaf, TensorSpec)]
+        if any(isinstance(a, TensorSpec) for a in arrays):
+            raise InvalidArgumentError(f"{self.__name__}: TensorSpecs can be traced, not called; pass arrays")
+        feeds = dict(zip(trace.placeholders, arrays, strict=False))
+        fetched = self.session._run(trace.graph, trace.fetches, feeds)
+        it = iter(fetched)
+        results = [next(it) if isinstance(o, (Tensor, Operation)) else o for o in trace.outputs]
+        return jax.tree_util.tree_unflatten(trace.out_tree, results)
+
+    def trace(self, *args: Any, **kwargs: Any) -> Graph:
+        """The Graph traced for these arguments (arrays or TensorSpecs)."""
+        return self._get_trace(args, kwargs)[0].graph
+
+    def get_concrete_function(self, *args: Any, **kwargs: Any) -> Graph:
+        return self.trace(*args, **kwargs)
+
+    def dump(self, *args: Any, stage: str = "ir", **kwargs: Any) -> str:
+        """The text of one compilation stage (``ir``, ``ir-opt``, ``jax``, ``jaxpr``,
+        ``stablehlo``, ``hlo``) for a call with these arguments."""
+        trace, leaves = self._get_trace(args, kwargs)
+        if stage == "ir":
+            return str(trace.graph)
+        arrays = [leaf for leaf in leaves if _is_array(leaf) or isinstance(leaf, TensorSpec)]
+        specs = [
+            np.zeros([d or 1 for d in a.shape], a.dtype.np) if isinstance(a, TensorSpec) else a
+            for a in arrays
+        ]
+        return self.session._dump(
+            trace.graph, trace.fetches, dict(zip(trace.placeholders, specs, strict=False)), stage
+        )
+
+
+def _path_name(arg_name: str, path: tuple) -> str:
+    parts = [arg_name]
+    for entry in path:
+        key = getattr(entry, "key", getattr(entry, "idx", getattr(entry, "name", entry)))
+        parts.append(str(key))
+    return re.sub(r"[^A-Za-z0-9_.\-/]", "_", "_".join(parts)) or "arg"
+
+
+def function(
+    fn: Callable[..., Any] | None = None, *, input_signature: Sequence[TensorSpec] | None = None
+) -> Any:
+    """Decorator: ``@jg.function`` or ``@jg.function(input_signature=[...])``."""
+    if fn is None:
+        return lambda f: Function(f, input_signature)
+    return Function(fn, input_signature)

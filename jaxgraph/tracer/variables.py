@@ -1,0 +1,256 @@
+"""Variables: TF1's ``Variable``, ``get_variable`` / ``variable_scope`` and the initializer helpers.
+
+A Variable is a ``variable`` op (its handle) plus the ops that use it. Its value lives in a
+Session. ``Variable(...)`` creates, TF1-style, ``name`` (the handle), ``name/Assign`` (the
+initializer) and ``name/read``. Using the Variable as a Tensor reads it: the latest read op is
+reused until an assign to it is traced, after which a new read is created, so reads see the
+assigns traced before them (automatic control dependencies).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir.dtypes import as_dtype, float32
+from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph
+from jaxgraph.ops import array as array_ops
+from jaxgraph.ops.core import convert_to_tensor
+from jaxgraph.tracer import initializers
+
+GLOBAL_VARIABLES = "variables"
+TRAINABLE_VARIABLES = "trainable_variables"
+
+
+class Variable:
+    """TF1's ``tf.Variable(initial_value, trainable=True, name=None, dtype=None)``."""
+
+    def __init__(self, initial_value: Any = None, trainable: bool = True, name: str | None = None,
+                 dtype: Any = None, validate_shape: bool = True, collections: Any = None,
+                 shape: Any = None) -> None:  # fmt: skip
+        if initial_value is None:
+            raise InvalidArgumentError("Variable needs an initial_value")
+        graph = get_default_graph()
+        with graph.control_dependencies(None), graph.name_scope(name or "Variable") as scope:
+            var_name = scope[:-1]
+            if callable(initial_value):
+                with graph.name_scope("Initializer"):
+                    initial_value = initial_value()
+            value = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
+            shape = tuple(value.shape) if shape is None else tuple(shape)
+            self._handle = graph.create_op(
+                "variable", [], {"dtype": value.dtype, "shape": shape}, name=var_name + "/"
+            ).outputs[0]
+            self.initial_value = value
+            self._initializer = graph.create_op("assign", [self._handle, value], name="Assign")
+            self._version = 0
+            self._read_version = -1
+            self._read: Tensor | None = None
+            self._snapshot = self.value()
+        self.trainable = trainable
+        graph.add_to_collection(GLOBAL_VARIABLES, self)
+        if trainable:
+            graph.add_to_collection(TRAINABLE_VARIABLES, self)
+        for extra in collections or ():
+            if extra not in (GLOBAL_VARIABLES, TRAINABLE_VARIABLES):
+                graph.add_to_collection(extra, self)
+
+    # ---- identity --------------------------------------------------------------------------
+    @property
+    def op(self) -> Operation:
+        return self._handle.op
+
+    @property
+    def name(self) -> str:
+        """``scope/name:0`` as in TF1 (``op.name`` is the variable's name in a Session)."""
+        return self._handle.name
+
+    @property
+    def graph(self) -> Graph:
+        return self._handle.graph
+
+    @property
+    def dtype(self):
+        return self._handle.dtype
+
+    @property
+    def shape(self):
+        return self._handle.shape
+
+    def get_shape(self):
+        return self._handle.shape
+
+    @property
+    def handle(self) -> Tensor:
+        return self._handle
+
+    @property
+    def initializer(self) -> Operation:
+        return self._initializer
+
+    def __repr__(self) -> str:
+        return f"<jaxgraph.Variable '{self.name}' shape={self.shape.as_list()} dtype={self.dtype.name}>"
+
+    # ---- reading ---------------------------------------------------------------------------
+    def value(self) -> Tensor:
+        """A Tensor of the Variable's value at this point of the program."""
+        graph = self.graph
+        fresh = self._read is not None and self._read_version == self._version
+        if fresh and not graph._control_stack and get_default_graph() is graph:
+            return self._read
+        with graph.name_scope(self.op.name + "/"):
+            self._read = graph.create_op("read", [self._handle], name="read").outputs[0]
+        self._read_version = self._version
+        return self._read
+
+    read_value = value
+
+    def _to_tensor(self) -> Tensor:
+        return self.value()
+
+    def _as_graph_element(self) -> Tensor:
+        return self._snapshot if self._version == 0 else self.value()
+
+    def eval(self, session: Any = None) -> Any:
+        from jaxgraph.session import get_default_session_or_fail
+
+        return (session or get_default_session_or_fail()).run(self)
+
+    # ---- writing ---------------------------------------------------------------------------
+    def _state_op(self, op_type: str, value: Any, name: str | None) -> Tensor:
+        value = convert_to_tensor(value, dtype=self.dtype)
+        op = get_default_graph().create_op(op_type, [self._handle, value], name=name)
+        self._version += 1
+        return op.outputs[0]
+
+    def assign(self, value: Any, use_locking: bool = False, name: str | None = None,
+               read_value: bool = True) -> Tensor:  # fmt: skip
+        """Sets the value; returns the new value (runs it when fetched)."""
+        return self._state_op("assign", value, name or "Assign")
+
+    def assign_add(self, delta: Any, use_locking: bool = False, name: str | None = None,
+                   read_value: bool = True) -> Tensor:  # fmt: skip
+        return self._state_op("assign_add", delta, name or "AssignAdd")
+
+    def assign_sub(self, delta: Any, use_locking: bool = False, name: str | None = None,
+                   read_value: bool = True) -> Tensor:  # fmt: skip
+        return self._state_op("assign_sub", delta, name or "AssignSub")
+
+    def load(self, value: Any, session: Any = None) -> None:
+        """Sets the value in ``session`` (default Session) without adding ops: TF1's ``load``."""
+        from jaxgraph.session import get_default_session_or_fail
+
+        (session or get_default_session_or_fail()).load_variable(self, value)
+
+
+# ---- collections -------------------------------------------------------------------------------
+def global_variables(scope: str | None = None) -> list[Variable]:
+    return _collection(GLOBAL_VARIABLES, scope)
+
+
+def trainable_variables(scope: str | None = None) -> list[Variable]:
+    return _collection(TRAINABLE_VARIABLES, scope)
+
+
+def _collection(key: str, scope: str | None) -> list[Variable]:
+    items = get_default_graph().get_collection(key)
+    return [v for v in items if scope is None or v.op.name.startswith(scope)]
+
+
+def variables_initializer(var_list: list[Variable], name: str = "init") -> Operation:
+    return array_ops.group(*[v.initializer for v in var_list], name=name)
+
+
+def global_variables_initializer() -> Operation:
+    """One op that runs every Variable's initializer (TF1's ``init`` op)."""
+    return variables_initializer(global_variables(), name="init")
+
+
+def initialize_all_variables() -> Operation:
+    return global_variables_initializer()
+
+
+# ---- variable_scope / get_variable -------------------------------------------------------------
+AUTO_REUSE = "auto_reuse"
+_scopes = threading.local()
+
+
+class _VarScope:
+    __slots__ = ("name", "reuse", "initializer")
+
+    def __init__(self, name: str, reuse: Any, initializer: Any):
+        self.name, self.reuse, self.initializer = name, reuse, initializer
+
+
+def _scope_stack() -> list[_VarScope]:
+    stack = getattr(_scopes, "stack", None)
+    if stack is None:
+        stack = _scopes.stack = [_VarScope("", False, None)]
+    return stack
+
+
+def get_variable_scope() -> _VarScope:
+    return _scope_stack()[-1]
+
+
+@contextlib.contextmanager
+def variable_scope(name_or_scope: Any, default_name: str | None = None, values: Any = None,
+                   initializer: Any = None, reuse: Any = None) -> Iterator[_VarScope]:  # fmt: skip
+    """Prefixes ``get_variable`` names; ``reuse=True`` / ``AUTO_REUSE`` shares existing ones."""
+    outer = get_variable_scope()
+    name = name_or_scope.name if isinstance(name_or_scope, _VarScope) else (name_or_scope or default_name)
+    full = f"{outer.name}/{name}" if outer.name and not isinstance(name_or_scope, _VarScope) else name
+    inherited = outer.reuse if reuse is None or reuse is False and outer.reuse else reuse
+    scope = _VarScope(full, inherited, initializer or outer.initializer)
+    _scope_stack().append(scope)
+    try:
+        with get_default_graph().name_scope(name):
+            yield scope
+    finally:
+        _scope_stack().pop()
+
+
+def get_variable(name: str, shape: Any = None, dtype: Any = float32, initializer: Any = None,
+                 trainable: bool = True, collections: Any = None) -> Variable:  # fmt: skip
+    """The Variable ``<variable scope>/name``: created (with ``initializer``, default Glorot
+    uniform for floats and zeros otherwise) or, under ``reuse``, the existing one."""
+    scope = get_variable_scope()
+    full = f"{scope.name}/{name}" if scope.name else name
+    graph = get_default_graph()
+    existing = {v.op.name: v for v in graph.get_collection(GLOBAL_VARIABLES)}.get(full)
+    if existing is not None:
+        if not scope.reuse:
+            raise InvalidArgumentError(
+                f"Variable {full} already exists, disallowed. Did you mean to set reuse=True "
+                f"or reuse=jg.AUTO_REUSE in variable_scope?"
+            )
+        if shape is not None and not existing.shape.is_compatible_with(tuple(shape)):
+            raise InvalidArgumentError(
+                f"Trying to share Variable {full}, but specified shape {list(shape)} and found "
+                f"shape {existing.shape.as_list()}."
+            )
+        return existing
+    if scope.reuse is True:
+        raise InvalidArgumentError(
+            f"Variable {full} does not exist, or was not created with get_variable(). Did you "
+            "mean to set reuse=jg.AUTO_REUSE in variable_scope?"
+        )
+    dtype = as_dtype(dtype)
+    init = initializer or scope.initializer
+    if init is None:
+        init = (
+            initializers.glorot_uniform_initializer()
+            if dtype.is_floating
+            else initializers.zeros_initializer()
+        )
+    if isinstance(init, Tensor) or not callable(init):
+        initial: Callable[[], Any] | Any = init
+    else:
+        if shape is None:
+            raise InvalidArgumentError(f"get_variable('{full}') needs a shape for its initializer")
+        initial = lambda: init(tuple(shape), dtype)  # noqa: E731
+    with graph.name_scope(None):
+        return Variable(initial, trainable=trainable, name=full, dtype=dtype, collections=collections)

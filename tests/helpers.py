@@ -1,0 +1,25 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import jaxgraph as jg
+
+
+def run(fetches, feed_dict=None, graph=None):
+    """Runs ``fetches`` in a new Session over ``graph`` (default graph), initializing Variables."""
+    graph = graph or jg.get_default_graph()
+    with graph.as_default():
+        init = jg.global_variables_initializer()
+    with jg.Session(graph=graph) as sess:
+        sess.run(init)
+        return sess.run(fetches, feed_dict)
+
+
+def assert_close(actual, expected, rtol=1e-5, atol=1e-6):
+    actual = np.asarray(actual)
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    assert actual.dtype == expected.dtype, (actual.dtype, expected.dtype)
+    np.testing.assert_allclose(actual.astype(np.float64), expected.astype(np.float64), rtol=rtol, atol=atol)
