@@ -2,11 +2,13 @@
 
 ``import jaxgraph as jg`` gives TF1's names: ``jg.placeholder``, ``jg.Variable``,
 ``jg.Session``, ``jg.matmul`` ... Python functions are traced into jaxgraph's IR
-(``jaxgraph.ir``), lowered to JAX (``jaxgraph.lowering``) and run by a Session.
-Importing jaxgraph never changes JAX's global configuration.
+(``jaxgraph.ir``), differentiated as graphs (``jaxgraph.autodiff``), lowered to JAX
+(``jaxgraph.lowering``) and run by a Session. Importing jaxgraph never changes JAX's global
+configuration.
 """
 
-from jaxgraph import errors, ir, ops  # noqa: F401
+from jaxgraph import errors, ir, nn, ops, train
+from jaxgraph.autodiff import gradients, hessians
 from jaxgraph.ir.dtypes import (
     DType,
     as_dtype,
@@ -26,14 +28,12 @@ from jaxgraph.ir.dtypes import (
 from jaxgraph.ir.dtypes import bool_ as bool  # noqa: A001  (TF1's tf.bool)
 from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph, reset_default_graph
 from jaxgraph.ir.shapes import TensorShape
-from jaxgraph.ops.array import *  # noqa: F403
-from jaxgraph.ops.array import __all__ as _array_names
+from jaxgraph.ops.array import *
+from jaxgraph.ops.clip import clip_by_global_norm, clip_by_norm, clip_by_value, global_norm
 from jaxgraph.ops.core import convert_to_tensor
-from jaxgraph.ops.math import *  # noqa: F403
-from jaxgraph.ops.math import __all__ as _math_names
+from jaxgraph.ops.math import *
 from jaxgraph.ops.random import random_normal, random_uniform, truncated_normal
 from jaxgraph.session import InteractiveSession, Session, get_default_session
-from jaxgraph.tracer import *  # noqa: F403
-from jaxgraph.tracer import __all__ as _tracer_names
+from jaxgraph.tracer import *
 
 __version__ = "0.1.0"

@@ -55,8 +55,9 @@ class DType:
     def __str__(self) -> str:
         return self.short
 
-    def __reduce__(self) -> str:
-        return self.name
+    def __reduce__(self) -> tuple:
+        """Pickles and copies as the one DType object of its name (``jg.bool`` is ``bool_`` here)."""
+        return as_dtype, (self.name,)
 
 
 float16 = DType("float16", "f16", np.float16)
@@ -78,25 +79,31 @@ ALL_DTYPES = (
     uint8, uint16, uint32, uint64, bool_,
 )  # fmt: skip
 BY_SHORT_NAME = {d.short: d for d in ALL_DTYPES}
-_BY_NAME = {d.name: d for d in ALL_DTYPES}
+_BY_NAME = {d.name: d for d in ALL_DTYPES} | {"half": float16, "float": float32, "double": float64}
+"""TF1's names, with its C-style aliases: ``tf.placeholder("float", ...)`` is float32 (NumPy's
+``"float"`` would be float64)."""
 _BY_NUMPY = {d.np: d for d in ALL_DTYPES}
 _PYTHON_TYPES = {bool: bool_, int: int32, float: float32}
 
 
 def as_dtype(value: Any) -> DType:
-    """Converts a DType, a name (``"float32"`` / ``"f32"``), a NumPy/JAX dtype or a Python type."""
+    """Converts a DType, a name (``"float32"`` / ``"f32"``), a NumPy/JAX dtype or a Python type.
+
+    Python's ``float`` and ``int`` are float32 and int32 (TF1's defaults), not NumPy's 64 bits.
+    """
     if isinstance(value, DType):
         return value
     if isinstance(value, str):
         found = _BY_NAME.get(value) or BY_SHORT_NAME.get(value)
         if found is not None:
             return found
-    elif value in _PYTHON_TYPES:
+    elif isinstance(value, type) and value in _PYTHON_TYPES:
         return _PYTHON_TYPES[value]
-    try:
-        return _BY_NUMPY[np.dtype(value)]
-    except (TypeError, KeyError):
-        pass
+    if value is not None:  # np.dtype(None) is float64
+        try:
+            return _BY_NUMPY[np.dtype(value)]
+        except (TypeError, KeyError):
+            pass
     from jaxgraph.errors import InvalidArgumentError
 
     raise InvalidArgumentError(f"unsupported dtype {value!r}")

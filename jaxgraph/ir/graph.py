@@ -189,6 +189,7 @@ class Graph:
         self._device_stack: list[str | None] = []
         self.collections: dict[str, list[Any]] = {}
         self.seed: int | None = None
+        self._location_override: SourceLocation | None = None
 
     # ---- graph-building scopes -------------------------------------------------------------
     @contextlib.contextmanager
@@ -257,6 +258,15 @@ class Graph:
             self._control_stack.pop()
 
     @contextlib.contextmanager
+    def stamp_location(self, location: SourceLocation | None) -> Iterator[None]:
+        """Ops created inside carry ``location`` (gradient ops carry their forward op's line)."""
+        saved, self._location_override = self._location_override, location
+        try:
+            yield
+        finally:
+            self._location_override = saved
+
+    @contextlib.contextmanager
     def device(self, device_name: str | None) -> Iterator[None]:
         self._device_stack.append(device_name)
         try:
@@ -284,7 +294,7 @@ class Graph:
         """
         opdef = get_op_def(op_type)
         if location is None:
-            location = user_location()
+            location = self._location_override or user_location()
         if name is not None and name.endswith("/"):
             name, exact_name = name[:-1], True
         if exact_name:

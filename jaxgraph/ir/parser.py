@@ -19,9 +19,11 @@ import numpy as np
 from jaxgraph.errors import JaxGraphError, ParseError
 from jaxgraph.ir.dtypes import BY_SHORT_NAME
 from jaxgraph.ir.graph import Graph, SourceLocation
+from jaxgraph.ir.opdef import get_op_def
 from jaxgraph.ir.printer import parse_scalars
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ir.values import ArrayValue
+from jaxgraph.ir.verifier import state_input_problem
 
 _TOKEN = re.compile(
     r"""
@@ -38,6 +40,9 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _LOCATION = re.compile(r"#\s*(.+):(\d+)\s*$")
+_CREATE_ERRORS = (JaxGraphError, ArithmeticError, AttributeError, LookupError, TypeError, ValueError)
+"""What creating an op from text can raise: a type rule given attribute values of the wrong kind
+(``axis=1.5``, ``shape=["a"]``) fails with a plain Python error, reported as a ParseError too."""
 
 
 class _Token:
@@ -85,11 +90,15 @@ class _Parser:
         token = token or self.peek()
         return ParseError(f"line {token.line}, column {token.column}: {message}")
 
+    @staticmethod
+    def found(token: _Token) -> str:
+        """How an error message shows the token it found."""
+        return repr(token.text) if token.kind != "end" else "end of text"
+
     def expect(self, text: str) -> _Token:
         token = self.next()
         if token.text != text or token.kind in ("string", "comment"):
-            found = repr(token.text) if token.kind != "end" else "end of text"
-            raise self.error(f"expected '{text}', found {found}", token)
+            raise self.error(f"expected '{text}', found {self.found(token)}", token)
         return token
 
     def accept(self, text: str) -> bool:
@@ -122,18 +131,18 @@ class _Parser:
     def parse_int(self) -> int:
         token = self.next()
         if token.kind != "int":
-            raise self.error(f"expected an integer, found {token.text!r}", token)
+            raise self.error(f"expected an integer, found {self.found(token)}", token)
         return int(token.text)
 
     def parse_op(self, graph: Graph) -> None:
         start = self.next()
         if start.kind != "ref" or start.text.startswith("^") or ":" in start.text:
-            raise self.error(f"expected an op definition '%name = ...', found {start.text!r}", start)
+            raise self.error(f"expected an op definition '%name = ...', found {self.found(start)}", start)
         name = start.text[1:]
         self.expect("=")
         type_token = self.next()
         if type_token.kind != "ident":
-            raise self.error(f"expected an op type, found {type_token.text!r}", type_token)
+            raise self.error(f"expected an op type, found {self.found(type_token)}", type_token)
         self.expect("(")
         inputs, controls = [], []
         while not self.accept(")"):
@@ -141,7 +150,7 @@ class _Parser:
                 self.expect(",")
             token = self.next()
             if token.kind != "ref":
-                raise self.error(f"expected an operand '%name', found {token.text!r}", token)
+                raise self.error(f"expected an operand '%name', found {self.found(token)}", token)
             if token.text.startswith("^"):
                 controls.append(self.lookup_op(graph, token.text[2:], token))
             elif controls:
@@ -153,7 +162,7 @@ class _Parser:
             while True:
                 key = self.next()
                 if key.kind != "ident":
-                    raise self.error(f"expected an attribute name, found {key.text!r}", key)
+                    raise self.error(f"expected an attribute name, found {self.found(key)}", key)
                 self.expect("=")
                 attrs[key.text] = self.parse_value()
                 if self.accept("}"):
@@ -173,12 +182,20 @@ class _Parser:
                 location = SourceLocation(match.group(1), int(match.group(2)), "")
                 self.pos += 1
         try:
-            op = graph.create_op(
+            problem = state_input_problem(get_op_def(type_token.text), inputs)
+            op = None if problem else graph.create_op(
                 type_token.text, inputs, attrs, name, control_inputs=controls,
                 device=device, location=location, exact_name=True,
             )  # fmt: skip
-        except JaxGraphError as e:
-            raise self.error(f"op '%{name}': {e.message}", type_token) from None
+        except _CREATE_ERRORS as e:
+            problem = (
+                e.message
+                if isinstance(e, JaxGraphError)
+                else f"bad attribute value ({type(e).__name__}: {e})"
+            )
+        if problem:
+            raise self.error(f"op '%{name}': {problem}", type_token)
+        op.location = location  # exactly the text's, also when it gives none
         inferred = [t.type for t in op.outputs]
         if inferred != types:
             printed = ", ".join(map(str, types)) or "()"
@@ -202,7 +219,7 @@ class _Parser:
     def parse_string(self) -> str:
         token = self.next()
         if token.kind != "string":
-            raise self.error(f"expected a string, found {token.text!r}", token)
+            raise self.error(f"expected a string, found {self.found(token)}", token)
         return json.loads(token.text)
 
     def parse_types(self) -> list[TensorType]:
@@ -224,7 +241,7 @@ class _Parser:
         token = self.next()
         dtype = BY_SHORT_NAME.get(token.text) if token.kind == "ident" else None
         if dtype is None:
-            raise self.error(f"expected a type such as f32[2,3], found {token.text!r}", token)
+            raise self.error(f"expected a type such as f32[2,3], found {self.found(token)}", token)
         return TensorType(dtype, TensorShape(self.parse_dims()))
 
     def parse_dims(self) -> list[int | None]:
@@ -236,9 +253,10 @@ class _Parser:
             if self.accept("?"):
                 dims.append(None)
             else:
+                token = self.peek()
                 dim = self.parse_int()
                 if dim < 0:
-                    raise self.error(f"negative dimension {dim}")
+                    raise self.error(f"negative dimension {dim}", token)
                 dims.append(dim)
         return dims
 
@@ -270,7 +288,7 @@ class _Parser:
                 return self.parse_array()
             if token.text == "graph":
                 return self.parse_graph(Graph())
-        raise self.error(f"expected an attribute value, found {token.text or 'end of text'!r}")
+        raise self.error(f"expected an attribute value, found {self.found(token)}")
 
     def parse_array(self) -> ArrayValue:
         self.expect("tensor")
@@ -305,7 +323,7 @@ class _Parser:
             if item.kind not in ("int", "float", "ident") or (
                 item.kind == "ident" and item.text not in ("true", "false")
             ):
-                raise self.error(f"expected a number, found {item.text!r}", item)
+                raise self.error(f"expected a number, found {self.found(item)}", item)
             items.append(item.text)
         if len(items) != size:
             raise self.error(f"constant has {len(items)} elements, {array_type} needs {size}", data)

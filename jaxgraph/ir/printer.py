@@ -27,11 +27,11 @@ INLINE_ELEMENTS = 16
 """Constants with at most this many elements print as a list; larger ones as base64 bytes."""
 
 
-def print_graph(graph: Any, indent: str = "") -> str:
-    """The text of ``graph`` (its parameters, if a sub-graph, and every op)."""
+def print_graph(graph: Any, indent: str = "", ops: Any = None) -> str:
+    """The text of ``graph`` (or of its sub-list ``ops``, e.g. the ops one run needs)."""
     header = "graph" + (f"(seed={graph.seed})" if graph.seed is not None else "") + " {"
     lines = [indent + header]
-    lines.extend(format_op(op, indent + "  ") for op in graph.operations)
+    lines.extend(format_op(op, indent + "  ") for op in (graph.operations if ops is None else ops))
     lines.append(indent + "}")
     return "\n".join(lines)
 
@@ -56,7 +56,8 @@ def format_op(op: Any, indent: str = "") -> str:
 
 
 def _same(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and a == b
+    """Whether an attribute value is its default: also ``-0.0`` differs from ``0.0`` here."""
+    return type(a) is type(b) and a == b and repr(a) == repr(b)
 
 
 def format_types(types: list[TensorType]) -> str:

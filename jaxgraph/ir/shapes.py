@@ -34,6 +34,11 @@ class TensorShape(tuple):
     def as_list(self) -> list[int | None]:
         return list(self)
 
+    def __getitem__(self, key):
+        """A dimension, or for a slice a TensorShape (so it keeps printing as ``[2,?]``)."""
+        item = super().__getitem__(key)
+        return TensorShape(item) if isinstance(key, slice) else item
+
     def is_fully_defined(self) -> bool:
         return None not in self
 

@@ -10,9 +10,11 @@ A violation raises ``jaxgraph.errors.InternalError`` naming the op and its sourc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from jaxgraph.errors import InternalError
-from jaxgraph.ir.graph import Graph
-from jaxgraph.ir.opdef import TypeRuleError, get_op_def
+from jaxgraph.ir.graph import Graph, Tensor
+from jaxgraph.ir.opdef import OpDef, TypeRuleError, get_op_def
 
 
 def verify(graph: Graph) -> Graph:
@@ -28,13 +30,12 @@ def verify(graph: Graph) -> Graph:
         for t in op.inputs:
             if t.graph is not graph or t.op.index >= index or graph.operations[t.op.index] is not t.op:
                 raise InternalError(f"input '{t.name}' is not defined before its use", op)
-            if t.type.ref and opdef.state is None:
-                raise InternalError(f"Variable handle '{t.name}' used as a value", op)
         for c in op.control_inputs:
             if c.graph is not graph or c.index >= index:
                 raise InternalError(f"control input '{c.name}' is not defined before its use", op)
-        if opdef.state is not None and not (op.inputs and op.inputs[0].type.ref):
-            raise InternalError("a state op's first input must be a Variable handle", op)
+        problem = state_input_problem(opdef, op.inputs)
+        if problem:
+            raise InternalError(problem, op)
         try:
             result = opdef.infer(*(t.type for t in op.inputs), **op.attrs)
         except TypeRuleError as e:
@@ -49,3 +50,15 @@ def verify(graph: Graph) -> Graph:
                 op,
             )
     return graph
+
+
+def state_input_problem(opdef: OpDef, inputs: Sequence[Tensor]) -> str | None:
+    """Why ``inputs`` break the rule that Variable handles flow only into state ops (None if not).
+
+    Shared with the parser, which rejects such text before creating the op."""
+    for t in inputs:
+        if t.type.ref and opdef.state is None:
+            return f"Variable handle '{t.name}' used as a value"
+    if opdef.state is not None and not (inputs and inputs[0].type.ref):
+        return "a state op's first input must be a Variable handle"
+    return None

@@ -19,7 +19,7 @@ import dataclasses
 import os
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -28,6 +28,7 @@ from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import ALL_DTYPES, DType
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.opdef import get_op_def
+from jaxgraph.ir.passes import prune
 from jaxgraph.ir.values import ArrayValue
 
 
@@ -45,25 +46,6 @@ class LoweredGraph:
     updated_vars: list[str]
     var_ops: dict[str, Operation]
     uses_key: bool
-
-
-def prune(fetches: Iterable[Tensor | Operation], fed: set[Tensor]) -> list[Operation]:
-    """The ops the fetches need, through data and control inputs, stopping at fed tensors;
-    in graph (trace) order."""
-    needed: set[Operation] = set()
-    stack: list[Any] = list(fetches)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, Tensor):
-            if item in fed:
-                continue
-            item = item.op
-        if item in needed:
-            continue
-        needed.add(item)
-        stack.extend(item.inputs)
-        stack.extend(item.control_inputs)
-    return sorted(needed, key=lambda op: op.index)
 
 
 def missing_feeds(ops: Sequence[Operation]) -> list[Operation]:

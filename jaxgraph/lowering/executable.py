@@ -10,7 +10,8 @@ import jax
 
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Operation, Tensor
-from jaxgraph.ir.printer import format_op
+from jaxgraph.ir.passes import Optimized, optimize, prune
+from jaxgraph.ir.printer import print_graph
 from jaxgraph.lowering.codegen import LoweredGraph, lower_graph
 
 STAGES = ("ir", "ir-opt", "jax", "jaxpr", "stablehlo", "hlo")
@@ -34,8 +35,12 @@ def resolve_device(spec: str | None) -> Any:
 class Executable:
     """One compiled fetch set: call it with variable values, feeds and the key."""
 
-    def __init__(self, lowered: LoweredGraph, device: Any = None):
+    def __init__(
+        self, lowered: LoweredGraph, traced: list[Operation], optimized: Optimized, device: Any = None
+    ):
         self.lowered = lowered
+        self.traced = traced
+        self.optimized = optimized
         self.device = device
         kwargs: dict[str, Any] = {"donate_argnums": tuple(range(len(lowered.donated_vars)))}
         if device is not None:
@@ -49,8 +54,10 @@ class Executable:
 
     def dump(self, stage: str, args: Sequence[Any]) -> str:
         """The text of one stage for arguments like ``args`` (shapes and dtypes matter only)."""
-        if stage in ("ir", "ir-opt"):
-            return "\n".join(format_op(op) for op in self.lowered.ops) + "\n"
+        if stage == "ir":
+            return print_graph(self.traced[0].graph, ops=self.traced) if self.traced else "graph {\n}"
+        if stage == "ir-opt":
+            return str(self.optimized.graph)
         if stage == "jax":
             return self.lowered.source
         specs = [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in args]
@@ -67,4 +74,8 @@ class Executable:
 def compile_fetches(
     fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor], device: Any = None
 ) -> Executable:
-    return Executable(lower_graph(fetches, feeds), device)
+    """Prunes and optimises the fetch set's sub-graph (``jaxgraph.ir.passes``), generates its
+    JAX function and wraps it in ``jax.jit``."""
+    traced = prune(fetches, set(feeds))
+    optimized = optimize(fetches, feeds)
+    return Executable(lower_graph(optimized.fetches, optimized.feeds), traced, optimized, device)

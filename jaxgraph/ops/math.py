@@ -126,20 +126,38 @@ negative = neg
 def unbroadcast(g: Tensor, x: Tensor) -> Tensor:
     """Sums ``g`` down to the shape of ``x`` (the gradient of NumPy broadcasting).
 
-    Decided statically: axes ``g`` has in front of ``x``'s, and axes where ``x`` has size 1 and
-    ``g`` does not. An unknown dimension of ``x`` is taken as not broadcast.
+    With fully known shapes this is a ``reduce_sum`` over the broadcast axes (plus a reshape);
+    otherwise a ``sum_to_like`` op decides the axes from the run-time shapes.
     """
     gs, xs = g.shape, x.shape
+    if gs == xs and xs.is_fully_defined():
+        return g
+    if not (gs.is_fully_defined() and xs.is_fully_defined()):
+        return apply1("sum_to_like", [g, x])
     lead = len(gs) - len(xs)
-    axes = list(range(lead))
-    axes += [lead + i for i, d in enumerate(xs) if d == 1 and gs[lead + i] != 1]
+    axes = list(range(lead)) + [lead + i for i, d in enumerate(xs) if d == 1 and gs[lead + i] != 1]
     if axes:
         g = reduce_sum(g, axis=axes, keepdims=True)
-        if lead:
-            g = array_ops.reshape_like(g, x)
-    if len(g.shape) != len(xs):
-        g = array_ops.reshape_like(g, x)
-    return g
+    return array_ops.reshape(g, xs) if g.shape != xs else g
+
+
+@op("sum_to_like", "SumToLike")
+class SumToLike:
+    """Sums ``g`` over the axes broadcasting added to ``like``'s run-time shape."""
+
+    def infer(g, like):
+        require(len(g.shape) >= len(like.shape), f"cannot sum {g} down to {like}")
+        return TensorType(g.dtype, like.shape)
+
+    def lower(g, like):
+        lead = g.ndim - like.ndim
+        axes = tuple(range(lead)) + tuple(
+            lead + i for i, d in enumerate(like.shape) if d == 1 and g.shape[lead + i] != 1
+        )
+        return jnp.sum(g, axis=axes, keepdims=True).reshape(like.shape) if axes else g
+
+    def grad(op, gg):
+        return (array_ops.broadcast_like(gg, op.inputs[0]), None)
 
 
 def _binary_infer(kind: str, type_name: str) -> Callable[..., TensorType]:
@@ -150,13 +168,13 @@ def _binary_infer(kind: str, type_name: str) -> Callable[..., TensorType]:
                 a.dtype is bool_ and b.dtype is bool_,
                 f"{type_name} expects bool tensors, got {a.dtype.short} and {b.dtype.short}",
             )
-        elif kind != "any":
+        elif kind != "equality":  # equal / not_equal also compare bools (TF1)
             require(
                 not dtype.is_bool,
                 f"{type_name} expects numeric tensors, got {a.dtype.short} and {b.dtype.short}",
             )
         result = broadcast_type(dtype, a, b)
-        if kind == "compare":
+        if kind in ("compare", "equality"):
             return TensorType(bool_, result.shape)
         if kind == "truediv" and not dtype.is_floating:
             return TensorType(float32, result.shape)
@@ -230,8 +248,8 @@ squared_difference = _binary(
     lambda a, b: jnp.square(a - b),
     lambda op, g, a, b: (g * 2 * (a - b), g * -2 * (a - b)),
 )
-equal = _binary("equal", "Equal", "compare", jnp.equal, None)
-not_equal = _binary("not_equal", "NotEqual", "compare", jnp.not_equal, None)
+equal = _binary("equal", "Equal", "equality", jnp.equal, None)
+not_equal = _binary("not_equal", "NotEqual", "equality", jnp.not_equal, None)
 less = _binary("less", "Less", "compare", jnp.less, None)
 less_equal = _binary("less_equal", "LessEqual", "compare", jnp.less_equal, None)
 greater = _binary("greater", "Greater", "compare", jnp.greater, None)
@@ -412,9 +430,15 @@ def _reduction(type_name, default_name, kind, fn, grad):
     return _reduce_builder(type_name)
 
 
+def _mean(x, axis, keepdims):
+    """``jnp.mean`` keeping an integer input's dtype (truncating, as TF1 does)."""
+    dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.integer) else None
+    return jnp.mean(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
 reduce_sum = _reduction("reduce_sum", "Sum", "number", jnp.sum, lambda op, g: (_restore_reduced(g, op),))
 reduce_mean = _reduction(
-    "reduce_mean", "Mean", "number", jnp.mean, lambda op, g: (_restore_reduced(g, op) / _reduced_count(op),)
+    "reduce_mean", "Mean", "number", _mean, lambda op, g: (_restore_reduced(g, op) / _reduced_count(op),)
 )
 reduce_max = _reduction("reduce_max", "Max", "number", jnp.max, _extremum_grad)
 reduce_min = _reduction("reduce_min", "Min", "number", jnp.min, _extremum_grad)

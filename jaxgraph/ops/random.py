@@ -71,7 +71,8 @@ def op_seed(seed: int | None) -> int | None:
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
-    return (int(shape),) if isinstance(shape, int) else tuple(int(d) for d in shape)
+    """A shape attribute; unknown dims stay None so the type rule can report them."""
+    return (int(shape),) if isinstance(shape, int) else tuple(None if d is None else int(d) for d in shape)
 
 
 def random_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = float32,

@@ -56,14 +56,23 @@ def _is_array(x: Any) -> bool:
 
 
 class _Trace:
-    """One traced signature: its graph, placeholders and output structure."""
+    """One traced signature: its graph, placeholders and output structure.
+
+    Besides the outputs, a call runs every Variable update the trace created (except
+    initializers), as the body's effects, in program order.
+    """
 
     def __init__(self, graph: Graph, placeholders: list[Tensor], outputs: list[Any], out_tree: Any):
         self.graph = graph
         self.placeholders = placeholders
         self.outputs = outputs
         self.out_tree = out_tree
-        self.fetches = [o for o in outputs if isinstance(o, (Tensor, Operation))]
+        initializers = {v.initializer for v in graph.get_collection(GLOBAL_VARIABLES)}
+        effects = [
+            op for op in graph.operations
+            if op.op_def.state in ("write", "update") and op not in initializers
+        ]  # fmt: skip
+        self.fetches = [o for o in outputs if isinstance(o, (Tensor, Operation))] + effects
 
 
 class Function:
@@ -154,7 +163,8 @@ class Function:
                 values.append(placeholder)
             names, arg_tree = tree
             arguments = jax.tree_util.tree_unflatten(arg_tree, values)
-            result = self.python_function(**dict(zip(names, arguments, strict=False)))
+            bound = inspect.BoundArguments(self._signature, dict(zip(names, arguments, strict=True)))
+            result = self.python_function(*bound.args, **bound.kwargs)
             out_leaves, out_tree = jax.tree_util.tree_flatten(
                 result, is_leaf=lambda x: isinstance(x, (Tensor, Operation)) or hasattr(x, "_to_tensor")
             )
@@ -174,7 +184,7 @@ class Function:
                 raise InvalidArgumentError(
                     f"{self.__name__}: a retrace created Variable '{var.op.name}' as "
                     f"{var.dtype.short}{var.shape}, but the first trace made it "
-                    f"{stored.dtype}{list(stored.shape)}",
+                    f"{as_dtype(stored.dtype).short}{TensorShape(stored.shape)}",
                     var.op,
                 )
         if fresh:
@@ -221,6 +231,43 @@ def _path_name(arg_name: str, path: tuple) -> str:
         key = getattr(entry, "key", getattr(entry, "idx", getattr(entry, "name", entry)))
         parts.append(str(key))
     return re.sub(r"[^A-Za-z0-9_.\-/]", "_", "_".join(parts)) or "arg"
+
+
+def value_and_grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Function:
+    """A ``jg.function`` returning ``(fn(...), gradient)``: the gradient of the scalar ``fn``
+    with respect to the argument(s) ``argnums`` (pytrees allowed), built by ``jg.gradients``."""
+    from jaxgraph.autodiff import gradients
+
+    python_fn = getattr(fn, "python_function", fn)
+    signature = inspect.signature(python_fn)
+    indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+    @functools.wraps(python_fn)
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        value = convert_to_tensor(python_fn(*args, **kwargs))
+        if tuple(value.shape) != () or not value.dtype.is_floating:
+            raise InvalidArgumentError(
+                f"grad of {python_fn.__name__} needs a scalar floating-point result, got {value.type}",
+                value.op,
+            )
+        positional = list(signature.bind(*args, **kwargs).arguments.values())
+        targets = [positional[i] for i in indices]
+        leaves, tree = jax.tree_util.tree_flatten(targets)
+        grads = jax.tree_util.tree_unflatten(tree, gradients(value, leaves, unconnected_gradients="zero"))
+        return value, grads[0] if isinstance(argnums, int) else tuple(grads)
+
+    return Function(traced)
+
+
+def grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Function:
+    """A ``jg.function`` returning the gradient of the scalar ``fn`` (see ``value_and_grad``)."""
+    python_fn = value_and_grad(fn, argnums).python_function
+
+    @functools.wraps(python_fn)
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        return python_fn(*args, **kwargs)[1]
+
+    return Function(traced)
 
 
 def function(

@@ -28,6 +28,8 @@ TRAINABLE_VARIABLES = "trainable_variables"
 class Variable:
     """TF1's ``tf.Variable(initial_value, trainable=True, name=None, dtype=None)``."""
 
+    __array_priority__ = 100  # NumPy defers to our operators: ``ndarray @ variable`` is a matmul op
+
     def __init__(self, initial_value: Any = None, trainable: bool = True, name: str | None = None,
                  dtype: Any = None, validate_shape: bool = True, collections: Any = None,
                  shape: Any = None) -> None:  # fmt: skip
@@ -204,7 +206,7 @@ def variable_scope(name_or_scope: Any, default_name: str | None = None, values: 
     name = name_or_scope.name if isinstance(name_or_scope, _VarScope) else (name_or_scope or default_name)
     full = f"{outer.name}/{name}" if outer.name and not isinstance(name_or_scope, _VarScope) else name
     inherited = outer.reuse if reuse is None or reuse is False and outer.reuse else reuse
-    scope = _VarScope(full, inherited, initializer or outer.initializer)
+    scope = _VarScope(full, inherited, initializer if initializer is not None else outer.initializer)
     _scope_stack().append(scope)
     try:
         with get_default_graph().name_scope(name):
@@ -239,7 +241,7 @@ def get_variable(name: str, shape: Any = None, dtype: Any = float32, initializer
             "mean to set reuse=jg.AUTO_REUSE in variable_scope?"
         )
     dtype = as_dtype(dtype)
-    init = initializer or scope.initializer
+    init = initializer if initializer is not None else scope.initializer
     if init is None:
         init = (
             initializers.glorot_uniform_initializer()

@@ -1,0 +1,153 @@
+"""Core benchmarks, side by side with hand-written JAX in one process.
+
+1. ``Session.run`` of a trivial graph vs a direct ``jax.jit`` call: microseconds added per run.
+2. MLP forward 784-512-512-10 tanh, batch 128: ``Session.run`` vs ``jax.jit``.
+3. MLP train step (SGD): ``sess.run([loss, train_op])`` vs ``jax.jit(value_and_grad)`` with
+   donated parameters: step time, XLA memory (argument + output + temp bytes), compile time.
+
+Run: ``python benchmarks/bench_core.py [--runs N]``; prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, median_seconds, seconds, table  # noqa: E402
+
+import jaxgraph as jg  # noqa: E402
+
+SIZES = (784, 512, 512, 10)
+BATCH = 128
+
+
+def _init_params(rng):
+    return [
+        (rng.normal(size=(a, b)).astype(np.float32) * 0.05, np.zeros((b,), np.float32))
+        for a, b in zip(SIZES[:-1], SIZES[1:])
+    ]
+
+
+def _jax_forward(params, x):
+    for i, (w, b) in enumerate(params):
+        x = x @ w + b
+        if i < len(params) - 1:
+            x = jnp.tanh(x)
+    return x
+
+
+def _jax_loss(params, x, y):
+    logits = _jax_forward(params, x)
+    return -jnp.mean(jnp.sum(jax.nn.one_hot(y, logits.shape[-1]) * jax.nn.log_softmax(logits), axis=-1))
+
+
+def _graph_mlp(params):
+    graph = jg.Graph()
+    with graph.as_default():
+        x = jg.placeholder(jg.float32, (None, SIZES[0]), name="x")
+        y = jg.placeholder(jg.int32, (None,), name="y")
+        h = x
+        for i, (w0, b0) in enumerate(params):
+            with jg.name_scope(f"dense{i}"):
+                w = jg.Variable(w0, name="w")
+                b = jg.Variable(b0, name="b")
+                h = jg.matmul(h, w) + b
+                if i < len(params) - 1:
+                    h = jg.tanh(h)
+        loss = jg.reduce_mean(jg.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=h))
+        train_op = jg.train.GradientDescentOptimizer(0.01).minimize(loss)
+        init = jg.global_variables_initializer()
+    return graph, x, y, h, loss, train_op, init
+
+
+def bench_trivial(runs: int) -> tuple[str, str, str, str]:
+    graph = jg.Graph()
+    with graph.as_default():
+        x = jg.placeholder(jg.float32, (4,), name="x")
+        y = x + 1.0
+    value = jnp.ones(4, jnp.float32)
+    jitted = jax.jit(lambda a: a + 1.0)
+    with jg.Session(graph=graph) as sess:
+        ours = median_seconds(lambda: sess.run(y, {x: value}), runs)
+    theirs = median_seconds(lambda: jitted(value), runs)
+    return ("Session.run, trivial graph", f"{ours * 1e6:.1f} µs", f"{theirs * 1e6:.1f} µs",
+            f"+{(ours - theirs) * 1e6:.1f} µs")  # fmt: skip
+
+
+def bench_forward(runs: int, rng) -> tuple[str, str, str, str]:
+    params = _init_params(rng)
+    xb = jnp.asarray(rng.normal(size=(BATCH, SIZES[0])).astype(np.float32))
+    graph, x, _, logits, _, _, init = _graph_mlp(params)
+    jitted = jax.jit(_jax_forward)
+    device_params = jax.device_put(params)
+    with jg.Session(graph=graph) as sess:
+        sess.run(init)
+        ours = median_seconds(lambda: sess.run(logits, {x: xb}), runs)
+    theirs = median_seconds(lambda: jitted(device_params, xb), runs)
+    return ("MLP forward 784-512-512-10, batch 128", f"{ours * 1e6:.0f} µs", f"{theirs * 1e6:.0f} µs",
+            f"{ours / theirs:.3f}×")  # fmt: skip
+
+
+def bench_train(runs: int, rng) -> list[tuple[str, str, str, str]]:
+    params = _init_params(rng)
+    xb = jnp.asarray(rng.normal(size=(BATCH, SIZES[0])).astype(np.float32))
+    yb = jnp.asarray(rng.integers(0, 10, size=(BATCH,)).astype(np.int32))
+    graph, x, y, _, loss, train_op, init = _graph_mlp(params)
+
+    def sgd_step(params, x, y):
+        value, grads = jax.value_and_grad(_jax_loss)(params, x, y)
+        return value, jax.tree_util.tree_map(lambda p, g: p - 0.01 * g, params, grads)
+
+    step = jax.jit(sgd_step, donate_argnums=0)
+    state = {"params": jax.device_put(params)}
+
+    def theirs_step():
+        value, state["params"] = step(state["params"], xb, yb)
+        return value
+
+    with jg.Session(graph=graph) as sess:
+        sess.run(init)
+        ours_compile = seconds(lambda: sess.run([loss, train_op], {x: xb, y: yb}))
+        ours = median_seconds(lambda: sess.run([loss, train_op], {x: xb, y: yb})[0], runs)
+        plan = list(sess._cache.values())[-1]
+        lowered = plan.executable.lowered
+        args = [sess._variables[n] for n in plan.var_args] + [xb, yb, None]
+        ours_memory = _memory(plan.executable.jitted.lower(*args).compile())
+    theirs_compile = seconds(
+        lambda: jax.jit(sgd_step, donate_argnums=0).lower(state["params"], xb, yb).compile()
+    )
+    theirs_memory = _memory(step.lower(state["params"], xb, yb).compile())
+    theirs = median_seconds(theirs_step, runs)
+    del lowered
+    return [
+        ("MLP train step (SGD), step time", f"{ours * 1e6:.0f} µs", f"{theirs * 1e6:.0f} µs", f"{ours / theirs:.3f}×"),
+        ("MLP train step, XLA memory (arg+out+temp)", f"{ours_memory / 2**20:.2f} MiB",
+         f"{theirs_memory / 2**20:.2f} MiB", f"{ours_memory / theirs_memory:.3f}×"),
+        ("MLP train step, first run / compile", f"{ours_compile * 1e3:.0f} ms", f"{theirs_compile * 1e3:.0f} ms",
+         f"{ours_compile / theirs_compile:.3f}×"),
+    ]  # fmt: skip
+
+
+def _memory(compiled) -> int:
+    stats = compiled.memory_analysis()
+    return stats.argument_size_in_bytes + stats.output_size_in_bytes + stats.temp_size_in_bytes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=300)
+    runs = parser.parse_args().runs
+    rng = np.random.default_rng(0)
+    rows = [bench_trivial(runs), bench_forward(runs, rng), *bench_train(runs, rng)]
+    print(f"machine: {machine()}; median of {runs} runs\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""Reverse-mode differentiation as a graph transformation: ``gradients`` adds gradient ops to the
+graph (symbol-to-symbol, TF1's ``tf.gradients``), so gradients are IR that can be printed,
+optimised, lowered and differentiated again.
+
+The walk (after TF1's ``gradients_util``): find the ops on a path from ``xs`` to ``ys``; seed
+``ys`` with ``grad_ys`` (ones by default); visit those ops in reverse trace order, summing the
+gradient contributions of each output (``add_n``) and calling the op's gradient rule. Gradient
+ops live under ``gradients/<forward op name>_grad/`` and carry the forward op's source line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph
+from jaxgraph.ir.opdef import get_op_def
+from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import math as math_ops
+from jaxgraph.ops.core import convert_to_tensor
+
+
+def _as_tensor(x: Any) -> Tensor:
+    """A Tensor to differentiate with respect to: Variables by their handle (all reads count)."""
+    handle = getattr(x, "handle", None)
+    if handle is not None and hasattr(x, "_to_tensor"):
+        return handle
+    return convert_to_tensor(x)
+
+
+def _as_list(x: Any) -> list[Any]:
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _forward_reachable(graph: Graph, xs: Sequence[Tensor]) -> set[Tensor]:
+    """Tensors that depend (through data inputs) on any of ``xs``."""
+    reached = set(xs)
+    start = min((x.op.index for x in xs), default=len(graph.operations))
+    for op in graph.operations[start:]:
+        if any(t in reached for t in op.inputs):
+            reached.update(op.outputs)
+    return reached
+
+
+def _backward_reachable(ys: Sequence[Tensor], stops: set[Tensor]) -> set[Operation]:
+    """Ops that ``ys`` depend on through data inputs, not looking past ``stops``."""
+    ops: set[Operation] = set()
+    stack = [y for y in ys if y not in stops]
+    while stack:
+        op = stack.pop().op
+        if op in ops:
+            continue
+        ops.add(op)
+        stack.extend(t for t in op.inputs if t not in stops)
+    return ops
+
+
+def gradients(
+    ys: Any,
+    xs: Any,
+    grad_ys: Any = None,
+    name: str = "gradients",
+    stop_gradients: Any = None,
+    unconnected_gradients: str = "none",
+) -> list[Tensor | None]:
+    """The symbolic gradients ``d(sum(ys))/dx`` for each ``x`` in ``xs`` (TF1's ``tf.gradients``).
+
+    ``grad_ys`` weights each ``y`` (default: ones). ``stop_gradients`` are treated as constants.
+    An ``x`` that ``ys`` do not depend on gets None, or zeros with ``unconnected_gradients="zero"``.
+    """
+    if unconnected_gradients not in ("none", "zero"):
+        raise InvalidArgumentError(
+            f"unconnected_gradients must be 'none' or 'zero', not {unconnected_gradients!r}"
+        )
+    ys = [convert_to_tensor(y) for y in _as_list(ys)]
+    xs = [_as_tensor(x) for x in _as_list(xs)]
+    grad_ys = _as_list(grad_ys) if grad_ys is not None else [None] * len(ys)
+    if len(grad_ys) != len(ys):
+        raise InvalidArgumentError(f"gradients got {len(ys)} ys but {len(grad_ys)} grad_ys")
+    stops = {_as_tensor(s) for s in _as_list(stop_gradients)} if stop_gradients is not None else set()
+    graph = get_default_graph()
+    for x in xs:
+        if not x.dtype.is_floating:
+            raise InvalidArgumentError(
+                f"cannot differentiate with respect to '{x.name}': its dtype {x.dtype.name} is "
+                "not floating-point",
+                x.op,
+            )
+
+    on_path = _backward_reachable(ys, stops)
+    from_xs = _forward_reachable(graph, xs)
+    contributions: dict[Tensor, list[Tensor]] = {}
+    with graph.name_scope(name) as scope:
+        for y, g in zip(ys, grad_ys):
+            if g is None:
+                with graph.stamp_location(y.op.location):
+                    g = array_ops.ones_like(y, name="grad_ys")
+            else:
+                g = convert_to_tensor(g, dtype=y.dtype)
+            contributions.setdefault(y, []).append(g)
+        ops = sorted((op for op in on_path if any(t in from_xs for t in op.inputs)), key=lambda op: -op.index)
+        cuts: list[tuple[Operation, Tensor | None]] = []
+        for op in ops:
+            _backprop_op(graph, scope, op, contributions, from_xs, stops, cuts)
+        results: list[Tensor | None] = []
+        for x in xs:
+            grads = contributions.get(x)
+            if not grads and x.op in on_path:
+                reached = _forward_reachable(graph, [x])
+                for op, tensor in cuts:
+                    if any(t in reached for t in op.inputs):
+                        raise _cut_error(x, op, tensor)
+            if grads:
+                with graph.name_scope(f"{scope}{x.op.name}_grad/"), graph.stamp_location(x.op.location):
+                    results.append(_aggregate(grads))
+            elif unconnected_gradients == "zero":
+                results.append(array_ops.zeros(x.shape, x.dtype) if x.type.ref else array_ops.zeros_like(x))
+            else:
+                results.append(None)
+    return results
+
+
+def _aggregate(grads: list[Tensor]) -> Tensor:
+    return grads[0] if len(grads) == 1 else math_ops.add_n(grads)
+
+
+def _cut_error(x: Tensor, op: Operation, tensor: Tensor | None) -> InvalidArgumentError:
+    """The error for an ``x`` the ys depend on, but only through a path no gradient can take."""
+    if tensor is None:
+        return InvalidArgumentError(
+            f"no gradient reaches '{x.name}': op type '{op.type}' has no gradient rule (wrap its "
+            "inputs in jg.stop_gradient if that is intended)",
+            op,
+        )
+    return InvalidArgumentError(
+        f"no gradient reaches '{x.name}': it would flow through '{tensor.name}', a "
+        f"{tensor.dtype.name} tensor, and only floating-point tensors carry gradients",
+        tensor.op,
+    )
+
+
+def _backprop_op(
+    graph: Graph,
+    scope: str,
+    op: Operation,
+    contributions: dict[Tensor, list[Tensor]],
+    from_xs: set[Tensor],
+    stops: set[Tensor],
+    cuts: list[tuple[Operation, Tensor | None]],
+) -> None:
+    """Sums ``op``'s output gradients and adds its inputs' gradient contributions.
+
+    Where the gradient stops — an op without a gradient rule, or an integer/bool input that
+    depends on ``xs`` — the place is recorded in ``cuts`` (TF1 silently gives None there; we
+    raise if an ``x`` ends up with no gradient because of it).
+    """
+    if not any(contributions.get(t) for t in op.outputs):
+        return
+    rule = get_op_def(op.type).grad
+    if rule is None:
+        cuts.append((op, None))
+        return
+    with graph.name_scope(f"{scope}{op.name}_grad/"), graph.stamp_location(op.location):
+        out_grads = []
+        for t in op.outputs:
+            grads = contributions.get(t)
+            out_grads.append(_aggregate(grads) if grads else array_ops.zeros_like(t))
+        in_grads = rule(op, *out_grads)
+    if len(in_grads) != len(op.inputs):
+        raise InvalidArgumentError(
+            f"gradient rule of '{op.type}' returned {len(in_grads)} gradients for {len(op.inputs)} inputs",
+            op,
+        )
+    for t, g in zip(op.inputs, in_grads):
+        if t not in from_xs or t in stops:
+            continue
+        if not t.dtype.is_floating:
+            cuts.append((op, t))
+        elif g is not None:
+            contributions.setdefault(t, []).append(g)
+
+
+def hessians(ys: Any, xs: Any, name: str = "hessians") -> list[Tensor]:
+    """Second derivatives ``d²(sum(ys))/dx²`` for each ``x`` (shape ``x.shape + x.shape``).
+
+    Built as graph ops by differentiating each element of the gradient again (unrolled, so meant
+    for small ``x``); each result is a gradient graph that could be differentiated once more.
+    """
+    results = []
+    for x in _as_list(xs):
+        x_tensor = _as_tensor(x)
+        shape = tuple(x_tensor.shape)
+        if None in shape:
+            raise InvalidArgumentError(
+                f"hessians needs '{x_tensor.name}' to have a fully known shape, not {x_tensor.shape}",
+                x_tensor.op,
+            )
+        n = 1
+        for d in shape:
+            n *= d
+        with get_default_graph().name_scope(name):
+            (grad,) = gradients(ys, [x], unconnected_gradients="zero")
+            flat = array_ops.reshape(grad, (n,))
+            rows = []
+            for i in range(n):
+                (row,) = gradients(flat[i], [x], unconnected_gradients="zero")
+                rows.append(array_ops.reshape(row, (n,)))
+            results.append(array_ops.reshape(array_ops.stack(rows), shape + shape))
+    return results

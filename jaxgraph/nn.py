@@ -1,0 +1,31 @@
+"""``jg.nn``: TF1's ``tf.nn`` namespace — activations, softmax, the cross-entropy losses,
+dropout, ``bias_add``, ``l2_loss`` and embedding lookup.
+
+The ops are declared in ``jaxgraph.ops.nn`` (softmax and the losses as fused, numerically stable
+ops) and ``jaxgraph.ops.math`` (``relu``, ``sigmoid``, ``tanh``, ``softplus``); this module only
+gathers them under TF1's names, so ``tf.nn.X`` ports as ``jg.nn.X``.
+"""
+
+from jaxgraph.ops.math import relu, sigmoid, softplus, tanh
+from jaxgraph.ops.nn import (
+    bias_add,
+    dropout,
+    elu,
+    embedding_lookup,
+    l2_loss,
+    leaky_relu,
+    log_softmax,
+    relu6,
+    sigmoid_cross_entropy_with_logits,
+    softmax,
+    softmax_cross_entropy_with_logits,
+    softmax_cross_entropy_with_logits_v2,
+    sparse_softmax_cross_entropy_with_logits,
+)
+
+__all__ = [
+    "bias_add", "dropout", "elu", "embedding_lookup", "l2_loss", "leaky_relu", "log_softmax",
+    "relu", "relu6", "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax",
+    "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2", "softplus",
+    "sparse_softmax_cross_entropy_with_logits", "tanh",
+]  # fmt: skip

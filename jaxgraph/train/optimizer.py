@@ -1,0 +1,124 @@
+"""The ``Optimizer`` base class: TF1's ``compute_gradients`` / ``apply_gradients`` / ``minimize``.
+
+Updates are graph ops (assigns to Variables), built from the graph's own gradients. Slot
+Variables are named as TF1 names them: ``<var>/<OptimizerName>``, ``<var>/<OptimizerName>_1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jaxgraph.autodiff import gradients
+from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir.graph import Operation, Tensor, get_default_graph
+from jaxgraph.ops import array as array_ops
+from jaxgraph.ops.core import convert_to_tensor
+from jaxgraph.tracer.variables import Variable, trainable_variables
+
+GLOBAL_STEP = "global_step"
+
+
+class Optimizer:
+    """Base class; subclasses define ``_create_slots`` and ``_apply_dense``."""
+
+    def __init__(self, use_locking: bool = False, name: str = "Optimizer"):
+        self._name = name
+        self._slots: dict[tuple[Any, str, str], Variable] = {}
+
+    def get_name(self) -> str:
+        return self._name
+
+    # ---- TF1 API ---------------------------------------------------------------------------
+    def compute_gradients(self, loss: Any, var_list: Sequence[Variable] | None = None,
+                          **unused: Any) -> list[tuple[Tensor | None, Variable]]:  # fmt: skip
+        """``[(gradient, variable), ...]`` for ``var_list`` (default: trainable Variables)."""
+        var_list = list(var_list) if var_list is not None else trainable_variables()
+        if not var_list:
+            raise InvalidArgumentError("No variables to optimize.")
+        return list(zip(gradients(loss, var_list), var_list))
+
+    def apply_gradients(self, grads_and_vars: Sequence[tuple[Any, Variable]], global_step: Variable | None = None,
+                        name: str | None = None) -> Operation:  # fmt: skip
+        """One op that applies every update (and then increments ``global_step``)."""
+        pairs = [(g, v) for g, v in grads_and_vars if g is not None]
+        if not pairs:
+            names = [v.op.name for _, v in grads_and_vars]
+            raise InvalidArgumentError(f"No gradients provided for any variable: {names}")
+        graph = get_default_graph()
+        with graph.name_scope(None):
+            for _, var in pairs:
+                self._create_slots(var)
+            self._create_non_slots(pairs[0][1])
+        with graph.name_scope(name or self._name):
+            updates = []
+            for grad, var in pairs:
+                with graph.name_scope(f"update_{var.op.name}"):
+                    updates.append(self._apply_dense(convert_to_tensor(grad), var))
+            with graph.control_dependencies(updates):
+                finish = self._finish()
+            apply = array_ops.group(*updates, *finish, name=name or self._name)
+            if global_step is None:
+                return apply
+            with graph.control_dependencies([apply]):
+                return global_step.assign_add(1).op
+
+    def minimize(self, loss: Any, global_step: Variable | None = None, var_list: Sequence[Variable] | None = None,
+                 name: str | None = None, **unused: Any) -> Operation:  # fmt: skip
+        return self.apply_gradients(self.compute_gradients(loss, var_list), global_step, name)
+
+    def get_slot(self, var: Variable, name: str) -> Variable | None:
+        return self._slots.get((var.graph, var.op.name, name))
+
+    def get_slot_names(self) -> list[str]:
+        return sorted({name for _, _, name in self._slots})
+
+    def variables(self) -> list[Variable]:
+        return list(self._slots.values()) + list(self._non_slots())
+
+    # ---- for subclasses --------------------------------------------------------------------
+    def _slot(self, var: Variable, slot_name: str, value: float = 0.0) -> Variable:
+        """The slot ``slot_name`` of ``var`` (created as ``<var>/<Optimizer>[_k]``)."""
+        key = (var.graph, var.op.name, slot_name)
+        if key not in self._slots:
+            initial = array_ops.fill(var.shape, value, var.dtype)
+            self._slots[key] = Variable(initial, trainable=False, name=f"{var.op.name}/{self._name}")
+        return self._slots[key]
+
+    def _create_slots(self, var: Variable) -> None:
+        pass
+
+    def _create_non_slots(self, first_var: Variable) -> None:
+        pass
+
+    def _non_slots(self) -> list[Variable]:
+        return []
+
+    def _apply_dense(self, grad: Tensor, var: Variable) -> Tensor:
+        raise NotImplementedError
+
+    def _finish(self) -> list[Tensor]:
+        return []
+
+    @staticmethod
+    def _hyper(value: Any, var: Variable) -> Tensor:
+        return array_ops.cast(convert_to_tensor(value), var.dtype)
+
+
+def get_global_step() -> Variable | None:
+    items = get_default_graph().get_collection(GLOBAL_STEP)
+    return items[0] if items else None
+
+
+def get_or_create_global_step() -> Variable:
+    """The graph's ``global_step`` Variable (int32 scalar, not trainable), created if needed."""
+    step = get_global_step()
+    if step is None:
+        with get_default_graph().name_scope(None):
+            step = Variable(array_ops.zeros((), "int32"), trainable=False, name="global_step",
+                            collections=[GLOBAL_STEP])  # fmt: skip
+    return step
+
+
+def create_global_step() -> Variable:
+    return get_or_create_global_step()
