@@ -15,16 +15,19 @@ def block(x: Any) -> Any:
     return jax.block_until_ready(x)
 
 
-def median_seconds(fn: Callable[[], Any], runs: int = 200, warmup: int = 10) -> float:
-    """Median wall time of ``fn()`` (results blocked on) over ``runs`` calls."""
+def paired_medians(ours: Callable[[], Any], theirs: Callable[[], Any], runs: int = 200,
+                   warmup: int = 10) -> tuple[float, float]:  # fmt: skip
+    """Median wall times of two functions timed alternately, so machine drift hits both alike."""
     for _ in range(warmup):
-        block(fn())
-    times = []
+        block(ours())
+        block(theirs())
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
-        start = time.perf_counter()
-        block(fn())
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for fn, bucket in ((ours, times[0]), (theirs, times[1])):
+            start = time.perf_counter()
+            block(fn())
+            bucket.append(time.perf_counter() - start)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def seconds(fn: Callable[[], Any]) -> float:
