@@ -7,7 +7,7 @@
 configuration.
 """
 
-from jaxgraph import errors, ir, nn, ops, train
+from jaxgraph import debugging, errors, ir, nn, ops, train
 from jaxgraph.autodiff import gradients, hessians
 from jaxgraph.ir.dtypes import (
     DType,

@@ -43,6 +43,8 @@ class OpDef:
     (lowered with the current value and the new one; the result replaces it).
     ``needs_key``: lowered with a PRNG key as first argument. ``stateful``: never merged,
     folded or removed as redundant by IR passes (Variables, random draws, effects).
+    ``check``: a run-time check; its lowering's last output is a bool that must be true, or the
+    run fails (with the op's ``message`` attr) and changes nothing.
     """
 
     type: str
@@ -54,6 +56,7 @@ class OpDef:
     state: str | None = None
     needs_key: bool = False
     stateful: bool = False
+    check: bool = False
 
     def complete_attrs(self, given: dict[str, Any]) -> dict[str, Any]:
         """Fills defaults; rejects unknown or missing attributes (a TypeRuleError)."""
@@ -80,6 +83,7 @@ def op(
     state: str | None = None,
     needs_key: bool = False,
     stateful: bool = False,
+    check: bool = False,
 ) -> Callable[[type], OpDef]:
     """Class decorator registering an op type; returns the OpDef in place of the class."""
 
@@ -88,7 +92,7 @@ def op(
         return declare(
             type_name, default_name, namespace["infer"], namespace.get("lower"),
             namespace.get("grad"), attrs=attrs, state=state, needs_key=needs_key,
-            stateful=stateful,
+            stateful=stateful, check=check,
         )  # fmt: skip
 
     return register
@@ -105,6 +109,7 @@ def declare(
     state: str | None = None,
     needs_key: bool = False,
     stateful: bool = False,
+    check: bool = False,
 ) -> OpDef:
     """Registers an op type from its rules (``@op`` and table-driven op families use this)."""
     if type_name in REGISTRY:
@@ -118,7 +123,8 @@ def declare(
         grad=grad,
         state=state,
         needs_key=needs_key,
-        stateful=stateful or state is not None or needs_key,
+        stateful=stateful or state is not None or needs_key or check,
+        check=check,
     )
     REGISTRY[type_name] = opdef
     return opdef

@@ -9,7 +9,9 @@ each op's lowering rule by its op type::
         return (dense_MatMul,), (), key
 
 Parameters, in order: Variables updated by the run (donated), Variables only read, feeds, and
-the PRNG key. Results: fetched values, the updated Variables' new values, the next key.
+the PRNG key. Results: fetched values, the updated Variables' new values, the next key, and the
+run-time checks (one bool per check: ``check_numerics`` ops, or every floating-point op output
+when ``check_numerics=True``), which the Session inspects before it commits anything.
 Variable values are threaded through in trace order, so a read sees the assigns before it.
 """
 
@@ -46,6 +48,12 @@ class LoweredGraph:
     updated_vars: list[str]
     var_ops: dict[str, Operation]
     uses_key: bool
+    checks: list[tuple[Operation, str]]
+    line_ops: dict[int, Operation]
+
+    def op_at_line(self, line: int) -> Operation | None:
+        """The op whose generated line is ``line`` (to blame errors raised while tracing)."""
+        return self.line_ops.get(line)
 
 
 def missing_feeds(ops: Sequence[Operation]) -> list[Operation]:
@@ -79,7 +87,10 @@ def op_seed(op: Operation) -> int:
 
 
 def lower_graph(
-    fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor], name: str = "run_graph"
+    fetches: Sequence[Tensor | Operation],
+    feeds: Sequence[Tensor],
+    name: str = "run_graph",
+    check_numerics: bool = False,
 ) -> LoweredGraph:
     """Generates and compiles (to Python) the function computing ``fetches`` from ``feeds``."""
     fed = set(feeds)
@@ -96,6 +107,8 @@ def lower_graph(
     var_inputs: list[str] = []
     updated: list[str] = []
     body: list[str] = []
+    line_ops: dict[int, Operation] = {}
+    checks: list[tuple[Operation, str]] = []
     uses_key = False
 
     def expr(value: Any) -> str:
@@ -141,6 +154,10 @@ def lower_graph(
             if t not in fed:
                 values[t] = ident
         call = f"{op.type}({', '.join(args + kwargs)})"
+        if opdef.check:
+            flag = names.make(f"ok_{op.name}")
+            checks.append((op, flag))
+            outs = outs + [flag]
         if not outs:
             lhs = "_"
         elif len(outs) == 1:
@@ -150,7 +167,14 @@ def lower_graph(
         if target_var is not None and opdef.state != "read":
             lhs = f"{target_var} = {lhs}"
         location = f"  {os.path.basename(op.location.file)}:{op.location.line}" if op.location else ""
+        line_ops[len(body) + 2] = op
         body.append(f"    {lhs} = {call}  # {op.name}{location}")
+        if check_numerics and not opdef.check:
+            for t, ident in zip(op.outputs, outs):
+                if t.dtype.is_floating:
+                    flag = names.make(f"finite_{ident}")
+                    body.append(f"    {flag} = jax.numpy.all(jax.numpy.isfinite({ident}))")
+                    checks.append((op, flag))
 
     fetched = []
     for f in fetches:
@@ -169,7 +193,9 @@ def lower_graph(
         + "".join(v + ", " for v in fetched)
         + "), ("
         + "".join(var_name[v] + ", " for v in updated)
-        + f"), {next_key}"
+        + f"), {next_key}, ("
+        + "".join(flag + ", " for _, flag in checks)
+        + ")"
     )
     source = f"def {name}({', '.join(params)}):\n" + "\n".join(body) + "\n"
     code = compile(source, f"<jaxgraph {name}>", "exec")
@@ -185,6 +211,8 @@ def lower_graph(
         updated_vars=updated,
         var_ops=var_ops,
         uses_key=uses_key,
+        checks=checks,
+        line_ops=line_ops,
     )
 
 

@@ -3,12 +3,15 @@ and the dumps of every stage (``ir``, ``ir-opt``, ``jax``, ``jaxpr``, ``stablehl
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
+import numpy as np
 
-from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.errors import InvalidArgumentError, JaxGraphError
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.passes import Optimized, optimize, prune
 from jaxgraph.ir.printer import print_graph
@@ -33,7 +36,11 @@ def resolve_device(spec: str | None) -> Any:
 
 
 class Executable:
-    """One compiled fetch set: call it with variable values, feeds and the key."""
+    """One compiled fetch set: call it with variable values, feeds and the key.
+
+    Updated Variables are donated (updated in place) unless the run has checks: then the old
+    values must survive a failed check, so nothing is donated.
+    """
 
     def __init__(
         self, lowered: LoweredGraph, traced: list[Operation], optimized: Optimized, device: Any = None
@@ -42,7 +49,8 @@ class Executable:
         self.traced = traced
         self.optimized = optimized
         self.device = device
-        kwargs: dict[str, Any] = {"donate_argnums": tuple(range(len(lowered.donated_vars)))}
+        donated = () if lowered.checks else tuple(range(len(lowered.donated_vars)))
+        kwargs: dict[str, Any] = {"donate_argnums": donated}
         if device is not None:
             sharding = jax.sharding.SingleDeviceSharding(device)
             kwargs["in_shardings"] = sharding
@@ -50,7 +58,20 @@ class Executable:
         self.jitted = jax.jit(lowered.fn, **kwargs)
 
     def __call__(self, *args: Any) -> Any:
-        return self.jitted(*args)
+        """Runs; raises InvalidArgumentError naming the op whose check failed (nothing is
+        committed by the caller then), or the op whose lowering failed while compiling."""
+        try:
+            fetched, updated, key, checks = self.jitted(*args)
+        except JaxGraphError as e:
+            raise _blame(self.lowered, e, e.message) from None
+        except (TypeError, ValueError) as e:
+            raise _blame(self.lowered, e, f"{type(e).__name__}: {e}".split("\n")[0]) from None
+        if checks:
+            for (op, _), ok in zip(self.lowered.checks, np.asarray(jnp.stack(checks))):
+                if not ok:
+                    message = op.attrs.get("message") or "found NaN or Inf in the output"
+                    raise InvalidArgumentError(f"{message} (check_numerics)", op)
+        return fetched, updated, key
 
     def dump(self, stage: str, args: Sequence[Any]) -> str:
         """The text of one stage for arguments like ``args`` (shapes and dtypes matter only)."""
@@ -71,11 +92,26 @@ class Executable:
         raise InvalidArgumentError(f"unknown dump stage '{stage}'; stages are {', '.join(STAGES)}")
 
 
+def _blame(lowered: LoweredGraph, error: BaseException, message: str) -> InvalidArgumentError:
+    """An InvalidArgumentError naming the op whose generated line raised ``error``."""
+    op = None
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename.startswith("<jaxgraph "):
+            op = lowered.op_at_line(line) or op
+    if op is None and isinstance(error, JaxGraphError):
+        return error
+    return InvalidArgumentError(message, op)
+
+
 def compile_fetches(
-    fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor], device: Any = None
+    fetches: Sequence[Tensor | Operation],
+    feeds: Sequence[Tensor],
+    device: Any = None,
+    check_numerics: bool = False,
 ) -> Executable:
     """Prunes and optimises the fetch set's sub-graph (``jaxgraph.ir.passes``), generates its
     JAX function and wraps it in ``jax.jit``."""
     traced = prune(fetches, set(feeds))
     optimized = optimize(fetches, feeds)
-    return Executable(lower_graph(optimized.fetches, optimized.feeds), traced, optimized, device)
+    lowered = lower_graph(optimized.fetches, optimized.feeds, check_numerics=check_numerics)
+    return Executable(lowered, traced, optimized, device)

@@ -47,13 +47,16 @@ class Session:
     """TF1's ``tf.Session``: ``Session(graph=None, device=None)``.
 
     ``device`` (``"cpu"``, ``"gpu"``, ``"gpu:1"`` ...) places Variables, feeds and computation;
-    by default JAX's default device is used.
+    by default JAX's default device is used. ``check_numerics=True`` checks every floating-point
+    op output of every run and raises InvalidArgumentError naming the first op that produced a
+    NaN or Inf (the run then changes no Variable).
     """
 
     def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None, *,
-                 device: str | None = None) -> None:  # fmt: skip
+                 device: str | None = None, check_numerics: bool = False) -> None:  # fmt: skip
         self.graph = graph if graph is not None else get_default_graph()
         self.device = resolve_device(device)
+        self.check_numerics = check_numerics
         self._variables: dict[str, jax.Array] = {}
         self._key: jax.Array | None = None
         self._cache: dict[Any, _Plan] = {}
@@ -132,7 +135,7 @@ class Session:
                 )
             feed_dtypes.append(_check_feed(tensor, value))
             feeds.append(tensor)
-        executable = compile_fetches(fetch_elements, feeds, self.device)
+        executable = compile_fetches(fetch_elements, feeds, self.device, self.check_numerics)
         self.compile_count += 1
         return _Plan(executable, feed_dtypes, slots)
 
