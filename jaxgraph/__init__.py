@@ -7,7 +7,7 @@
 configuration.
 """
 
-from jaxgraph import debugging, errors, ir, nn, ops, train
+from jaxgraph import debugging, errors, ir, nn, ops, summary, train
 from jaxgraph.autodiff import gradients, hessians
 from jaxgraph.ir.dtypes import (
     DType,
@@ -27,6 +27,7 @@ from jaxgraph.ir.dtypes import (
 )
 from jaxgraph.ir.dtypes import bool_ as bool  # noqa: A001  (TF1's tf.bool)
 from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph, reset_default_graph
+from jaxgraph.ir.graph_file import load_graph
 from jaxgraph.ir.shapes import TensorShape
 from jaxgraph.ops.array import *
 from jaxgraph.ops.clip import clip_by_global_norm, clip_by_norm, clip_by_value, global_norm

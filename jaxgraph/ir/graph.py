@@ -190,6 +190,10 @@ class Graph:
         self.collections: dict[str, list[Any]] = {}
         self.seed: int | None = None
         self._location_override: SourceLocation | None = None
+        self.outer: Graph | None = None
+        """For a sub-graph being traced (a control-flow body): the graph it is nested in."""
+        self.captures: dict[Tensor, Tensor] = {}
+        """Outer tensors used inside this sub-graph -> the parameter standing for each."""
 
     # ---- graph-building scopes -------------------------------------------------------------
     @contextlib.contextmanager
@@ -312,11 +316,15 @@ class Graph:
         for frame in self._control_stack:
             controls.extend(c for c in frame if c not in controls)
         op = Operation(self, op_name, op_type, inputs, {}, controls, device, location)
-        for t in inputs:
+        for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
                 raise InvalidArgumentError(f"input {t!r} is not a Tensor", op)
             if t.graph is not self:
-                raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
+                if not self._encloses(t.graph):
+                    raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
+                inputs = list(inputs)
+                inputs[i] = self.capture(t)
+        op.inputs = tuple(inputs)
         try:
             op.attrs = opdef.complete_attrs(attrs or {})
             result = opdef.infer(*(t.type for t in inputs), **op.attrs)
@@ -341,6 +349,40 @@ class Graph:
         self.operations.append(op)
         self._by_name[op_name] = op
         return op
+
+    # ---- sub-graphs ------------------------------------------------------------------------
+    def _encloses(self, graph: Graph) -> bool:
+        outer = self.outer
+        while outer is not None:
+            if outer is graph:
+                return True
+            outer = outer.outer
+        return False
+
+    def capture(self, tensor: Tensor) -> Tensor:
+        """The parameter of this sub-graph standing for the outer ``tensor`` (created once).
+
+        A value becomes a ``placeholder``; a Variable handle becomes a ``variable`` op of the same
+        name, so assigns inside a control-flow body update the outer Variable.
+        """
+        inner = self.captures.get(tensor)
+        if inner is not None:
+            return inner
+        if tensor.graph is not self.outer:
+            tensor = self.outer.capture(tensor)
+            inner = self.captures.get(tensor)
+            if inner is not None:
+                return inner
+        t = tensor.type
+        with self.name_scope(None), self.control_dependencies(None):
+            if t.ref:
+                op = self.create_op("variable", [], {"dtype": t.dtype, "shape": tuple(t.shape)},
+                                    tensor.op.name + "/", location=tensor.op.location)  # fmt: skip
+            else:
+                op = self.create_op("placeholder", [], {"dtype": t.dtype, "shape": tuple(t.shape)},
+                                    "capture/" + tensor.op.name, location=tensor.op.location)  # fmt: skip
+        self.captures[tensor] = op.outputs[0]
+        return op.outputs[0]
 
     # ---- lookup ----------------------------------------------------------------------------
     def get_operations(self) -> list[Operation]:
@@ -386,6 +428,18 @@ class Graph:
         from jaxgraph.ir.printer import print_graph
 
         return print_graph(self)
+
+    def save(self, path: str) -> str:
+        """Writes this graph, its Variables and collections to a graph file (``jg.load_graph``)."""
+        from jaxgraph.ir.graph_file import save_graph
+
+        return save_graph(self, path)
+
+    def to_dot(self, name: str = "jaxgraph") -> str:
+        """Graphviz source: name scopes as clusters, typed edges, dashed control edges."""
+        from jaxgraph.ir.dot import to_dot
+
+        return to_dot(self, name)
 
     def __repr__(self) -> str:
         return f"<jaxgraph.Graph with {len(self.operations)} ops>"

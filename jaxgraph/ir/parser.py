@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from typing import Any
 
@@ -43,6 +44,8 @@ _LOCATION = re.compile(r"#\s*(.+):(\d+)\s*$")
 _CREATE_ERRORS = (JaxGraphError, ArithmeticError, AttributeError, LookupError, TypeError, ValueError)
 """What creating an op from text can raise: a type rule given attribute values of the wrong kind
 (``axis=1.5``, ``shape=["a"]``) fails with a plain Python error, reported as a ParseError too."""
+MAX_NESTING = 100
+"""Deepest nesting of lists and sub-graphs in attribute values (keeps the parser's recursion bounded)."""
 
 
 class _Token:
@@ -75,6 +78,7 @@ class _Parser:
     def __init__(self, text: str):
         self.tokens = [t for t in _tokenize(text)]
         self.pos = 0
+        self.depth = 0
 
     # ---- token helpers ---------------------------------------------------------------------
     def peek(self) -> _Token:
@@ -220,7 +224,10 @@ class _Parser:
         token = self.next()
         if token.kind != "string":
             raise self.error(f"expected a string, found {self.found(token)}", token)
-        return json.loads(token.text)
+        try:
+            return json.loads(token.text)
+        except json.JSONDecodeError as e:
+            raise self.error(f"bad string literal: {e.msg}", token) from None
 
     def parse_types(self) -> list[TensorType]:
         if self.accept("("):
@@ -262,6 +269,15 @@ class _Parser:
 
     def parse_value(self) -> Any:
         token = self.peek()
+        if self.depth >= MAX_NESTING:
+            raise self.error(f"nesting deeper than {MAX_NESTING} levels", token)
+        self.depth += 1
+        try:
+            return self.parse_scalar_or_nested(token)
+        finally:
+            self.depth -= 1
+
+    def parse_scalar_or_nested(self, token: _Token) -> Any:
         if token.kind == "int":
             return int(self.next().text)
         if token.kind == "float":
@@ -299,7 +315,7 @@ class _Parser:
         dtype, shape = array_type.dtype.np, tuple(array_type.shape)
         if None in shape:
             raise self.error("a constant's shape must be fully known", token)
-        size = int(np.prod(shape, dtype=np.int64))
+        size = math.prod(shape)
         data = self.peek()
         if data.kind == "b64":
             self.next()

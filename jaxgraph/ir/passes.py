@@ -133,6 +133,8 @@ def _fold(op: Operation) -> np.ndarray | None:
     opdef = get_op_def(op.type)
     if opdef.stateful or opdef.lower is None or not op.inputs or op.control_inputs:
         return None
+    if any(isinstance(v, Graph) for v in op.attrs.values()):  # control flow: not folded
+        return None
     if any(not t.shape.is_fully_defined() or t.shape.num_elements() > FOLD_LIMIT for t in op.outputs):
         return None
     values = [constant_value(t) for t in op.inputs]
@@ -168,6 +170,7 @@ def optimize(fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor]) -> 
                                   exact_name=True)  # fmt: skip
         mapping[t] = new.outputs[0]
         new_feeds.append(new.outputs[0])
+    ops, stands_for = _merge_saving_scans(ops)
     for op in ops:
         if all(t in fed for t in op.outputs) and op.outputs:
             op_mapping[op] = mapping[op.outputs[0]].op
@@ -180,7 +183,7 @@ def optimize(fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor]) -> 
             key = (op.type, tuple(inputs), tuple(op.attrs.items()), controls)
             existing = seen.get(key)
             if existing is not None:
-                _map_outputs(op, existing, mapping, fed, op_mapping)
+                _map_outputs(op, existing, mapping, fed, op_mapping, stands_for)
                 continue
         new_op = graph.create_op(op.type, inputs, dict(op.attrs), op.name, control_inputs=controls,
                                  device=op.device, location=op.location, exact_name=True)  # fmt: skip
@@ -195,18 +198,58 @@ def optimize(fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor]) -> 
             continue
         if key is not None:
             seen[key] = new_op
-        _map_outputs(op, new_op, mapping, fed, op_mapping)
+        _map_outputs(op, new_op, mapping, fed, op_mapping, stands_for)
     new_fetches = [mapping[f] if isinstance(f, Tensor) else op_mapping[f] for f in fetches]
     live = prune(new_fetches, set(new_feeds))
     graph = _compact(graph, live)
     return Optimized(graph, new_fetches, new_feeds, len(ops), len(live))
 
 
-def _map_outputs(op, new_op, mapping, fed, op_mapping) -> None:
+def _map_outputs(op, new_op, mapping, fed, op_mapping, stands_for=None) -> None:
     for old, new in zip(op.outputs, new_op.outputs):
         if old not in fed:
             mapping[old] = new
     op_mapping[op] = new_op
+    for original in (stands_for or {}).get(op, ()):
+        for i, old in enumerate(original.outputs):
+            if old not in fed:
+                mapping[old] = new_op.outputs[_twin_index(original, op, i)]
+        op_mapping[original] = new_op
+
+
+def _twin_index(original: Operation, twin: Operation, i: int) -> int:
+    """Where ``original``'s output ``i`` is among ``twin``'s outputs: carries and ys keep their
+    place (the twin only appends ys), saved carries are the twin's last outputs."""
+    a = original.attrs
+    n_carry = a["num_carry"]
+    n_plain = len(original.outputs) - (n_carry if a["save_carries"] else 0)
+    return i if i < n_plain else len(twin.outputs) - (len(original.outputs) - i)
+
+
+def _merge_saving_scans(ops: list[Operation]) -> tuple[list[Operation], dict[Operation, list[Operation]]]:
+    """A scan and the twin its gradient made (``twin_of``: same inputs, extra results) compute
+    the same thing: run only the (last) twin, at the original's place (its inputs are defined
+    there). Returns the new op order and, for each moved twin, the scans it stands for."""
+    by_name = {op.name: op for op in ops if op.type == "scan"}
+    twins = {}
+    for op in ops:
+        original = by_name.get(op.attrs["twin_of"]) if op.type == "scan" else None
+        if original is not None and original.inputs == op.inputs:
+            twins[original] = op
+    if not twins:
+        return ops, {}
+
+    def last(op: Operation) -> Operation:
+        while op in twins:
+            op = twins[op]
+        return op
+
+    moved = set(twins.values())
+    order = [last(op) for op in ops if op not in moved]
+    stands_for: dict[Operation, list[Operation]] = {}
+    for original in twins:
+        stands_for.setdefault(last(original), []).append(original)
+    return order, stands_for
 
 
 def _constant(graph: Graph, op: Operation, value: np.ndarray, seen: dict[Any, Operation]) -> Tensor:

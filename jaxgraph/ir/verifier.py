@@ -27,6 +27,9 @@ def verify(graph: Graph) -> Graph:
             raise InternalError(f"op name '{op.name}' is not unique", op)
         seen.add(op.name)
         opdef = get_op_def(op.type)
+        for value in op.attrs.values():
+            if isinstance(value, Graph):
+                verify(value)
         for t in op.inputs:
             if t.graph is not graph or t.op.index >= index or graph.operations[t.op.index] is not t.op:
                 raise InternalError(f"input '{t.name}' is not defined before its use", op)
@@ -52,12 +55,16 @@ def verify(graph: Graph) -> Graph:
     return graph
 
 
+_REGION_OPS = ("cond", "scan", "while_loop")
+"""Control-flow ops: they take the handles of the Variables their bodies assign."""
+
+
 def state_input_problem(opdef: OpDef, inputs: Sequence[Tensor]) -> str | None:
     """Why ``inputs`` break the rule that Variable handles flow only into state ops (None if not).
 
     Shared with the parser, which rejects such text before creating the op."""
     for t in inputs:
-        if t.type.ref and opdef.state is None:
+        if t.type.ref and opdef.state is None and opdef.type not in _REGION_OPS:
             return f"Variable handle '{t.name}' used as a value"
     if opdef.state is not None and not (inputs and inputs[0].type.ref):
         return "a state op's first input must be a Variable handle"

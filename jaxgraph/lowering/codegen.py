@@ -4,9 +4,13 @@ Like torch.fx's generated code, the result is plain, readable Python, one line p
 each op's lowering rule by its op type::
 
     def run_graph(var_dense_w, x, key):
-        dense_w_read = read(var_dense_w)                           # dense/w/read  model.py:7
-        dense_MatMul = matmul(x, dense_w_read, transpose_a=False, transpose_b=False)  # ...
-        return (dense_MatMul,), (), key
+        with named_scope("dense/w/read"): dense_w_read = read(var_dense_w)  # model.py:7
+        with named_scope("dense/MatMul"): dense_MatMul = matmul(x, dense_w_read, ...)  # model.py:8
+        return (dense_MatMul, ), (), key, ()
+
+Each op runs under ``jax.named_scope(op name)``, so jaxgraph's op names reach XLA's ``op_name``
+metadata (``jit(run_graph)/dense/MatMul/dot_general``) and an HLO fusion can be traced back to
+the ops it came from.
 
 Parameters, in order: Variables updated by the run (donated), Variables only read, feeds, and
 the PRNG key. Results: fetched values, the updated Variables' new values, the next key, and the
@@ -18,6 +22,7 @@ Variable values are threaded through in trace order, so a read sees the assigns 
 from __future__ import annotations
 
 import dataclasses
+import keyword
 import os
 import re
 import zlib
@@ -28,7 +33,7 @@ import jax
 
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import ALL_DTYPES, DType
-from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.opdef import get_op_def
 from jaxgraph.ir.passes import prune
 from jaxgraph.ir.values import ArrayValue
@@ -67,11 +72,11 @@ class _Names:
     def __init__(self) -> None:
         from jaxgraph.ir.opdef import REGISTRY
 
-        self.used = {"key", "jax", "inf", "nan", *REGISTRY, *(d.short for d in ALL_DTYPES)}
+        self.used = {"key", "jax", "inf", "nan", "named_scope", *REGISTRY, *(d.short for d in ALL_DTYPES)}
 
     def make(self, name: str) -> str:
         base = re.sub(r"\W", "_", name)
-        if not base or base[0].isdigit():
+        if not base or base[0].isdigit() or keyword.iskeyword(base):
             base = "t_" + base
         candidate, n = base, 1
         while candidate in self.used:
@@ -86,6 +91,120 @@ def op_seed(op: Operation) -> int:
     return int(seed) if seed is not None else zlib.crc32(op.name.encode()) & 0x7FFFFFFF
 
 
+class _Emitter:
+    """Writes the lines of the generated source: one per op, nested functions for sub-graphs."""
+
+    def __init__(self, check_numerics: bool):
+        self.names = _Names()
+        self.namespace: dict[str, Any] = {"jax": jax, "inf": float("inf"), "nan": float("nan"),
+                                          "named_scope": jax.named_scope}  # fmt: skip
+        self.namespace.update({d.short: d for d in ALL_DTYPES})
+        self.lines: list[str] = []
+        self.line_ops: dict[int, Operation] = {}
+        self.checks: list[tuple[Operation, str]] = []
+        self.check_numerics = check_numerics
+        self.uses_key = False
+
+    def expr(self, value: Any, indent: str, hint: str) -> str:
+        """An attribute value as a Python expression (sub-graphs become nested functions)."""
+        if isinstance(value, DType):
+            return value.short
+        if isinstance(value, ArrayValue):
+            ident = self.names.make("const")
+            self.namespace[ident] = value
+            return ident
+        if isinstance(value, Graph):
+            return self.function(value, indent, hint)
+        if isinstance(value, tuple):
+            return "(" + "".join(self.expr(v, indent, hint) + ", " for v in value) + ")"
+        return repr(value)
+
+    def function(self, graph: Graph, indent: str, hint: str) -> str:
+        """Emits ``def hint(*params): ... return (results), (variables)`` for a sub-graph."""
+        from jaxgraph.ops.control_flow import params, results
+
+        fname = self.names.make(hint)
+        values: dict[Tensor, str] = {}
+        var_name: dict[str, str] = {}
+        args = []
+        for t in params(graph):
+            if t.type.ref:
+                var_name[t.op.name] = self.names.make("var_" + t.op.name)
+                args.append(var_name[t.op.name])
+            else:
+                values[t] = self.names.make(t.op.name)
+                args.append(values[t])
+        self.lines.append(f"{indent}def {fname}({', '.join(args)}):")
+        body_ops = [op for op in graph.operations[:-1] if op.type not in ("placeholder", "variable")]
+        self.ops(body_ops, values, var_name, [], [], set(), indent + "    ", top=False)
+        outs = "".join(values[t] + ", " for t in results(graph))
+        state = "".join(var_name[op.name] + ", " for op in graph.operations if op.type == "variable")
+        self.lines.append(f"{indent}    return ({outs}), ({state})")
+        return fname
+
+    def ops(self, ops, values, var_name, var_inputs, updated, fed, indent, top=True) -> None:
+        """Emits one line per op, threading Variable values through ``var_name``."""
+        for op in ops:
+            opdef = get_op_def(op.type)
+            if op.type == "variable":
+                var_name[op.name] = self.names.make("var_" + op.name)
+                continue
+            if opdef.lower is None:
+                raise InvalidArgumentError(f"op type '{op.type}' cannot be lowered to JAX", op)
+            self.namespace.setdefault(op.type, opdef.lower)
+            refs = [t for t in op.inputs if t.type.ref]
+            args = [values[t] for t in op.inputs if not t.type.ref]
+            hint = re.sub(r"\W", "_", op.name)
+            kwargs = [f"{k}={self.expr(v, indent, f'{hint}_{k}')}" for k, v in op.attrs.items()]
+            region = any(isinstance(v, Graph) for v in op.attrs.values())
+            if region:  # control flow: lowered to a tuple of its outputs and Variables
+                kwargs.append(f"num_refs={len(refs)}")
+            targets = []
+            for t in refs:
+                handle = t.op.name
+                reads_old = opdef.state != "write"
+                if top and reads_old and handle not in updated and handle not in var_inputs:
+                    var_inputs.append(handle)
+                if reads_old:
+                    args.append(var_name[handle]) if opdef.state is None else args.insert(0, var_name[handle])
+                if opdef.state != "read":
+                    targets.append(var_name[handle])
+                    if top and handle not in updated:
+                        updated.append(handle)
+            if opdef.needs_key:
+                self.uses_key = True
+                args.insert(0, f"jax.random.fold_in(key, {op_seed(op)})")
+            outs = [
+                self.names.make(op.name if len(op.outputs) == 1 else f"{op.name}_{i}")
+                for i in range(len(op.outputs))
+            ]
+            for t, ident in zip(op.outputs, outs):
+                if t not in fed:
+                    values[t] = ident
+            call = f"{op.type}({', '.join(args + kwargs)})"
+            flag = None
+            if opdef.check:
+                flag = self.names.make(f"ok_{op.name}")
+                outs.append(flag)
+            if region:
+                lhs = "".join(name + ", " for name in outs + targets) or "_"
+            elif opdef.state is None:
+                lhs = ", ".join(outs + targets) or "_"
+            else:
+                lhs = " = ".join(targets + [", ".join(outs) or "_"])
+            location = f"  # {os.path.basename(op.location.file)}:{op.location.line}" if op.location else ""
+            self.line_ops[len(self.lines) + 1] = op
+            self.lines.append(f'{indent}with named_scope("{op.name}"): {lhs} = {call}{location}')
+            if flag is not None and top:
+                self.checks.append((op, flag))
+            if self.check_numerics and top and not opdef.check:
+                for t, ident in zip(op.outputs, outs):
+                    if t.dtype.is_floating:
+                        finite = self.names.make(f"finite_{ident}")
+                        self.lines.append(f"{indent}{finite} = jax.numpy.all(jax.numpy.isfinite({ident}))")
+                        self.checks.append((op, finite))
+
+
 def lower_graph(
     fetches: Sequence[Tensor | Operation],
     feeds: Sequence[Tensor],
@@ -98,84 +217,14 @@ def lower_graph(
     unfed = missing_feeds(ops)
     if unfed:
         raise missing_feed_error(unfed)
-    names = _Names()
-    namespace: dict[str, Any] = {"jax": jax, "inf": float("inf"), "nan": float("nan")}
-    namespace.update({d.short: d for d in ALL_DTYPES})
-    values: dict[Tensor, str] = {t: names.make(t.op.name) for t in feeds}
+    emitter = _Emitter(check_numerics)
+    values: dict[Tensor, str] = {t: emitter.names.make(t.op.name) for t in feeds}
     var_name: dict[str, str] = {}
-    var_ops: dict[str, Operation] = {}
     var_inputs: list[str] = []
     updated: list[str] = []
-    body: list[str] = []
-    line_ops: dict[int, Operation] = {}
-    checks: list[tuple[Operation, str]] = []
-    uses_key = False
-
-    def expr(value: Any) -> str:
-        if isinstance(value, DType):
-            return value.short
-        if isinstance(value, ArrayValue):
-            ident = names.make("const")
-            namespace[ident] = value
-            return ident
-        if isinstance(value, tuple):
-            return "(" + "".join(expr(v) + ", " for v in value) + ")"
-        return repr(value)
-
-    for op in ops:
-        opdef = get_op_def(op.type)
-        if op.type == "variable":
-            var_ops[op.name] = op
-            var_name[op.name] = names.make("var_" + op.name)
-            continue
-        if opdef.lower is None:
-            raise InvalidArgumentError(f"op type '{op.type}' cannot be lowered to JAX", op)
-        namespace.setdefault(op.type, opdef.lower)
-        args = [values[t] for t in op.inputs[1 if opdef.state else 0 :]]
-        kwargs = [f"{k}={expr(v)}" for k, v in op.attrs.items()]
-        target_var = None
-        if opdef.state is not None:
-            handle = op.inputs[0].op.name
-            target_var = var_name[handle]
-            if opdef.state in ("read", "update") and handle not in updated and handle not in var_inputs:
-                var_inputs.append(handle)
-            if opdef.state != "write":
-                args.insert(0, target_var)
-            if opdef.state != "read" and handle not in updated:
-                updated.append(handle)
-        if opdef.needs_key:
-            uses_key = True
-            args.insert(0, f"jax.random.fold_in(key, {op_seed(op)})")
-        outs = [
-            names.make(op.name if len(op.outputs) == 1 else f"{op.name}_{i}")
-            for i, _ in enumerate(op.outputs)
-        ]
-        for t, ident in zip(op.outputs, outs, strict=False):
-            if t not in fed:
-                values[t] = ident
-        call = f"{op.type}({', '.join(args + kwargs)})"
-        if opdef.check:
-            flag = names.make(f"ok_{op.name}")
-            checks.append((op, flag))
-            outs = outs + [flag]
-        if not outs:
-            lhs = "_"
-        elif len(outs) == 1:
-            lhs = outs[0]
-        else:
-            lhs = ", ".join(outs)
-        if target_var is not None and opdef.state != "read":
-            lhs = f"{target_var} = {lhs}"
-        location = f"  {os.path.basename(op.location.file)}:{op.location.line}" if op.location else ""
-        line_ops[len(body) + 2] = op
-        body.append(f"    {lhs} = {call}  # {op.name}{location}")
-        if check_numerics and not opdef.check:
-            for t, ident in zip(op.outputs, outs):
-                if t.dtype.is_floating:
-                    flag = names.make(f"finite_{ident}")
-                    body.append(f"    {flag} = jax.numpy.all(jax.numpy.isfinite({ident}))")
-                    checks.append((op, flag))
-
+    emitter.lines.append("")  # the def line, written once the parameters are known
+    emitter.ops(ops, values, var_name, var_inputs, updated, fed, "    ")
+    var_ops = {op.name: op for op in ops if op.type == "variable"}
     fetched = []
     for f in fetches:
         if isinstance(f, Tensor) and f.type.ref:  # a Variable handle: its value after the run
@@ -187,22 +236,23 @@ def lower_graph(
     donated = [v for v in var_inputs if v in updated]
     kept = [v for v in var_inputs if v not in updated]
     params = [var_name[v] for v in donated + kept] + [values[t] for t in feeds] + ["key"]
-    next_key = "jax.random.fold_in(key, 0x5EED)" if uses_key else "key"
-    body.append(
+    next_key = "jax.random.fold_in(key, 0x5EED)" if emitter.uses_key else "key"
+    emitter.lines[0] = f"def {name}({', '.join(params)}):"
+    emitter.lines.append(
         "    return ("
         + "".join(v + ", " for v in fetched)
         + "), ("
         + "".join(var_name[v] + ", " for v in updated)
         + f"), {next_key}, ("
-        + "".join(flag + ", " for _, flag in checks)
+        + "".join(flag + ", " for _, flag in emitter.checks)
         + ")"
     )
-    source = f"def {name}({', '.join(params)}):\n" + "\n".join(body) + "\n"
+    source = "\n".join(emitter.lines) + "\n"
     code = compile(source, f"<jaxgraph {name}>", "exec")
-    exec(code, namespace)
+    exec(code, emitter.namespace)
     return LoweredGraph(
         source=source,
-        fn=namespace[name],
+        fn=emitter.namespace[name],
         ops=ops,
         donated_vars=donated,
         kept_vars=kept,
@@ -210,9 +260,9 @@ def lower_graph(
         fetches=[f for f in fetches if isinstance(f, Tensor)],
         updated_vars=updated,
         var_ops=var_ops,
-        uses_key=uses_key,
-        checks=checks,
-        line_ops=line_ops,
+        uses_key=emitter.uses_key,
+        checks=emitter.checks,
+        line_ops=emitter.line_ops,
     )
 
 

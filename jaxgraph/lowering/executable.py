@@ -3,6 +3,7 @@ and the dumps of every stage (``ir``, ``ir-opt``, ``jax``, ``jaxpr``, ``stablehl
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Sequence
 from typing import Any
@@ -49,6 +50,8 @@ class Executable:
         self.traced = traced
         self.optimized = optimized
         self.device = device
+        self.made: dict[str, tuple[float, float]] = {}
+        """For the stages jaxgraph makes (ir, ir-opt, jax): when each was made and in how long (s)."""
         donated = () if lowered.checks else tuple(range(len(lowered.donated_vars)))
         kwargs: dict[str, Any] = {"donate_argnums": donated}
         if device is not None:
@@ -81,7 +84,7 @@ class Executable:
             return str(self.optimized.graph)
         if stage == "jax":
             return self.lowered.source
-        specs = [jax.ShapeDtypeStruct(a.shape, a.dtype) for a in args]
+        specs = arg_specs(args)
         if stage == "jaxpr":
             return str(jax.make_jaxpr(self.lowered.fn)(*specs))
         lowered = self.jitted.lower(*specs)
@@ -90,6 +93,11 @@ class Executable:
         if stage == "hlo":
             return lowered.compile().as_text()
         raise InvalidArgumentError(f"unknown dump stage '{stage}'; stages are {', '.join(STAGES)}")
+
+
+def arg_specs(args: Sequence[Any]) -> list[Any]:
+    """``jax.ShapeDtypeStruct`` stand-ins for arrays (None, an absent key, stays None)."""
+    return jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), list(args))
 
 
 def _blame(lowered: LoweredGraph, error: BaseException, message: str) -> InvalidArgumentError:
@@ -111,7 +119,13 @@ def compile_fetches(
 ) -> Executable:
     """Prunes and optimises the fetch set's sub-graph (``jaxgraph.ir.passes``), generates its
     JAX function and wraps it in ``jax.jit``."""
+    times = [time.time()]
     traced = prune(fetches, set(feeds))
+    times.append(time.time())
     optimized = optimize(fetches, feeds)
+    times.append(time.time())
     lowered = lower_graph(optimized.fetches, optimized.feeds, check_numerics=check_numerics)
-    return Executable(lowered, traced, optimized, device)
+    times.append(time.time())
+    executable = Executable(lowered, traced, optimized, device)
+    executable.made = {stage: (end, end - start) for stage, start, end in zip(STAGES, times, times[1:])}
+    return executable

@@ -3,4 +3,4 @@
 Importing this package registers every op type in ``jaxgraph.ir.REGISTRY``.
 """
 
-from jaxgraph.ops import array, clip, core, debugging, math, nn, random, state  # noqa: F401  (registers the op types)
+from jaxgraph.ops import array, clip, control_flow, core, debugging, math, nn, random, state  # noqa: F401  (registers the op types)

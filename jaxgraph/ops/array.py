@@ -157,7 +157,10 @@ class Placeholder:
 
     def infer(*, dtype, shape):
         require(isinstance(dtype, DType), f"placeholder dtype must be a dtype, got {dtype!r}")
-        require(isinstance(shape, tuple), f"placeholder shape must be a list of dims, got {shape!r}")
+        require(
+            isinstance(shape, tuple) and all(d is None or isinstance(d, int) and d >= 0 for d in shape),
+            f"placeholder shape must list sizes >= 0 or None, got {shape!r}",
+        )
         return TensorType(dtype, TensorShape(shape))
 
     def grad(op, g):
@@ -174,8 +177,13 @@ def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tenso
             f"placeholder {name or ''!r} needs a shape: jaxgraph tensors have a static rank "
             "(use None for unknown dimensions, e.g. shape=(None, 784))"
         )
-    dims = (shape,) if isinstance(shape, int) else tuple(shape)
-    dims = tuple(None if d is None or d == -1 else int(d) for d in dims)
+    try:
+        if isinstance(shape, str) or _is_tensor(shape):
+            raise TypeError
+        dims = (shape,) if isinstance(shape, int) else shape
+        dims = tuple(None if d is None or d == -1 else operator.index(d) for d in dims)
+    except TypeError:
+        raise InvalidArgumentError(f"placeholder's shape must list ints or None, got {shape!r}") from None
     return apply1("placeholder", [], name, dtype=as_dtype(dtype), shape=dims)
 
 

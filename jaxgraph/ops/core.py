@@ -8,6 +8,7 @@ stays ``f32`` for an ``f32`` x.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -143,7 +144,12 @@ def canonical_axes(axis: Any) -> Any:
         return None
     if isinstance(axis, (int, np.integer)):
         return (int(axis),)
-    return tuple(int(a) for a in axis)
+    try:
+        return tuple(operator.index(a) for a in axis)
+    except TypeError:
+        from jaxgraph.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"axis must be an int, a list of ints or None, got {axis!r}") from None
 
 
 def require(condition: bool, message: str) -> None:

@@ -3,7 +3,10 @@
 ``run`` flattens the fetch structure, looks up (or builds) the executable for this fetch set and
 feed signature, calls it with the Variables it needs, commits the Variables it updated, and
 rebuilds the fetch structure from the results (device arrays, no host copy). A lock makes runs
-atomic with respect to each other; a run that raises commits nothing.
+atomic with respect to each other; a run that raises commits nothing (no Variable, no RNG key).
+Building and XLA-compiling a new executable happens outside that lock, once per cache key: other
+threads keep running cached fetch sets meanwhile, and threads wanting the same new executable
+wait for the one building it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -20,7 +23,7 @@ import numpy as np
 from jaxgraph.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
 from jaxgraph.ir.dtypes import as_dtype
 from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph
-from jaxgraph.lowering import Executable, compile_fetches, resolve_device
+from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES
 
 
@@ -49,18 +52,24 @@ class Session:
     ``device`` (``"cpu"``, ``"gpu"``, ``"gpu:1"`` ...) places Variables, feeds and computation;
     by default JAX's default device is used. ``check_numerics=True`` checks every floating-point
     op output of every run and raises InvalidArgumentError naming the first op that produced a
-    NaN or Inf (the run then changes no Variable).
+    NaN or Inf (the run then changes no Variable). ``dump_dir`` (default: ``$JAXGRAPH_DUMP_DIR``,
+    read at each compilation) makes every compilation write all its stages to a folder there
+    (``jaxgraph.lowering.dumps``).
     """
 
     def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None, *,
-                 device: str | None = None, check_numerics: bool = False) -> None:  # fmt: skip
+                 device: str | None = None, check_numerics: bool = False,
+                 dump_dir: str | None = None) -> None:  # fmt: skip
         self.graph = graph if graph is not None else get_default_graph()
         self.device = resolve_device(device)
         self.check_numerics = check_numerics
+        self.dump_dir = dump_dir
         self._variables: dict[str, jax.Array] = {}
         self._key: jax.Array | None = None
         self._cache: dict[Any, _Plan] = {}
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # runs: Variable values and the RNG key
+        self._plan_lock = threading.Lock()  # _cache, _building, compile_count
+        self._building: dict[Any, threading.Lock] = {}
         self._closed = False
         self.compile_count = 0
         self._default_stack: contextlib.ExitStack | None = None
@@ -71,23 +80,25 @@ class Session:
         """Runs the ops ``fetches`` need; returns their values in the same structure."""
         return self._run(self.graph, fetches, feed_dict)
 
-    def _run(self, graph: Graph, fetches: Any, feed_dict: dict | None) -> Any:
+    def _run(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None = None) -> Any:
         leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=_is_fetch_leaf)
-        feed_items = list(feed_dict.items()) if feed_dict else []
-        feed_values = [v if hasattr(v, "shape") and hasattr(v, "dtype") else np.asarray(v)
-                       for _, v in feed_items]  # fmt: skip
+        feed_items, feed_values = _feeds(feed_dict)
         cache_key = (
             graph,
             tuple(leaves),
             tuple((k, v.shape, v.dtype) for (k, _), v in zip(feed_items, feed_values, strict=False)),
         )
+        self._check_open()
+        try:
+            hash(cache_key)
+        except TypeError:  # an unhashable fetch: report which
+            for leaf in leaves:
+                _as_element(graph, leaf, "fetch")
+            raise
+        plan = self._cache.get(cache_key) or self._cached_plan(cache_key, graph, leaves, feed_items, feed_values,
+                                                               name)  # fmt: skip
         with self._lock:
-            if self._closed:
-                raise FailedPreconditionError("Attempted to use a closed Session.")
-            plan = self._cache.get(cache_key)
-            if plan is None:
-                plan = self._plan(graph, leaves, feed_items, feed_values)
-                self._cache[cache_key] = plan
+            self._check_open()
             args = []
             variables = self._variables
             for name in plan.var_args:
@@ -108,13 +119,41 @@ class Session:
         results = [None if slot is None else fetched[slot] for slot in plan.slots]
         return jax.tree_util.tree_unflatten(treedef, results)
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise FailedPreconditionError("Attempted to use a closed Session.")
+
+    def _cached_plan(self, cache_key: Any, graph: Graph, leaves: list, feed_items: list,
+                     feed_values: list, name: str | None = None) -> _Plan:  # fmt: skip
+        """The plan of ``cache_key``, built and XLA-compiled at most once, outside the run lock."""
+        with self._plan_lock:
+            plan = self._cache.get(cache_key)
+            if plan is not None:
+                return plan
+            building = self._building.setdefault(cache_key, threading.Lock())
+        with building:
+            plan = self._cache.get(cache_key)
+            if plan is None:
+                try:
+                    plan = self._plan(graph, leaves, feed_items, feed_values, name)
+                    _compile_ahead(plan, feed_values)
+                    with self._plan_lock:
+                        self._cache[cache_key] = plan
+                finally:
+                    with self._plan_lock:
+                        self._building.pop(cache_key, None)
+        return plan
+
     def _rng_key(self, graph: Graph) -> jax.Array:
         if self._key is None:
             seed = graph.seed if graph.seed is not None else int.from_bytes(os.urandom(4), "little")
             self._key = jax.random.PRNGKey(seed)
         return self._key
 
-    def _plan(self, graph: Graph, leaves: list, feed_items: list, feed_values: list) -> _Plan:
+    def _plan(self, graph: Graph, leaves: list, feed_items: list, feed_values: list,
+              name: str | None = None) -> _Plan:  # fmt: skip
+        """Compiles a fetch set; with a dump folder set, writes its stages there, named ``name``
+        (default: after the fetches)."""
         fetch_elements: list[Tensor | Operation] = []
         slots: list[int | None] = []
         n_tensors = 0
@@ -133,17 +172,32 @@ class Session:
                 raise InvalidArgumentError(
                     f"cannot feed the Operation '{tensor.name}': feed its output tensors"
                 )
+            if tensor in feeds:
+                raise InvalidArgumentError(f"'{tensor.name}' is fed twice (one key is {key!r})", tensor.op)
             feed_dtypes.append(_check_feed(tensor, value))
             feeds.append(tensor)
         executable = compile_fetches(fetch_elements, feeds, self.device, self.check_numerics)
-        self.compile_count += 1
-        return _Plan(executable, feed_dtypes, slots)
+        with self._plan_lock:
+            self.compile_count += 1
+        plan = _Plan(executable, feed_dtypes, slots)
+        directory = dumps.dump_dir(self.dump_dir)
+        if directory:
+            dumps.write_dumps(directory, name or dumps.fetch_label(fetch_elements), executable,
+                              _arg_specs(plan, feed_values))  # fmt: skip
+        return plan
 
     # ---- inspection ------------------------------------------------------------------------
     def load_variable(self, variable: Any, value: Any) -> None:
         """Sets a Variable's value directly (TF1's ``Variable.load``)."""
         target = variable.handle.type
-        array = np.asarray(value, dtype=target.dtype.np)
+        try:
+            array = np.asarray(value, dtype=target.dtype.np)
+        except (TypeError, ValueError) as e:
+            raise InvalidArgumentError(
+                f"cannot load {value!r} into Variable '{variable.op.name}' of type "
+                f"{target.dtype.short}{target.shape}: {e}",
+                variable.op,
+            ) from None
         if not target.shape.is_compatible_with(array.shape):
             raise InvalidArgumentError(
                 f"cannot load a value of shape {list(array.shape)} into Variable '{variable.op.name}' "
@@ -153,29 +207,46 @@ class Session:
         with self._lock:
             self._variables[variable.op.name] = jax.device_put(array, self.device)
 
+    def snapshot(self, names: Sequence[str]) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """Host copies of the named Variables' values and of the RNG key (None until a random op
+        ran), taken between runs: what ``jg.train.Saver`` writes."""
+        with self._lock:
+            self._check_open()
+            missing = [name for name in names if name not in self._variables]
+            if missing:
+                listed = ", ".join(f"'{name}'" for name in missing)
+                raise FailedPreconditionError(f"Attempting to use uninitialized Variable(s) {listed}")
+            values = {name: np.array(self._variables[name]) for name in names}
+            key = None if self._key is None else np.array(self._key)
+        return values, key
+
+    def load_snapshot(self, values: Mapping[str, Any], rng_key: Any) -> None:
+        """Sets the named Variables and the RNG key (None: derive it again from the graph seed)
+        at once, between runs: ``jg.train.Saver.restore``. Values must have the Variables'
+        shapes and dtypes (the Saver checks them)."""
+        placed = {name: jax.device_put(value, self.device) for name, value in values.items()}
+        key = None if rng_key is None else jax.device_put(rng_key, self.device)
+        with self._lock:
+            self._check_open()
+            self._variables.update(placed)
+            self._key = key
+
     def dump(self, fetches: Any, feed_dict: dict | None = None, stage: str = "jax") -> str:
         """The text of one compilation stage for this fetch set: one of ``STAGES``."""
         return self._dump(self.graph, fetches, feed_dict, stage)
 
-    def _dump(self, graph: Graph, fetches: Any, feed_dict: dict | None, stage: str) -> str:
+    def _dump(self, graph: Graph, fetches: Any, feed_dict: dict | None, stage: str,
+              name: str | None = None) -> str:  # fmt: skip
         if stage not in STAGES:
             raise InvalidArgumentError(f"unknown dump stage '{stage}'; stages are {', '.join(STAGES)}")
         leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=_is_fetch_leaf)
-        feed_items = list(feed_dict.items()) if feed_dict else []
-        feed_values = [np.asarray(v) if not hasattr(v, "shape") else v for _, v in feed_items]
-        plan = self._plan(graph, leaves, feed_items, feed_values)
-        lowered = plan.executable.lowered
-        args = [self._variables.get(n, _spec_of_variable(lowered.var_ops[n])) for n in plan.var_args]
-        args += [
-            jax.ShapeDtypeStruct(v.shape, t.dtype.np)
-            for v, t in zip(feed_values, lowered.feeds, strict=False)
-        ]
-        args.append(jax.ShapeDtypeStruct((2,), np.uint32))
-        return plan.executable.dump(stage, args)
+        feed_items, feed_values = _feeds(feed_dict)
+        plan = self._plan(graph, leaves, feed_items, feed_values, name)
+        return plan.executable.dump(stage, _arg_specs(plan, feed_values))
 
     # ---- lifetime --------------------------------------------------------------------------
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._plan_lock:
             self._closed = True
             self._variables.clear()
             self._cache.clear()
@@ -215,9 +286,51 @@ class InteractiveSession(Session):
         super().close()
 
 
+def _feeds(feed_dict: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
+    """A feed_dict's items, and its values as arrays (TF1 also takes nested lists and scalars)."""
+    if not feed_dict:
+        return [], []
+    if not isinstance(feed_dict, Mapping):
+        raise InvalidArgumentError(
+            f"feed_dict must be a dict {{tensor: value}}, got {type(feed_dict).__name__}"
+        )
+    items = list(feed_dict.items())
+    values = []
+    for key, value in items:
+        if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+            try:
+                value = np.asarray(value)
+            except (TypeError, ValueError) as e:
+                name = getattr(key, "name", None)
+                shown = repr(key) if not isinstance(name, str) else f"'{name}'"
+                raise InvalidArgumentError(f"feed for {shown} is not an array: {e}") from None
+        values.append(value)
+    return items, values
+
+
 def _spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:
     t = op.outputs[0].type
     return jax.ShapeDtypeStruct(tuple(t.shape), t.dtype.np)
+
+
+def _arg_specs(plan: _Plan, feed_values: list) -> list[Any]:
+    """The types of the executable's arguments: Variables, feeds (as converted), the key."""
+    lowered = plan.executable.lowered
+    specs: list[Any] = [_spec_of_variable(lowered.var_ops[name]) for name in plan.var_args]
+    for value, dtype in zip(feed_values, plan.feed_dtypes, strict=False):
+        specs.append(jax.ShapeDtypeStruct(value.shape, value.dtype if dtype is None else dtype))
+    specs.append(jax.eval_shape(jax.random.PRNGKey, 0) if lowered.uses_key else None)
+    return specs
+
+
+def _compile_ahead(plan: _Plan, feed_values: list) -> None:
+    """XLA-compiles ``plan`` for its argument types (JAX caches the result for the first call),
+    so a Session compiles outside its run lock. Best effort: a failure here happens again in
+    the run itself, which reports it blamed on its op."""
+    try:
+        plan.executable.jitted.lower(*_arg_specs(plan, feed_values)).compile()
+    except Exception:  # noqa: BLE001 - reported by the run (see docstring)
+        pass
 
 
 def _as_element(graph: Graph, obj: Any, what: str) -> Tensor | Operation:

@@ -7,6 +7,7 @@ as in TF1), so op builders in ``jaxgraph.ops`` can create ops without depending 
 
 from jaxgraph.tracer import overloads
 from jaxgraph.tracer.context import control_dependencies, device, name_scope, set_random_seed
+from jaxgraph.tracer.control_flow import cond, scan, while_loop
 from jaxgraph.tracer.function import Function, TensorSpec, function, grad, value_and_grad
 from jaxgraph.tracer.initializers import (
     constant_initializer,
@@ -33,7 +34,7 @@ from jaxgraph.tracer.variables import (
 overloads.install_all()
 
 __all__ = [
-    "AUTO_REUSE", "Function", "TensorSpec", "Variable", "grad", "value_and_grad", "constant_initializer",
+    "AUTO_REUSE", "Function", "cond", "scan", "while_loop", "TensorSpec", "Variable", "grad", "value_and_grad", "constant_initializer",
     "control_dependencies", "device", "function", "get_variable", "get_variable_scope",
     "global_variables", "global_variables_initializer", "glorot_uniform_initializer",
     "initialize_all_variables", "name_scope", "ones_initializer", "random_normal_initializer",

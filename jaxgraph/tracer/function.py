@@ -21,7 +21,7 @@ import numpy as np
 
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType, as_dtype, float32
-from jaxgraph.ir.graph import Graph, Operation, Tensor
+from jaxgraph.ir.graph import Graph, Operation, SourceLocation, Tensor
 from jaxgraph.ir.shapes import TensorShape
 from jaxgraph.ops import array as array_ops
 from jaxgraph.ops.core import convert_to_tensor, to_numpy
@@ -158,7 +158,8 @@ class Function:
                 if spec is None:
                     values.append(leaf)
                     continue
-                placeholder = array_ops.placeholder(spec.dtype, spec.shape, name=spec.name or name)
+                with graph.stamp_location(_definition(self.python_function)):
+                    placeholder = array_ops.placeholder(spec.dtype, spec.shape, name=spec.name or name)
                 placeholders.append(placeholder)
                 values.append(placeholder)
             names, arg_tree = tree
@@ -188,7 +189,7 @@ class Function:
                     var.op,
                 )
         if fresh:
-            session._run(graph, fresh, None)
+            session._run(graph, fresh, None, name=f"{self.__name__}.init")
 
     # ---- public API ------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -197,7 +198,7 @@ class Function:
         if any(isinstance(a, TensorSpec) for a in arrays):
             raise InvalidArgumentError(f"{self.__name__}: TensorSpecs can be traced, not called; pass arrays")
         feeds = dict(zip(trace.placeholders, arrays, strict=False))
-        fetched = self.session._run(trace.graph, trace.fetches, feeds)
+        fetched = self.session._run(trace.graph, trace.fetches, feeds, name=self.__name__)
         it = iter(fetched)
         results = [next(it) if isinstance(o, (Tensor, Operation)) else o for o in trace.outputs]
         return jax.tree_util.tree_unflatten(trace.out_tree, results)
@@ -220,9 +221,14 @@ class Function:
             np.zeros([d or 1 for d in a.shape], a.dtype.np) if isinstance(a, TensorSpec) else a
             for a in arrays
         ]
-        return self.session._dump(
-            trace.graph, trace.fetches, dict(zip(trace.placeholders, specs, strict=False)), stage
-        )
+        feeds = dict(zip(trace.placeholders, specs, strict=False))
+        return self.session._dump(trace.graph, trace.fetches, feeds, stage, self.__name__)
+
+
+def _definition(fn: Callable[..., Any]) -> SourceLocation | None:
+    """Where the user's function starts: its arguments' placeholders are stamped with it."""
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    return SourceLocation(code.co_filename, code.co_firstlineno, code.co_name) if code else None
 
 
 def _path_name(arg_name: str, path: tuple) -> str:

@@ -60,6 +60,25 @@ class Variable:
             if extra not in (GLOBAL_VARIABLES, TRAINABLE_VARIABLES):
                 graph.add_to_collection(extra, self)
 
+    @classmethod
+    def from_ops(cls, handle: Operation, initializer: Operation, trainable: bool = True,
+                 snapshot: Tensor | None = None, read: Tensor | None = None,
+                 assigned: bool = False) -> Variable:  # fmt: skip
+        """Wraps an existing ``variable`` op (of a loaded graph file) without adding ops or
+        touching collections. ``snapshot``: the read made at creation (what fetching the Variable
+        gives while no assign was traced); ``read``: the latest read, still fresh; ``assigned``:
+        whether assigns were traced (later reads must then be new read ops)."""
+        self = cls.__new__(cls)
+        self._handle = handle.outputs[0]
+        self._initializer = initializer
+        self.initial_value = initializer.inputs[1]
+        self._version = 1 if assigned else 0
+        self._read = read
+        self._read_version = self._version if read is not None else -1
+        self._snapshot = snapshot
+        self.trainable = trainable
+        return self
+
     # ---- identity --------------------------------------------------------------------------
     @property
     def op(self) -> Operation:
@@ -98,10 +117,17 @@ class Variable:
 
     # ---- reading ---------------------------------------------------------------------------
     def value(self) -> Tensor:
-        """A Tensor of the Variable's value at this point of the program."""
-        graph = self.graph
+        """A Tensor of the Variable's value at this point of the program.
+
+        Inside a control-flow body that assigned this Variable, the read is made in the body
+        (it sees the assign); otherwise it is made, or reused, in the Variable's graph and the
+        body captures it.
+        """
+        graph, current = self.graph, get_default_graph()
+        if current is not graph and self._assigned_inside(current):
+            return current.create_op("read", [self._handle], name=f"{self.op.name}/read").outputs[0]
         fresh = self._read is not None and self._read_version == self._version
-        if fresh and not graph._control_stack and get_default_graph() is graph:
+        if fresh and not current._control_stack:
             return self._read
         with graph.name_scope(self.op.name + "/"):
             self._read = graph.create_op("read", [self._handle], name="read").outputs[0]
@@ -110,11 +136,19 @@ class Variable:
 
     read_value = value
 
+    def _assigned_inside(self, body: Graph) -> bool:
+        """Whether a control-flow body being traced (or one it is nested in) assigns this Variable."""
+        while body is not None and body is not self.graph:
+            if self._handle in body.captures:
+                return True
+            body = body.outer
+        return False
+
     def _to_tensor(self) -> Tensor:
         return self.value()
 
     def _as_graph_element(self) -> Tensor:
-        return self._snapshot if self._version == 0 else self.value()
+        return self._snapshot if self._version == 0 and self._snapshot is not None else self.value()
 
     def eval(self, session: Any = None) -> Any:
         from jaxgraph.session import get_default_session_or_fail

@@ -1,4 +1,4 @@
-"""``jg.train``: optimizers as graph ops and the global step."""
+"""``jg.train``: optimizers as graph ops, the global step, and checkpoints (``Saver``)."""
 
 from jaxgraph.train.optimizer import Optimizer, create_global_step, get_global_step, get_or_create_global_step
 from jaxgraph.train.optimizers import (
@@ -7,8 +7,9 @@ from jaxgraph.train.optimizers import (
     MomentumOptimizer,
     RMSPropOptimizer,
 )
+from jaxgraph.train.saver import Saver, latest_checkpoint
 
 __all__ = [
     "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
-    "create_global_step", "get_global_step", "get_or_create_global_step",
+    "Saver", "create_global_step", "get_global_step", "get_or_create_global_step", "latest_checkpoint",
 ]  # fmt: skip

@@ -1,0 +1,220 @@
+"""Gradient rules of the control-flow ops, built as control flow themselves (so they can be
+lowered, inspected and differentiated again).
+
+* ``cond``: a ``cond`` on the same predicate whose branches re-trace the forward branch
+  (``inline``) and differentiate it.
+* ``scan``: a twin of the forward scan also outputs, per step, the carry it started from and
+  the body values the gradient reads (residuals; the IR passes run only the twin), then a
+  reverse ``scan`` walks them: it re-traces one forward step, differentiates it, and points the
+  gradient ops at the saved residuals (so XLA drops the re-traced forward work), accumulating
+  the gradients of captured tensors in its carry.
+* ``while_loop`` with ``maximum_iterations=N``: the loop is re-expressed as a masked ``scan``
+  of length ``N`` and differentiated as such; without a bound it raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+
+from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir.graph import Operation, Tensor, get_default_graph
+from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import math as math_ops
+from jaxgraph.ops.control_flow import inline, params, with_more_results
+
+
+def _zeros_for(grads: Sequence[Tensor | None], outputs: Sequence[Tensor]) -> list[Tensor]:
+    return [g if g is not None else array_ops.zeros_like(t) for g, t in zip(grads, outputs)]
+
+
+def _differentiable(t: Tensor) -> bool:
+    return t.dtype.is_floating and not t.type.ref
+
+
+def _grads_of(ys: list[Tensor], xs: list[Tensor], grad_ys: list[Tensor]) -> list[Tensor]:
+    from jaxgraph.autodiff.gradients import gradients
+
+    pairs = [(y, g) for y, g in zip(ys, grad_ys) if _differentiable(y)]
+    if not pairs:
+        return [array_ops.zeros_like(x) for x in xs]
+    return gradients([y for y, _ in pairs], xs, grad_ys=[g for _, g in pairs], unconnected_gradients="zero")
+
+
+def _reject_state(op: Operation) -> None:
+    if any(t.type.ref for t in op.inputs):
+        raise InvalidArgumentError(
+            f"gradients through a {op.type} whose body assigns Variables are not supported", op
+        )
+
+
+def cond_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | None]:
+    from jaxgraph.tracer.control_flow import cond
+
+    _reject_state(op)
+    pred, *inputs = op.inputs
+    grads = _zeros_for(grads, op.outputs)
+    wrt = [i for i, t in enumerate(inputs) if _differentiable(t)]
+
+    def branch(attr: str):
+        def fn() -> list[Tensor]:
+            graph = get_default_graph()
+            inner = [graph.capture(t) for t in inputs]
+            outs = inline(op.attrs[attr], inner)
+            return _grads_of(outs, [inner[i] for i in wrt], [graph.capture(g) for g in grads])
+
+        return fn
+
+    if not wrt:
+        return [None] * len(op.inputs)
+    branch_grads = cond(pred, branch("then_branch"), branch("else_branch"), strict=True)
+    result: list[Tensor | None] = [None] * len(op.inputs)
+    for i, g in zip(wrt, branch_grads):
+        result[1 + i] = g
+    return result
+
+
+def scan_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | None]:
+    from jaxgraph.tracer.control_flow import scan_loop, trace_body
+
+    _reject_state(op)
+    a = op.attrs
+    n_carry, n_xs, body = a["num_carry"], a["num_xs"], a["body"]
+    carry0, xs, captured = (
+        op.inputs[:n_carry],
+        op.inputs[n_carry : n_carry + n_xs],
+        op.inputs[n_carry + n_xs :],
+    )
+    n_ys = len(op.outputs) - n_carry - (n_carry if a["save_carries"] else 0)
+    grads = _zeros_for(grads, op.outputs)
+    g_final, g_ys = grads[:n_carry], grads[n_carry : n_carry + n_ys]
+    # gradients reaching the saved carries (when `op` is itself a gradient's twin: second order)
+    g_saved = grads[n_carry + n_ys :] if a["save_carries"] else []
+    carry_wrt = [i for i, t in enumerate(carry0) if _differentiable(t)]
+    xs_wrt = [i for i, t in enumerate(xs) if _differentiable(t)]
+    cap_wrt = [i for i, t in enumerate(captured) if _differentiable(t)]
+    body_params = set(params(body))
+
+    def step(state, per_step, residuals: list[Tensor] | None = None, used: list[Tensor] | None = None):
+        """One reverse step: re-trace the forward step, differentiate it. With ``residuals``
+        (values saved by the forward twin for the body tensors ``needed``), the gradient ops
+        read those instead of recomputing them; with ``used``, report which body tensors the
+        gradient ops read."""
+        g_carry, g_captured = state
+        x_t, carry_t, g_y_t, g_saved_t, saved_t = per_step
+        graph = get_default_graph()
+        inner_captured = [graph.capture(t) for t in captured]
+        copies: dict[Tensor, Tensor] = {}
+        outs = inline(body, list(carry_t) + list(x_t) + inner_captured, copies)
+        first_grad_op = len(graph.operations)
+        full_g_carry = list(carry_t)
+        for k, i in enumerate(carry_wrt):
+            full_g_carry[i] = g_carry[k]
+        wrt = (
+            [carry_t[i] for i in carry_wrt] + [x_t[i] for i in xs_wrt] + [inner_captured[i] for i in cap_wrt]
+        )
+        ys_out = [outs[i] for i in carry_wrt] + list(outs[n_carry:])
+        ys_grad = [full_g_carry[i] for i in carry_wrt] + list(g_y_t)
+        d = _grads_of(ys_out, wrt, ys_grad)
+        grad_ops = graph.operations[first_grad_op:]
+        original = {copy: t for t, copy in copies.items()
+                    if t not in body_params and t.op.type not in ("constant", "fill")}  # fmt: skip
+        if used is not None:
+            used.extend(dict.fromkeys(original[t] for g_op in grad_ops for t in g_op.inputs if t in original))
+        if saved_t:
+            _redirect(grad_ops, {copies[t]: r for t, r in zip(needed, saved_t)})
+        n_c, n_x = len(carry_wrt), len(xs_wrt)
+        new_g_captured = [acc + dg for acc, dg in zip(g_captured, d[n_c + n_x :])]
+        g_carry_t = [dc + g_saved_t[i] for dc, i in zip(d[:n_c], carry_wrt)] if g_saved_t else d[:n_c]
+        return (g_carry_t, new_g_captured), d[n_c : n_c + n_x]
+
+    init = ([g_final[i] for i in carry_wrt], [array_ops.zeros_like(captured[i]) for i in cap_wrt])
+    # which forward values the gradient reads: found by tracing one reverse step on the side
+    needed: list[Tensor] = []
+    state_types = [t.type for t in [*init[0], *init[1]]]
+    sliced = [TensorType(t.dtype, TensorShape(t.shape[1:])) for t in [*xs, *g_ys, *g_saved]]
+    step_types = sliced[:n_xs] + [TensorType(t.dtype, t.shape) for t in carry0] + sliced[n_xs:]
+    sizes = [len(init[0]), len(init[1]), n_xs, n_carry, len(g_ys)]
+
+    def probe(*args: Tensor) -> Any:
+        parts, rest = [], list(args)
+        for size in sizes:
+            parts.append(rest[:size])
+            rest = rest[size:]
+        return step((parts[0], parts[1]), (parts[2], parts[3], parts[4], rest, []), used=needed)
+
+    flat = [*state_types, *step_types]
+    trace_body(probe, flat, jax.tree_util.tree_structure(list(range(len(flat)))), "probe")
+    twin = get_default_graph().create_op(
+        "scan", list(op.inputs),
+        {**a, "body": with_more_results(body, needed), "save_carries": True, "twin_of": op.name},
+        op.name.rsplit("/", 1)[-1] + "_twin", location=op.location,
+    )  # fmt: skip
+    twin_ys = n_ys + len(needed)
+    saved_carries = list(twin.outputs[n_carry + twin_ys :])
+    residual_stacks = list(twin.outputs[n_carry + n_ys : n_carry + twin_ys])
+    per_step = (list(xs), saved_carries, list(g_ys), list(g_saved), residual_stacks)
+    (g_carry0, g_captured), g_xs = scan_loop(
+        lambda state, x: step(state, x), init, per_step, length=a["length"], reverse=not a["reverse"],
+        name=f"{op.name.rsplit('/', 1)[-1]}_grad",
+    )  # fmt: skip
+    result: list[Tensor | None] = [None] * len(op.inputs)
+    for k, i in enumerate(carry_wrt):
+        result[i] = g_carry0[k]
+    for k, i in enumerate(xs_wrt):
+        result[n_carry + i] = g_xs[k]
+    for k, i in enumerate(cap_wrt):
+        result[n_carry + n_xs + i] = g_captured[k]
+    return result
+
+
+def _redirect(ops: Sequence[Operation], replacements: dict[Tensor, Tensor]) -> None:
+    """Makes ``ops`` (just built, same graph) read ``replacements`` instead of the tensors they
+    replace (same types): gradient ops read saved forward values instead of recomputing them."""
+    for consumer in ops:
+        if any(t in replacements for t in consumer.inputs):
+            consumer.inputs = tuple(replacements.get(t, t) for t in consumer.inputs)
+
+
+def while_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | None]:
+    from jaxgraph.autodiff.gradients import gradients
+    from jaxgraph.tracer.control_flow import scan_loop
+
+    _reject_state(op)
+    limit = op.attrs["maximum_iterations"]
+    if limit is None:
+        raise InvalidArgumentError(
+            "cannot differentiate a while_loop without maximum_iterations: set "
+            "maximum_iterations so its gradient can run as a bounded loop",
+            op,
+        )
+    n = op.attrs["num_loop_vars"]
+    # one stand-in per input: a tensor can be both a loop var's start and a captured value
+    stand_ins = [array_ops.identity(t) for t in op.inputs]
+    loop, captured = stand_ins[:n], stand_ins[n:]
+    cond_graph, body_graph = op.attrs["cond"], op.attrs["body"]
+
+    def step(state: tuple[list[Tensor], Tensor], _: Any) -> tuple[Any, Any]:
+        values, active = state
+        graph = get_default_graph()
+        inner = [graph.capture(t) for t in captured]
+        (pred,) = inline(cond_graph, list(values) + inner)
+        go = math_ops.logical_and(active, pred)
+        new = inline(body_graph, list(values) + inner)
+        return ([array_ops.where(go, b, v) for b, v in zip(new, values)], go), []
+
+    (masked, _), _ = scan_loop(step, (loop, array_ops.constant(True)), None, length=int(limit),
+                               name=f"{op.name.rsplit('/', 1)[-1]}_bounded")  # fmt: skip
+    wrt = [i for i, t in enumerate(op.inputs) if _differentiable(t)]
+    pairs = [(m, g) for m, g in zip(masked, _zeros_for(grads, op.outputs)) if _differentiable(m)]
+    if not wrt or not pairs:
+        return [None] * len(op.inputs)
+    input_grads = gradients([m for m, _ in pairs], [stand_ins[i] for i in wrt], grad_ys=[g for _, g in pairs],
+                            unconnected_gradients="zero")  # fmt: skip
+    result: list[Tensor | None] = [None] * len(op.inputs)
+    for i, g in zip(wrt, input_grads):
+        result[i] = g
+    return result

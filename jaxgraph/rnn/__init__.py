@@ -1,0 +1,20 @@
+"""Recurrent networks with TF1's API: the cells of ``tf.nn.rnn_cell`` (``jaxgraph.rnn.cells``) and
+the ``static_rnn`` / ``dynamic_rnn`` drivers (``jaxgraph.rnn.api``), exposed as ``jg.nn.rnn_cell``,
+``jg.nn.static_rnn`` and ``jg.nn.dynamic_rnn``."""
+
+from jaxgraph.rnn import cells
+from jaxgraph.rnn.api import dynamic_rnn, static_rnn
+from jaxgraph.rnn.cells import (
+    BasicLSTMCell,
+    BasicRNNCell,
+    GRUCell,
+    LSTMCell,
+    LSTMStateTuple,
+    MultiRNNCell,
+    RNNCell,
+)
+
+__all__ = [
+    "BasicLSTMCell", "BasicRNNCell", "GRUCell", "LSTMCell", "LSTMStateTuple", "MultiRNNCell", "RNNCell",
+    "cells", "dynamic_rnn", "static_rnn",
+]  # fmt: skip

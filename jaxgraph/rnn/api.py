@@ -1,0 +1,119 @@
+"""TF1's RNN drivers: ``static_rnn`` (a Python loop, unrolled into the graph) and ``dynamic_rnn``
+(one ``scan`` op, whose body is the cell traced once).
+
+Both open ``variable_scope(scope or "rnn")``, so a ``BasicLSTMCell`` owns
+``rnn/basic_lstm_cell/kernel`` exactly as in TF1. With ``sequence_length``, outputs past a
+sequence's length are zeros and its state stops changing there (TF1's semantics), so the final
+state is each sequence's state at its last valid step.
+
+Prefer ``dynamic_rnn``: XLA compiles an unrolled loop in time growing with its length (over a
+minute for a 50-step LSTM on CPU), a scan in constant time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir.graph import Tensor
+from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import math as math_ops
+from jaxgraph.ops.core import convert_to_tensor
+from jaxgraph.rnn.cells import RNNCell, batch_size_of, map_structure, zeros_state
+from jaxgraph.tracer.control_flow import scan_loop
+from jaxgraph.tracer.variables import variable_scope
+
+__all__ = ["dynamic_rnn", "static_rnn"]
+
+
+def _initial_state(cell: RNNCell, first_input: Tensor, initial_state: Any, dtype: Any) -> Any:
+    """``initial_state``, or the cell's zero state for ``first_input``'s batch."""
+    if initial_state is not None:
+        return map_structure(convert_to_tensor, initial_state)
+    if dtype is None:
+        raise InvalidArgumentError("If no initial_state is provided, dtype must be specified")
+    return zeros_state(cell.state_size, batch_size_of(first_input), dtype)
+
+
+def _masked_step(
+    time: Tensor, lengths: Tensor, output: Tensor, new_state: Any, old_state: Any
+) -> tuple[Any, Any]:
+    """TF1's ``sequence_length`` rule for step ``time``: where ``time >= length`` the output is
+    zero and the state stays ``old_state``."""
+    valid = array_ops.expand_dims(math_ops.less(time, lengths), 1)
+    output = array_ops.where(valid, output, array_ops.zeros_like(output))
+    state = map_structure(lambda new, old: array_ops.where(valid, new, old), new_state, old_state)
+    return output, state
+
+
+def _lengths(sequence_length: Any) -> Tensor | None:
+    if sequence_length is None:
+        return None
+    lengths = convert_to_tensor(sequence_length)
+    if lengths.ndim != 1:
+        raise InvalidArgumentError(f"sequence_length must be a vector, got shape {lengths.shape.as_list()}")
+    return lengths
+
+
+def static_rnn(cell: RNNCell, inputs: Sequence[Any], initial_state: Any = None, dtype: Any = None,
+               sequence_length: Any = None, scope: str | None = None) -> tuple[list[Tensor], Any]:  # fmt: skip
+    """Runs ``cell`` over the list of per-step inputs ``[batch, depth]``, unrolled in the graph.
+
+    Returns ``(outputs, state)``: the list of per-step outputs and the final state.
+    """
+    inputs = [convert_to_tensor(x) for x in inputs]
+    if not inputs:
+        raise InvalidArgumentError("inputs must not be empty")
+    lengths = _lengths(sequence_length)
+    with variable_scope(scope or "rnn"):
+        state = _initial_state(cell, inputs[0], initial_state, dtype)
+        outputs = []
+        for time, x in enumerate(inputs):
+            output, new_state = cell(x, state)
+            if lengths is not None:
+                output, new_state = _masked_step(time, lengths, output, new_state, state)
+            outputs.append(output)
+            state = new_state
+    return outputs, state
+
+
+def dynamic_rnn(cell: RNNCell, inputs: Any, sequence_length: Any = None, initial_state: Any = None,
+                dtype: Any = None, parallel_iterations: int | None = None, swap_memory: bool = False,
+                time_major: bool = False, scope: str | None = None) -> tuple[Tensor, Any]:  # fmt: skip
+    """Runs ``cell`` over ``inputs`` ``[batch, time, depth]`` (``[time, batch, depth]`` with
+    ``time_major``) as one ``scan`` op whose body is the cell, traced once: the state is the
+    scan's carry and the outputs its stacked per-step results (``lax.scan``'s shape of loop).
+
+    Returns ``(outputs, state)``: outputs ``[batch, time, output_size]`` (time-major with
+    ``time_major``) and the final state. The cell's Variables are created before the loop is
+    traced, so they belong to the outer graph. ``parallel_iterations`` and ``swap_memory`` are
+    accepted for TF1 compatibility; XLA schedules the loop itself.
+    """
+    x = convert_to_tensor(inputs)
+    if x.ndim < 3:
+        raise InvalidArgumentError(f"dynamic_rnn expects inputs of rank >= 3, got shape {x.shape.as_list()}")
+    lengths = _lengths(sequence_length)
+    swap_batch_and_time = (1, 0, *range(2, x.ndim))
+    with variable_scope(scope or "rnn"):
+        if not time_major:
+            x = array_ops.transpose(x, swap_batch_and_time)
+        first = x[0]
+        cell.build_for(first)
+        state = _initial_state(cell, first, initial_state, dtype)
+
+        def step(carry: Any, x_t: Tensor) -> tuple[Any, Tensor]:
+            if lengths is None:
+                output, new_state = cell(x_t, carry)
+                return new_state, output
+            time, old_state = carry
+            output, new_state = cell(x_t, old_state)
+            output, new_state = _masked_step(time, lengths, output, new_state, old_state)
+            return (time + 1, new_state), output
+
+        carry = state if lengths is None else (array_ops.constant(0), state)
+        carry, outputs = scan_loop(step, carry, x, name="while")
+        state = carry if lengths is None else carry[1]
+        if not time_major:
+            outputs = array_ops.transpose(outputs, swap_batch_and_time[:3])
+    return outputs, state

@@ -1,0 +1,118 @@
+"""A jaxgraph Graph as a TensorBoard ``GraphDef`` (tensorboard's own protos; no TensorFlow).
+
+Every op becomes a ``NodeDef``: its scoped name (name scopes become TensorBoard's collapsible
+boxes), its op type, its inputs (``name``, ``name:1``, ``^control``), its device, and attrs:
+each op attribute, ``dtype`` (of output 0), ``_output_shapes`` (unknown dims as -1; TensorBoard
+labels edges with them) and ``_source`` (the user's ``file:line``). Variables are ``variable``
+nodes with their ``read`` / ``assign`` ops. The ops of a sub-graph attribute (a control-flow
+body) become nodes in the nested scope ``<op>/<attr>/``, and the attribute names that scope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tensorboard.compat.proto import (
+    attr_value_pb2,
+    graph_pb2,
+    node_def_pb2,
+    tensor_pb2,
+    tensor_shape_pb2,
+    types_pb2,
+    versions_pb2,
+)
+
+from jaxgraph.ir.dot import input_name, nested_ops
+from jaxgraph.ir.dtypes import DType
+from jaxgraph.ir.graph import Graph, Operation
+from jaxgraph.ir.printer import format_value
+from jaxgraph.ir.shapes import TensorShape
+from jaxgraph.ir.values import ArrayValue
+
+_DATA_TYPES = {
+    "float16": types_pb2.DT_HALF,
+    "bfloat16": types_pb2.DT_BFLOAT16,
+    "float32": types_pb2.DT_FLOAT,
+    "float64": types_pb2.DT_DOUBLE,
+    "int8": types_pb2.DT_INT8,
+    "int16": types_pb2.DT_INT16,
+    "int32": types_pb2.DT_INT32,
+    "int64": types_pb2.DT_INT64,
+    "uint8": types_pb2.DT_UINT8,
+    "uint16": types_pb2.DT_UINT16,
+    "uint32": types_pb2.DT_UINT32,
+    "uint64": types_pb2.DT_UINT64,
+    "bool": types_pb2.DT_BOOL,
+}
+
+
+def data_type(dtype: DType) -> int:
+    """TensorFlow's ``DataType`` enum value of a jaxgraph dtype."""
+    return _DATA_TYPES[dtype.name]
+
+
+def shape_proto(shape: TensorShape | tuple) -> tensor_shape_pb2.TensorShapeProto:
+    """A ``TensorShapeProto``; unknown (None) dims have size -1."""
+    dims = [tensor_shape_pb2.TensorShapeProto.Dim(size=-1 if d is None else d) for d in shape]
+    return tensor_shape_pb2.TensorShapeProto(dim=dims)
+
+
+def to_graph_def(graph: Graph) -> graph_pb2.GraphDef:
+    """The GraphDef of ``graph`` and of its sub-graph attributes (see the module docstring)."""
+    nodes = [_node(prefix, op) for prefix, op in nested_ops(graph)]
+    return graph_pb2.GraphDef(node=nodes, versions=versions_pb2.VersionDef(producer=1))
+
+
+def _node(prefix: str, op: Operation) -> node_def_pb2.NodeDef:
+    node = node_def_pb2.NodeDef(name=prefix + op.name, op=op.type, device=op.device or "")
+    node.input.extend(input_name(prefix, t) for t in op.inputs)
+    node.input.extend(f"^{prefix}{c.name}" for c in op.control_inputs)
+    for key, value in op.attrs.items():
+        if value is not None:
+            node.attr[key].CopyFrom(_attr(value, key, f"{prefix}{op.name}/{key}"))
+    if op.outputs and "dtype" not in op.attrs:
+        node.attr["dtype"].type = data_type(op.outputs[0].dtype)
+    shapes = node.attr["_output_shapes"].list.shape
+    shapes.extend(shape_proto(t.shape) for t in op.outputs)
+    if op.location is not None:
+        node.attr["_source"].s = f"{op.location.file}:{op.location.line}".encode()
+    return node
+
+
+def _attr(value: Any, key: str, scope: str) -> attr_value_pb2.AttrValue:
+    """One op attribute as an AttrValue; values with no natural proto form as their IR text."""
+    attr = attr_value_pb2.AttrValue()
+    if isinstance(value, bool):
+        attr.b = value
+    elif isinstance(value, int):
+        attr.i = value
+    elif isinstance(value, float):
+        attr.f = value
+    elif isinstance(value, str):
+        attr.s = value.encode()
+    elif isinstance(value, DType):
+        attr.type = data_type(value)
+    elif isinstance(value, ArrayValue):
+        attr.tensor.CopyFrom(_tensor(value))
+    elif isinstance(value, Graph):
+        attr.func.name = scope
+    elif isinstance(value, tuple) and all(v is None or type(v) is int for v in value):
+        if "shape" in key or None in value:
+            attr.shape.CopyFrom(shape_proto(value))
+        else:
+            attr.list.SetInParent()
+            attr.list.i.extend(value)
+    elif isinstance(value, tuple) and all(isinstance(v, DType) for v in value):
+        attr.list.type.extend(data_type(v) for v in value)
+    else:
+        attr.s = format_value(value).encode()
+    return attr
+
+
+def _tensor(value: ArrayValue) -> tensor_pb2.TensorProto:
+    array = value.array
+    return tensor_pb2.TensorProto(
+        dtype=data_type(value.dtype),
+        tensor_shape=shape_proto(array.shape),
+        tensor_content=array.astype(array.dtype.newbyteorder("<")).tobytes(),
+    )
