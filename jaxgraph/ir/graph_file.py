@@ -37,6 +37,7 @@ HEADER = f"# jaxgraph-ir v{VERSION}"
 META_PREFIX = "# meta: "
 _VERSION_LINE = re.compile(r"# jaxgraph-ir v(\d+)\s*$")
 _VARIABLE_KEYS = {"name", "initializer", "snapshot", "read", "assigned", "trainable"}
+"""The keys of ``Variable.ops_state()``: one entry of the meta line's ``variables``."""
 
 _CHUNK = 16 << 20
 write_progress_hook: Callable[[str, int, int], None] | None = None
@@ -48,7 +49,7 @@ synced, just before the rename (crash tests pause the writer there and kill it).
 # ---- saving --------------------------------------------------------------------------------------
 def save_graph(graph: Graph, path: str) -> str:
     """Writes ``graph`` to the graph file ``path`` (atomically); returns ``path``."""
-    meta = {"variables": _variables_meta(graph), "collections": _collections_meta(graph)}
+    meta = {"variables": [v.ops_state() for v in _variables(graph)], "collections": _collections_meta(graph)}
     text = f"{HEADER}\n{META_PREFIX}{json.dumps(meta, sort_keys=True)}\n{graph}\n"
     atomic_write(os.fspath(path), text.encode("utf-8"))
     return os.fspath(path)
@@ -68,21 +69,6 @@ def _is_variable(item: Any) -> bool:
     from jaxgraph.tracer.variables import Variable  # graph files carry tracer-level Variables
 
     return isinstance(item, Variable)
-
-
-def _variables_meta(graph: Graph) -> list[dict[str, Any]]:
-    meta = []
-    for v in _variables(graph):
-        fresh = v._read is not None and v._read_version == v._version
-        meta.append({
-            "name": v.op.name,
-            "initializer": v.initializer.name,
-            "snapshot": None if v._snapshot is None else v._snapshot.name,
-            "read": v._read.name if fresh else None,
-            "assigned": v._version > 0,
-            "trainable": bool(v.trainable),
-        })  # fmt: skip
-    return meta
 
 
 def _collections_meta(graph: Graph) -> dict[str, list[dict[str, Any]]]:

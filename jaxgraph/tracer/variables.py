@@ -79,6 +79,18 @@ class Variable:
         self.trainable = trainable
         return self
 
+    def ops_state(self) -> dict[str, Any]:
+        """What ``from_ops`` needs to rebuild this Variable, by op and tensor names (graph files)."""
+        fresh = self._read is not None and self._read_version == self._version
+        return {
+            "name": self.op.name,
+            "initializer": self._initializer.name,
+            "snapshot": None if self._snapshot is None else self._snapshot.name,
+            "read": self._read.name if fresh else None,
+            "assigned": self._version > 0,
+            "trainable": bool(self.trainable),
+        }
+
     # ---- identity --------------------------------------------------------------------------
     @property
     def op(self) -> Operation:

@@ -103,7 +103,6 @@ class Saver:
             "format": FORMAT,
             "version": VERSION,
             "global_step": step,
-            "tensors_file": os.path.basename(prefix) + TENSORS_SUFFIX,
             "rng_key": None if key is None else {"dtype": key.dtype.name, "data": key.tolist()},
             "variables": {
                 n: {
@@ -281,16 +280,16 @@ def read_metadata(prefix: str) -> dict[str, Any]:
 def _metadata_problem(metadata: Any) -> str | None:
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         return f"not a {FORMAT} metadata file"
-    if not isinstance(metadata.get("version"), int) or not isinstance(metadata.get("tensors_file"), str):
-        return "no format version or tensors file"
+    if not isinstance(metadata.get("version"), int):
+        return "no format version"
     step, key, variables = metadata.get("global_step"), metadata.get("rng_key"), metadata.get("variables")
     if step is not None and not isinstance(step, int):
         return f"bad global_step {step!r}"
     if key is not None and not (
         isinstance(key, dict)
-        and key.get("dtype") in ("uint32", "uint64")
+        and key.get("dtype") == "uint32"
         and isinstance(key.get("data"), list)
-        and all(isinstance(x, int) and x >= 0 for x in key["data"])
+        and all(isinstance(x, int) and 0 <= x < 2**32 for x in key["data"])
     ):
         return "bad rng_key"
     if not isinstance(variables, dict):
@@ -309,7 +308,7 @@ def _metadata_problem(metadata: Any) -> str | None:
 
 def read_tensors(prefix: str, metadata: dict[str, Any]) -> dict[str, np.ndarray]:
     """The checkpoint's tensors, each verified against the metadata (dtype, shape, SHA-256)."""
-    path = os.path.join(os.path.dirname(prefix), metadata["tensors_file"])
+    path = prefix + TENSORS_SUFFIX
     data = _read_bytes(path, "checkpoint file")
     try:
         entries = safetensors.deserialize(data)
