@@ -190,15 +190,8 @@ def _linear(args: Sequence[Tensor], kernel: Variable, bias: Variable) -> Tensor:
     return nn_ops.bias_add(math_ops.matmul(array_ops.concat(list(args), 1), kernel), bias)
 
 
-class BasicRNNCell(RNNCell):
-    """``output = new_state = activation(W [inputs, state] + b)``; Variables ``kernel``
-    ``[input_depth + num_units, num_units]`` and ``bias`` (zeros)."""
-
-    def __init__(self, num_units: int, activation: Callable[[Tensor], Tensor] | None = None,
-                 reuse: Any = None, name: str | None = None, dtype: Any = None) -> None:  # fmt: skip
-        super().__init__(reuse, name, dtype)
-        self._num_units = num_units
-        self._activation = activation or math_ops.tanh
+class _VectorStateCell(RNNCell):
+    """A cell whose state and output are both one vector of ``num_units`` (basic RNN, GRU)."""
 
     @property
     def state_size(self) -> int:
@@ -207,6 +200,17 @@ class BasicRNNCell(RNNCell):
     @property
     def output_size(self) -> int:
         return self._num_units
+
+
+class BasicRNNCell(_VectorStateCell):
+    """``output = new_state = activation(W [inputs, state] + b)``; Variables ``kernel``
+    ``[input_depth + num_units, num_units]`` and ``bias`` (zeros)."""
+
+    def __init__(self, num_units: int, activation: Callable[[Tensor], Tensor] | None = None,
+                 reuse: Any = None, name: str | None = None, dtype: Any = None) -> None:  # fmt: skip
+        super().__init__(reuse, name, dtype)
+        self._num_units = num_units
+        self._activation = activation or math_ops.tanh
 
     def _create_variables(self, input_depth: int, dtype: Any) -> None:
         n = self._num_units
@@ -342,7 +346,7 @@ def _clip(x: Tensor, bound: float) -> Tensor:
     return math_ops.minimum(math_ops.maximum(x, -bound), bound)
 
 
-class GRUCell(RNNCell):
+class GRUCell(_VectorStateCell):
     """TF1's ``GRUCell``: ``r, u = sigmoid(split(W_g [x, h] + b_g, 2))``,
     ``c = tanh(W_c [x, r * h] + b_c)``, ``h' = u * h + (1 - u) * c``. Variables ``gates/kernel``
     ``[input_depth + num_units, 2 * num_units]``, ``gates/bias`` (ones, so the gates start open),
@@ -356,14 +360,6 @@ class GRUCell(RNNCell):
         self._activation = activation or math_ops.tanh
         self._kernel_initializer = kernel_initializer
         self._bias_initializer = bias_initializer
-
-    @property
-    def state_size(self) -> int:
-        return self._num_units
-
-    @property
-    def output_size(self) -> int:
-        return self._num_units
 
     def _create_variables(self, input_depth: int, dtype: Any) -> None:
         n, kernel_init, bias_init = self._num_units, self._kernel_initializer, self._bias_initializer

@@ -30,7 +30,8 @@ def test_design_forward_example_matches_numpy():
         sess.run(init)
         wv, bv = sess.run([w, b])
         out = sess.run(probs, feed_dict={x: xb})
-    assert_close(out, np.tanh(xb @ np.asarray(wv) + np.asarray(bv)), rtol=1e-4, atol=1e-5)
+    # atol covers TF32, JAX's default f32 matmul precision on NVIDIA GPUs (2e-4 seen on an H200)
+    assert_close(out, np.tanh(xb @ np.asarray(wv) + np.asarray(bv)), rtol=1e-4, atol=1e-3)
     assert np.asarray(wv).std() == pytest.approx(0.01, rel=0.1)
 
 
