@@ -120,7 +120,8 @@ class _Emitter:
         return repr(value)
 
     def function(self, graph: Graph, indent: str, hint: str) -> str:
-        """Emits ``def hint(*params): ... return (results), (variables)`` for a sub-graph."""
+        """Emits ``def hint(*params, key): ... return (results), (variables)`` for a sub-graph;
+        ``key`` is the PRNG key its random ops draw from (a loop passes a new one per step)."""
         from jaxgraph.ops.control_flow import params, results
 
         fname = self.names.make(hint)
@@ -134,7 +135,7 @@ class _Emitter:
             else:
                 values[t] = self.names.make(t.op.name)
                 args.append(values[t])
-        self.lines.append(f"{indent}def {fname}({', '.join(args)}):")
+        self.lines.append(f"{indent}def {fname}({', '.join(args + ['key'])}):")
         body_ops = [op for op in graph.operations[:-1] if op.type not in ("placeholder", "variable")]
         self.ops(body_ops, values, var_name, [], [], set(), indent + "    ", top=False)
         outs = "".join(values[t] + ", " for t in results(graph))
@@ -158,15 +159,17 @@ class _Emitter:
             kwargs = [f"{k}={self.expr(v, indent, f'{hint}_{k}')}" for k, v in op.attrs.items()]
             region = any(isinstance(v, Graph) for v in op.attrs.values())
             if region:  # control flow: lowered to a tuple of its outputs and Variables
-                kwargs.append(f"num_refs={len(refs)}")
+                kwargs += [f"num_refs={len(refs)}", "key=key"]
             targets = []
             for t in refs:
                 handle = t.op.name
                 reads_old = opdef.state != "write"
                 if top and reads_old and handle not in updated and handle not in var_inputs:
                     var_inputs.append(handle)
-                if reads_old:
-                    args.append(var_name[handle]) if opdef.state is None else args.insert(0, var_name[handle])
+                if reads_old and opdef.state is None:  # control flow: Variables follow the values
+                    args.append(var_name[handle])
+                elif reads_old:  # read / update: the Variable is the first argument
+                    args.insert(0, var_name[handle])
                 if opdef.state != "read":
                     targets.append(var_name[handle])
                     if top and handle not in updated:

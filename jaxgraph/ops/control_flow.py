@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -92,10 +93,11 @@ class Cond:
             )
         return tuple(then_types)
 
-    def lower(pred, *inputs, then_branch, else_branch, num_refs=0):
-        return tuple(
-            lax.cond(pred, lambda ops: _flat(then_branch(*ops)), lambda ops: _flat(else_branch(*ops)), inputs)
-        )
+    def lower(pred, *inputs, then_branch, else_branch, num_refs=0, key=None):
+        def branch(fn):
+            return lambda ops: _flat(fn(*ops, key=key))
+
+        return tuple(lax.cond(pred, branch(then_branch), branch(else_branch), inputs))
 
     def grad(op, *grads):
         from jaxgraph.autodiff.control_flow import cond_grad
@@ -142,13 +144,13 @@ class Scan:
         )
         return tuple([TensorType(c.dtype, c.shape) for c in carry] + stacked + saved)
 
-    def lower(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, num_refs=0):
+    def lower(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, num_refs=0, key=None):
         carry, xs, rest = (
             inputs[:num_carry],
             inputs[num_carry : num_carry + num_xs],
             inputs[num_carry + num_xs :],
         )
-        return _scan(body, carry, xs, rest, length, reverse, save_carries, num_refs)
+        return _scan(body, carry, xs, rest, length, reverse, save_carries, num_refs, key)
 
     def grad(op, *grads):
         from jaxgraph.autodiff.control_flow import scan_grad
@@ -156,19 +158,20 @@ class Scan:
         return scan_grad(op, grads)
 
 
-def _scan(body, carry, xs, rest, length, reverse, save_carries, num_refs):
+def _scan(body, carry, xs, rest, length, reverse, save_carries, num_refs, key):
+    """``lax.scan`` of ``body``; step ``i`` draws random numbers from ``fold_in(key, i)``."""
     captured, variables = _split_refs(tuple(rest), num_refs)
 
     def step(state, x):
-        c, v = state
-        outs, new_vars = body(*c, *x, *captured, *v)
+        c, v, i = state
+        step_key = None if key is None else jax.random.fold_in(key, i)
+        outs, new_vars = body(*c, *x, *captured, *v, key=step_key)
         new_carry = tuple(outs[: len(c)])
         ys = tuple(outs[len(c) :]) + (tuple(c) if save_carries else ())
-        return (new_carry, tuple(new_vars)), ys
+        return (new_carry, tuple(new_vars), i + 1), ys
 
-    (final, new_vars), ys = lax.scan(
-        step, (tuple(carry), tuple(variables)), tuple(xs), length=length, reverse=reverse
-    )
+    init = (tuple(carry), tuple(variables), jnp.int32(0))
+    (final, new_vars, _), ys = lax.scan(step, init, tuple(xs), length=length, reverse=reverse)
     return tuple(final) + tuple(ys) + tuple(new_vars)
 
 
@@ -196,8 +199,8 @@ class While:
                 raise type_error(f"while's body changes loop var {i} from {a} to {b}")
         return tuple(TensorType(t.dtype, t.shape) for t in loop)
 
-    def lower(*inputs, cond, body, num_loop_vars, maximum_iterations, num_refs=0):
-        return _while(cond, body, inputs, num_loop_vars, maximum_iterations, num_refs)
+    def lower(*inputs, cond, body, num_loop_vars, maximum_iterations, num_refs=0, key=None):
+        return _while(cond, body, inputs, num_loop_vars, maximum_iterations, num_refs, key)
 
     def grad(op, *grads):
         from jaxgraph.autodiff.control_flow import while_grad
@@ -205,18 +208,19 @@ class While:
         return while_grad(op, grads)
 
 
-def _while(cond, body, inputs, num_loop_vars, maximum_iterations, num_refs):
+def _while(cond, body, inputs, num_loop_vars, maximum_iterations, num_refs, key):
+    """``lax.while_loop``; iteration ``i`` draws random numbers from ``fold_in(key, i)``."""
     loop, rest = tuple(inputs[:num_loop_vars]), tuple(inputs[num_loop_vars:])
     captured, variables = _split_refs(rest, num_refs)
 
     def keep_going(state):
         i, vals, v = state
-        (pred,), _ = cond(*vals, *captured, *v)
+        (pred,), _ = cond(*vals, *captured, *v, key=None if key is None else jax.random.fold_in(key, i))
         return pred if maximum_iterations is None else jnp.logical_and(pred, i < maximum_iterations)
 
     def step(state):
         i, vals, v = state
-        outs, new_vars = body(*vals, *captured, *v)
+        outs, new_vars = body(*vals, *captured, *v, key=None if key is None else jax.random.fold_in(key, i))
         return i + 1, tuple(outs), tuple(new_vars)
 
     _, final, new_vars = lax.while_loop(keep_going, step, (jnp.int32(0), loop, tuple(variables)))

@@ -148,3 +148,13 @@ def test_control_flow_in_jg_function():
         return jg.while_loop(lambda i, s: i < n, lambda i, s: (i + 1, s + x), [0, jg.zeros_like(x)])[1]
 
     assert_close(loop(XV, 4), XV * 4, rtol=1e-6)
+
+
+def test_random_ops_in_a_scan_body_draw_new_values_each_step():
+    jg.set_random_seed(3)
+    e = jg.placeholder(jg.float32, (4, 3), name="e")
+    sums = jg.scan(lambda a, x: a + jg.random_uniform((3,)), e, initializer=jg.zeros((3,)))
+    with jg.Session() as sess:
+        steps = np.diff(np.asarray(sess.run(sums, {e: EV[:4]})), axis=0, prepend=0.0)
+    assert len({tuple(row) for row in steps.round(6)}) == 4
+    assert np.all((steps >= 0.0) & (steps < 1.0))
