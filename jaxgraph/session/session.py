@@ -88,15 +88,15 @@ class Session:
             tuple(leaves),
             tuple((k, v.shape, v.dtype) for (k, _), v in zip(feed_items, feed_values, strict=False)),
         )
-        self._check_open()
         try:
-            hash(cache_key)
+            plan = self._cache.get(cache_key)
         except TypeError:  # an unhashable fetch: report which
             for leaf in leaves:
                 _as_element(graph, leaf, "fetch")
             raise
-        plan = self._cache.get(cache_key) or self._cached_plan(cache_key, graph, leaves, feed_items, feed_values,
-                                                               name)  # fmt: skip
+        if plan is None:
+            self._check_open()
+            plan = self._cached_plan(cache_key, graph, leaves, feed_items, feed_values, name)
         with self._lock:
             self._check_open()
             args = []
@@ -116,6 +116,8 @@ class Session:
             variables.update(zip(plan.updated, updated, strict=False))
             if plan.executable.lowered.uses_key:
                 self._key = key
+        if treedef.num_nodes == 1 and treedef.num_leaves == 1:  # one bare fetch: the common case
+            return None if plan.slots[0] is None else fetched[0]
         results = [None if slot is None else fetched[slot] for slot in plan.slots]
         return jax.tree_util.tree_unflatten(treedef, results)
 
