@@ -10,6 +10,7 @@ body) become nodes in the nested scope ``<op>/<attr>/``, and the attribute names
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from tensorboard.compat.proto import (
@@ -22,12 +23,13 @@ from tensorboard.compat.proto import (
     versions_pb2,
 )
 
-from jaxgraph.ir.dot import input_name, nested_ops
+from jaxgraph.ir.dot import input_name, nested_ops, subgraph_attrs
 from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Graph, Operation
 from jaxgraph.ir.printer import format_value
 from jaxgraph.ir.shapes import TensorShape
 from jaxgraph.ir.values import ArrayValue
+from jaxgraph.ops.control_flow import params
 
 _DATA_TYPES = {
     "float16": types_pb2.DT_HALF,
@@ -58,9 +60,31 @@ def shape_proto(shape: TensorShape | tuple) -> tensor_shape_pb2.TensorShapeProto
 
 
 def to_graph_def(graph: Graph) -> graph_pb2.GraphDef:
-    """The GraphDef of ``graph`` and of its sub-graph attributes (see the module docstring)."""
-    nodes = [_node(prefix, op) for prefix, op in nested_ops(graph)]
+    """The GraphDef of ``graph`` and of its sub-graph attributes (see the module docstring).
+
+    A sub-graph's parameters get an edge from the outer op's input they stand for, so values
+    flowing into a control-flow body (loop variables, captured tensors) are drawn connected.
+    """
+    sources = dict(_param_sources(graph))
+    nodes = []
+    for prefix, op in nested_ops(graph):
+        node = _node(prefix, op)
+        source = sources.get(prefix + op.name)
+        if source is not None:
+            node.input.append(source)
+        nodes.append(node)
     return graph_pb2.GraphDef(node=nodes, versions=versions_pb2.VersionDef(producer=1))
+
+
+def _param_sources(graph: Graph, prefix: str = "") -> Iterator[tuple[str, str]]:
+    """``(sub-graph parameter node, outer input it stands for)`` for every nested sub-graph."""
+    for op in graph.operations:
+        for attr, sub in subgraph_attrs(op):
+            inner = f"{prefix}{op.name}/{attr}/"
+            outer = op.inputs[1:] if op.type == "cond" else op.inputs  # cond's first input: pred
+            for param, tensor in zip(params(sub), outer):
+                yield inner + param.op.name, input_name(prefix, tensor)
+            yield from _param_sources(sub, inner)
 
 
 def _node(prefix: str, op: Operation) -> node_def_pb2.NodeDef:

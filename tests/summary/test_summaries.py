@@ -137,3 +137,18 @@ def test_graph_def_nodes_inputs_attrs_and_sub_graphs(tmp_path):
         "branch/then_branch/Const",
     ]
     assert nodes["branch/else_branch/Sub"].op == "sub"
+
+
+def test_graph_def_wires_sub_graph_parameters_to_the_outer_inputs():
+    from jaxgraph.summary.graph_def import to_graph_def
+
+    x = jg.placeholder(jg.float32, (3,), name="x")
+    p = jg.placeholder(jg.bool, (), name="p")
+    jg.cond(p, lambda: jg.tanh(x), lambda: x * 2.0)
+    jg.scan(lambda a, e: a + e * x, jg.ones((2, 3)), initializer=jg.zeros((3,)))
+    inputs = {n.name: list(n.input) for n in to_graph_def(jg.get_default_graph()).node}
+    assert inputs["cond/then_branch/capture/x"] == ["x"]
+    assert inputs["cond/else_branch/capture/x"] == ["x"]
+    assert inputs["scan/body/scan_arg_0"] == ["zeros"]
+    assert inputs["scan/body/scan_arg_1"] == ["ones"]
+    assert inputs["scan/body/capture/x"] == ["x"]
