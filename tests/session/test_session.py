@@ -133,3 +133,18 @@ def test_executable_cache_by_feed_signature():
         for n in (1, 2, 1, 2):
             sess.run(y, {x: np.ones((n, 3), np.float32)})
         assert sess.compile_count == 2
+
+
+def test_session_device_places_variables_and_results():
+    v = jg.Variable(np.arange(3, dtype=np.float32), name="v")
+    y = v * 2.0
+    with jg.Session(device="cpu") as sess:
+        sess.run(v.initializer)
+        out = sess.run(y)
+    assert_close(out, np.array([0.0, 2.0, 4.0], np.float32))
+    assert {d.platform for d in out.devices()} == {"cpu"}
+
+
+def test_unknown_device_is_an_invalid_argument():
+    with pytest.raises(errors.InvalidArgumentError, match=r"device 'tpu:7' is not available \(this process has: "):
+        jg.Session(device="tpu:7")
