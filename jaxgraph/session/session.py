@@ -12,15 +12,17 @@ wait for the one building it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import jax
 import numpy as np
 
-from jaxgraph.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError
+from jaxgraph.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError, describe_location
 from jaxgraph.ir.dtypes import as_dtype
 from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
@@ -72,6 +74,10 @@ class Session:
         self._building: dict[Any, threading.Lock] = {}
         self._closed = False
         self.compile_count = 0
+        self.recompile_reasons: list[str] = []
+        """Why a fetch set compiled again, e.g. ``"feed 'x:0': f32[32,784] -> f32[16,784]"``."""
+        self._ops_at_last_run = -1
+        self._growth_streak = 0
         self._default_stack: contextlib.ExitStack | None = None
 
     # ---- running ---------------------------------------------------------------------------
@@ -81,6 +87,8 @@ class Session:
         return self._run(self.graph, fetches, feed_dict)
 
     def _run(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None = None) -> Any:
+        if graph is self.graph:
+            self._notice_graph_growth(graph)
         leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=_is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
         cache_key = (
@@ -137,6 +145,7 @@ class Session:
             plan = self._cache.get(cache_key)
             if plan is None:
                 try:
+                    self._explain_recompile(cache_key)
                     plan = self._plan(graph, leaves, feed_items, feed_values, name)
                     _compile_ahead(plan, feed_values)
                     with self._plan_lock:
@@ -145,6 +154,39 @@ class Session:
                     with self._plan_lock:
                         self._building.pop(cache_key, None)
         return plan
+
+    def _explain_recompile(self, cache_key: Any) -> None:
+        """Records (and logs) why a fetch set already compiled for other feeds compiles again."""
+        graph, leaves, feeds = cache_key
+        with self._plan_lock:
+            before = [k[2] for k in self._cache if k[0] is graph and k[1] == leaves]
+        if not before:
+            return
+        old = {_feed_label(k): (shape, dtype) for k, shape, dtype in before[-1]}
+        new = {_feed_label(k): (shape, dtype) for k, shape, dtype in feeds}
+        changes = [
+            f"feed {k}: {_spec(*old[k])} -> {_spec(*new[k])}" for k in new if k in old and old[k] != new[k]
+        ]
+        changes += [f"feed {k} added" for k in new if k not in old]
+        changes += [f"feed {k} removed" for k in old if k not in new]
+        reason = "; ".join(changes) or "same feeds (another fetch structure)"
+        self.recompile_reasons.append(reason)
+        logging.getLogger("jaxgraph").info("recompiling a fetch set: %s", reason)
+
+    def _notice_graph_growth(self, graph: Graph) -> None:
+        """Warns once when ops keep being added between runs (TF1's classic training-loop bug)."""
+        count = len(graph.operations)
+        grew = 0 <= self._ops_at_last_run < count
+        self._growth_streak = self._growth_streak + 1 if grew else 0
+        if self._growth_streak == 5:
+            op = graph.operations[self._ops_at_last_run]
+            warnings.warn(
+                f"the graph keeps growing between Session.run calls: op '{op.name}' ({op.type}) "
+                f"{describe_location(op.location)} was added after the previous run. Building ops "
+                "inside a training loop makes every step slower; build them once, before the loop.",
+                stacklevel=4,
+            )
+        self._ops_at_last_run = count
 
     def _rng_key(self, graph: Graph) -> jax.Array:
         if self._key is None:
@@ -308,6 +350,15 @@ def _feeds(feed_dict: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
                 raise InvalidArgumentError(f"feed for {shown} is not an array: {e}") from None
         values.append(value)
     return items, values
+
+
+def _feed_label(key: Any) -> str:
+    name = getattr(key, "name", key)
+    return f"'{name}'" if isinstance(name, str) else repr(key)
+
+
+def _spec(shape: Any, dtype: Any) -> str:
+    return f"{as_dtype(dtype).short}[{','.join(str(d) for d in shape)}]"
 
 
 def _spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:

@@ -146,5 +146,36 @@ def test_session_device_places_variables_and_results():
 
 
 def test_unknown_device_is_an_invalid_argument():
-    with pytest.raises(errors.InvalidArgumentError, match=r"device 'tpu:7' is not available \(this process has: "):
+    with pytest.raises(
+        errors.InvalidArgumentError, match=r"device 'tpu:7' is not available \(this process has: "
+    ):
         jg.Session(device="tpu:7")
+
+
+def test_recompilation_is_explained():
+    x = jg.placeholder(jg.float32, (None, 4), name="x")
+    y = jg.reduce_sum(x)
+    with jg.Session() as sess:
+        sess.run(y, {x: np.ones((32, 4), np.float32)})
+        sess.run(y, {x: np.ones((16, 4), np.float32)})
+        sess.run(y, {x: np.ones((16, 4), np.float64)})
+    assert sess.recompile_reasons == [
+        "feed 'x:0': f32[32,4] -> f32[16,4]",
+        "feed 'x:0': f32[16,4] -> f64[16,4]",
+    ]
+
+
+def test_graph_growing_inside_a_training_loop_warns_once_naming_the_op():
+    import warnings
+
+    v = jg.Variable(0.0, name="v")
+    with jg.Session() as sess:
+        sess.run(v.initializer)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for _ in range(8):
+                sess.run(v.assign_add(1.0))  # a new op every step: the classic TF1 slowdown
+        assert float(sess.run(v)) == 8.0
+    messages = [str(w.message) for w in caught if "keeps growing" in str(w.message)]
+    assert len(messages) == 1
+    assert "op 'Const_4' (constant)" in messages[0] and __file__ in messages[0]
