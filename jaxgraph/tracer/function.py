@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -86,6 +87,8 @@ class Function:
         self._traces: dict[Any, _Trace] = {}
         self._session: Session | None = None
         self.trace_count = 0
+        self.retrace_reasons: list[str] = []
+        """Why each trace after the first happened, e.g. ``"x: f32[32,784] -> f32[16,784]"``."""
 
     @property
     def session(self) -> Session:
@@ -137,9 +140,24 @@ class Function:
         key = self._key(leaves, tree)
         trace = self._traces.get(key)
         if trace is None:
+            if self._traces:
+                self._explain_retrace(next(reversed(self._traces)), key, [name for name, _ in leaves])
             trace = self._trace(leaves, tree)
             self._traces[key] = trace
         return trace, [leaf for _, leaf in leaves]
+
+    def _explain_retrace(self, old: tuple, new: tuple, names: list[str]) -> None:
+        """Records (and logs) why this call traces again, against the latest earlier trace."""
+        if old[0] != new[0] or len(old) != len(new):
+            reason = "the arguments' structure changed"
+        else:
+            reason = "; ".join(
+                f"{name}: {_describe(a)} -> {_describe(b)}"
+                for name, a, b in zip(names, old[1:], new[1:])
+                if a != b
+            )
+        self.retrace_reasons.append(reason)
+        logging.getLogger("jaxgraph").info("retracing %s: %s", self.__name__, reason)
 
     def _trace(self, leaves: list[tuple[str, Any]], tree: Any) -> _Trace:
         graph = Graph()
@@ -229,6 +247,13 @@ def _definition(fn: Callable[..., Any]) -> SourceLocation | None:
     """Where the user's function starts: its arguments' placeholders are stamped with it."""
     code = getattr(inspect.unwrap(fn), "__code__", None)
     return SourceLocation(code.co_filename, code.co_firstlineno, code.co_name) if code else None
+
+
+def _describe(part: tuple) -> str:
+    """A signature part as text: ``f32[32,784]`` for arrays, ``3`` for static values."""
+    if part[0] == "array":
+        return f"{as_dtype(part[2]).short}[{','.join('?' if d is None else str(d) for d in part[1])}]"
+    return repr(part[-1])
 
 
 def _path_name(arg_name: str, path: tuple) -> str:

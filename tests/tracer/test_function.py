@@ -246,3 +246,16 @@ def test_dump_rejects_unknown_stage():
     assert (
         info.value.message == "unknown dump stage 'llvm'; stages are ir, ir-opt, jax, jaxpr, stablehlo, hlo"
     )
+
+
+def test_retraces_are_explained():
+    @jg.function
+    def scale(x, n=2):
+        return x * n
+
+    scale(np.ones((32, 4), np.float32))
+    scale(np.ones((16, 4), np.float32))
+    scale(np.ones((16, 4), np.float32), n=3)
+    scale(np.ones((16, 4), np.int32), n=3)
+    scale(np.ones((16, 4), np.float32))  # cached: no new reason
+    assert scale.retrace_reasons == ["x: f32[32,4] -> f32[16,4]", "n: 2 -> 3", "x: f32[16,4] -> i32[16,4]"]
