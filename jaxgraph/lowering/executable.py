@@ -44,7 +44,12 @@ class Executable:
     """
 
     def __init__(
-        self, lowered: LoweredGraph, traced: list[Operation], optimized: Optimized, device: Any = None
+        self,
+        lowered: LoweredGraph,
+        traced: list[Operation],
+        optimized: Optimized,
+        device: Any = None,
+        mesh: Any = None,
     ):
         self.lowered = lowered
         self.traced = traced
@@ -58,6 +63,8 @@ class Executable:
             sharding = jax.sharding.SingleDeviceSharding(device)
             kwargs["in_shardings"] = sharding
             kwargs["out_shardings"] = sharding
+        if mesh is not None:
+            kwargs["in_shardings"], kwargs["out_shardings"] = data_parallel_shardings(lowered, mesh)
         self.jitted = jax.jit(lowered.fn, **kwargs)
 
     def __call__(self, *args: Any) -> Any:
@@ -95,6 +102,19 @@ class Executable:
         raise InvalidArgumentError(f"unknown dump stage '{stage}'; stages are {', '.join(STAGES)}")
 
 
+def data_parallel_shardings(lowered: LoweredGraph, mesh: Any) -> tuple[tuple, Any]:
+    """Data parallelism over ``mesh``'s first axis: feeds split along their first (batch)
+    dimension, Variables, the key and every result replicated; XLA's SPMD partitioner inserts
+    the collectives (e.g. the all-reduce of gradients)."""
+    from jax.sharding import NamedSharding, PartitionSpec
+
+    replicated = NamedSharding(mesh, PartitionSpec())
+    batch = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
+    variables = [replicated] * (len(lowered.donated_vars) + len(lowered.kept_vars))
+    feeds = [batch if len(t.shape) else replicated for t in lowered.feeds]
+    return tuple(variables + feeds + [replicated]), replicated
+
+
 def arg_specs(args: Sequence[Any]) -> list[Any]:
     """``jax.ShapeDtypeStruct`` stand-ins for arrays (None, an absent key, stays None)."""
     return jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), list(args))
@@ -116,6 +136,7 @@ def compile_fetches(
     feeds: Sequence[Tensor],
     device: Any = None,
     check_numerics: bool = False,
+    mesh: Any = None,
 ) -> Executable:
     """Prunes and optimises the fetch set's sub-graph (``jaxgraph.ir.passes``), generates its
     JAX function and wraps it in ``jax.jit``."""
@@ -126,6 +147,6 @@ def compile_fetches(
     times.append(time.time())
     lowered = lower_graph(optimized.fetches, optimized.feeds, check_numerics=check_numerics)
     times.append(time.time())
-    executable = Executable(lowered, traced, optimized, device)
+    executable = Executable(lowered, traced, optimized, device, mesh)
     executable.made = {stage: (end, end - start) for stage, start, end in zip(STAGES, times, times[1:])}
     return executable

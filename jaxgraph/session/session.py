@@ -52,8 +52,10 @@ class Session:
     """TF1's ``tf.Session``: ``Session(graph=None, device=None)``.
 
     ``device`` (``"cpu"``, ``"gpu"``, ``"gpu:1"`` ...) places Variables, feeds and computation;
-    by default JAX's default device is used. ``check_numerics=True`` checks every floating-point
-    op output of every run and raises InvalidArgumentError naming the first op that produced a
+    by default JAX's default device is used. ``mesh`` (a ``jax.sharding.Mesh``) runs data
+    parallel: feeds are split along their batch (first) dimension over the mesh's first axis,
+    Variables are replicated, and XLA's SPMD partitioner adds the collectives.
+    ``check_numerics=True`` checks every floating-point op output of every run and raises InvalidArgumentError naming the first op that produced a
     NaN or Inf (the run then changes no Variable). ``dump_dir`` (default: ``$JAXGRAPH_DUMP_DIR``,
     read at each compilation) makes every compilation write all its stages to a folder there
     (``jaxgraph.lowering.dumps``).
@@ -61,9 +63,12 @@ class Session:
 
     def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None, *,
                  device: str | None = None, check_numerics: bool = False,
-                 dump_dir: str | None = None) -> None:  # fmt: skip
+                 dump_dir: str | None = None, mesh: Any = None) -> None:  # fmt: skip
         self.graph = graph if graph is not None else get_default_graph()
+        if device is not None and mesh is not None:
+            raise InvalidArgumentError("give a Session a device or a mesh, not both")
         self.device = resolve_device(device)
+        self.mesh = mesh
         self.check_numerics = check_numerics
         self.dump_dir = dump_dir
         self._variables: dict[str, jax.Array] = {}
@@ -220,7 +225,7 @@ class Session:
                 raise InvalidArgumentError(f"'{tensor.name}' is fed twice (one key is {key!r})", tensor.op)
             feed_dtypes.append(_check_feed(tensor, value))
             feeds.append(tensor)
-        executable = compile_fetches(fetch_elements, feeds, self.device, self.check_numerics)
+        executable = compile_fetches(fetch_elements, feeds, self.device, self.check_numerics, self.mesh)
         with self._plan_lock:
             self.compile_count += 1
         plan = _Plan(executable, feed_dtypes, slots)
