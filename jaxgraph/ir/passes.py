@@ -128,6 +128,32 @@ def _canonical_inputs(op: Operation, inputs: list[Tensor]) -> list[Tensor]:
     return inputs
 
 
+def prune_body(body: Graph) -> Graph:
+    """A control-flow body without the ops its results and effects do not need (e.g. forward
+    work a gradient loop re-traced but reads from saved residuals instead); its parameters all
+    stay, since the op's inputs line up with them. Nested bodies are pruned too."""
+    final = body.operations[-1]
+    effects = [op for op in body.operations if op.op_def.state in ("write", "update")]
+    keep = set(prune([final, *effects], set()))
+    dead = [op for op in body.operations if op not in keep and op.type not in ("placeholder", "variable")]
+    nested = any(isinstance(v, Graph) for op in body.operations for v in op.attrs.values())
+    if not dead and not nested:
+        return body
+    pruned = Graph()
+    mapping: dict[Tensor, Tensor] = {}
+    ops: dict[Operation, Operation] = {}
+    for op in body.operations:
+        if op not in keep and op.type not in ("placeholder", "variable"):
+            continue
+        attrs = {k: prune_body(v) if isinstance(v, Graph) else v for k, v in op.attrs.items()}
+        new = pruned.create_op(op.type, [mapping[t] for t in op.inputs], attrs, op.name,
+                               control_inputs=[ops[c] for c in op.control_inputs], device=op.device,
+                               location=op.location, exact_name=True)  # fmt: skip
+        ops[op] = new
+        mapping.update(zip(op.outputs, new.outputs))
+    return pruned
+
+
 def _fold(op: Operation) -> np.ndarray | None:
     """Evaluates a pure op whose inputs are all constants (small results only)."""
     opdef = get_op_def(op.type)
@@ -185,7 +211,8 @@ def optimize(fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor]) -> 
             if existing is not None:
                 _map_outputs(op, existing, mapping, fed, op_mapping, stands_for)
                 continue
-        new_op = graph.create_op(op.type, inputs, dict(op.attrs), op.name, control_inputs=controls,
+        attrs = {k: prune_body(v) if isinstance(v, Graph) else v for k, v in op.attrs.items()}
+        new_op = graph.create_op(op.type, inputs, attrs, op.name, control_inputs=controls,
                                  device=op.device, location=op.location, exact_name=True)  # fmt: skip
         replacement = simplify(new_op) if not opdef.stateful else None
         if replacement is None and not opdef.stateful:
