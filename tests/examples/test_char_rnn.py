@@ -8,13 +8,13 @@ import sys
 
 import jaxgraph as jg
 from jaxgraph import cli
-from tests.examples.test_examples import _load
+from tests.helpers import load_example
 
 
 def test_char_rnn_short_run(tmp_path):
     argv = ["--steps", "40", "--hidden", "32", "--seq-len", "16", "--batch-size", "16", "--max-chars", "200000",
             "--sample-length", "30", "--out", str(tmp_path), "--quiet"]  # fmt: skip
-    result = _load("char_rnn").main(argv)
+    result = load_example("char_rnn").main(argv)
     assert result["final_loss"] < result["first_loss"] - 0.5
     assert result["sample"].startswith("def ") and len(result["sample"]) == 34
     assert result["corpus_chars"] == 200_000
