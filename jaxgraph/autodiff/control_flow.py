@@ -98,13 +98,13 @@ def scan_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | No
     cap_wrt = [i for i, t in enumerate(captured) if _differentiable(t)]
     body_params = set(params(body))
 
-    def step(state, per_step, residuals: list[Tensor] | None = None, used: list[Tensor] | None = None):
-        """One reverse step: re-trace the forward step, differentiate it. With ``residuals``
-        (values saved by the forward twin for the body tensors ``needed``), the gradient ops
+    def step(state, per_step, used: list[Tensor] | None = None):
+        """One reverse step: re-trace the forward step, differentiate it. Given residuals (the
+        per-step values the forward twin saved for the body tensors ``needed``), the gradient ops
         read those instead of recomputing them; with ``used``, report which body tensors the
         gradient ops read."""
         g_carry, g_captured = state
-        x_t, carry_t, g_y_t, g_saved_t, saved_t = per_step
+        x_t, carry_t, g_y_t, g_saved_t, residuals_t = per_step
         graph = get_default_graph()
         inner_captured = [graph.capture(t) for t in captured]
         copies: dict[Tensor, Tensor] = {}
@@ -124,8 +124,8 @@ def scan_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | No
                     if t not in body_params and t.op.type not in ("constant", "fill")}  # fmt: skip
         if used is not None:
             used.extend(dict.fromkeys(original[t] for g_op in grad_ops for t in g_op.inputs if t in original))
-        if saved_t:
-            _redirect(grad_ops, {copies[t]: r for t, r in zip(needed, saved_t)})
+        if residuals_t:
+            _redirect(grad_ops, {copies[t]: r for t, r in zip(needed, residuals_t)})
         n_c, n_x = len(carry_wrt), len(xs_wrt)
         new_g_captured = [acc + dg for acc, dg in zip(g_captured, d[n_c + n_x :])]
         g_carry_t = [dc + g_saved_t[i] for dc, i in zip(d[:n_c], carry_wrt)] if g_saved_t else d[:n_c]
@@ -158,7 +158,7 @@ def scan_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | No
     residual_stacks = list(twin.outputs[n_carry + n_ys : n_carry + twin_ys])
     per_step = (list(xs), saved_carries, list(g_ys), list(g_saved), residual_stacks)
     (g_carry0, g_captured), g_xs = scan_loop(
-        lambda state, x: step(state, x), init, per_step, length=a["length"], reverse=not a["reverse"],
+        step, init, per_step, length=a["length"], reverse=not a["reverse"],
         name=f"{op.name.rsplit('/', 1)[-1]}_grad",
     )  # fmt: skip
     result: list[Tensor | None] = [None] * len(op.inputs)

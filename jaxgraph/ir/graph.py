@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from jaxgraph.errors import InvalidArgumentError, NotFoundError
 from jaxgraph.ir.dtypes import x64_enabled
-from jaxgraph.ir.opdef import OpDef, TypeRuleError, get_op_def
+from jaxgraph.ir.opdef import OpDef, TypeRuleError, get_op_def, output_types
 from jaxgraph.ir.shapes import TensorShape, TensorType
 
 
@@ -330,20 +330,15 @@ class Graph:
             result = opdef.infer(*(t.type for t in inputs), **op.attrs)
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
-        types = (
-            result
-            if isinstance(result, tuple) and not isinstance(result, TensorType)
-            else ((result,) if result is not None else ())
-        )
-        if not x64_enabled():
-            for t in types:
-                if t.dtype.size == 8:
-                    raise InvalidArgumentError(
-                        f"dtype {t.dtype.name} needs JAX's 64-bit mode: call "
-                        "jax.config.update('jax_enable_x64', True) yourself (jaxgraph never "
-                        "changes JAX's configuration)",
-                        op,
-                    )
+        types = output_types(result)
+        for t in types:
+            if t.dtype.size == 8 and not x64_enabled():  # JAX's config is read only for 64-bit types
+                raise InvalidArgumentError(
+                    f"dtype {t.dtype.name} needs JAX's 64-bit mode: call "
+                    "jax.config.update('jax_enable_x64', True) yourself (jaxgraph never "
+                    "changes JAX's configuration)",
+                    op,
+                )
         op.outputs = tuple(Tensor(op, i, t) for i, t in enumerate(types))
         op.index = len(self.operations)
         self.operations.append(op)

@@ -72,6 +72,13 @@ class OpDef:
         return attrs
 
 
+def output_types(result: Any) -> tuple:
+    """A type rule's result as a tuple of output types (a rule returns one type, a tuple, or None)."""
+    if result is None:
+        return ()
+    return result if isinstance(result, tuple) and not hasattr(result, "dtype") else (result,)
+
+
 REGISTRY: dict[str, OpDef] = {}
 
 

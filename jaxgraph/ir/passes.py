@@ -56,8 +56,6 @@ class Optimized:
     graph: Graph
     fetches: list[Tensor | Operation]
     feeds: list[Tensor]
-    ops_before: int
-    ops_after: int
 
 
 def constant_value(t: Tensor) -> np.ndarray | None:
@@ -229,7 +227,7 @@ def optimize(fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor]) -> 
     new_fetches = [mapping[f] if isinstance(f, Tensor) else op_mapping[f] for f in fetches]
     live = prune(new_fetches, set(new_feeds))
     graph = _compact(graph, live)
-    return Optimized(graph, new_fetches, new_feeds, len(ops), len(live))
+    return Optimized(graph, new_fetches, new_feeds)
 
 
 def _map_outputs(op, new_op, mapping, fed, op_mapping, stands_for=None) -> None:

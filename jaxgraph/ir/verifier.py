@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from jaxgraph.errors import InternalError
 from jaxgraph.ir.graph import Graph, Tensor
-from jaxgraph.ir.opdef import OpDef, TypeRuleError, get_op_def
+from jaxgraph.ir.opdef import OpDef, TypeRuleError, get_op_def, output_types
 
 
 def verify(graph: Graph) -> Graph:
@@ -43,9 +43,7 @@ def verify(graph: Graph) -> Graph:
             result = opdef.infer(*(t.type for t in op.inputs), **op.attrs)
         except TypeRuleError as e:
             raise InternalError(f"type rule fails: {e}", op) from None
-        types = result if isinstance(result, tuple) and not hasattr(result, "dtype") else (result,)
-        if result is None:
-            types = ()
+        types = output_types(result)
         if tuple(types) != tuple(t.type for t in op.outputs):
             raise InternalError(
                 "output types "

@@ -45,10 +45,6 @@ def results(graph: Graph) -> list[Tensor]:
     return list(graph.operations[-1].inputs)
 
 
-def signature(graph: Graph) -> tuple[list[TensorType], list[TensorType]]:
-    return [t.type for t in params(graph)], [t.type for t in results(graph)]
-
-
 def _check_params(what: str, graph: Graph, inputs: tuple[TensorType, ...]) -> None:
     types = [t.type for t in params(graph)]
     if len(types) != len(inputs):

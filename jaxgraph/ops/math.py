@@ -41,9 +41,8 @@ __all__ = [
 ]  # fmt: skip
 
 
-def convert_operands(a: Any, b: Any) -> tuple[Tensor, Tensor]:
-    """Converts two operands; Python scalars take the other operand's dtype."""
-    return convert_pair(a, b)
+convert_operands = convert_pair
+"""Converts two operands; a Python scalar takes the other operand's dtype (``ops.core``)."""
 
 
 # ---- elementwise unary -------------------------------------------------------------------------

@@ -71,17 +71,13 @@ def _traced_together(make: Callable[[list[Tensor]], list[_Body]]) -> list[_Body]
     union: list[Tensor] = []
     for body in bodies:
         union += [t for t in body.captured() if t not in union]
-    if any(body.captured() != [t for t in _ordered(union)] for body in bodies):
+    if any(body.captured() != _ordered(union) for body in bodies):
         bodies = make(union)
     return bodies
 
 
 def _ordered(tensors: list[Tensor]) -> list[Tensor]:
     return [t for t in tensors if not t.type.ref] + [t for t in tensors if t.type.ref]
-
-
-def _region_inputs(body: _Body) -> list[Tensor]:
-    return body.captured()
 
 
 def cond(pred: Any, true_fn: Callable[[], Any] | None = None, false_fn: Callable[[], Any] | None = None,
@@ -102,7 +98,7 @@ def cond(pred: Any, true_fn: Callable[[], Any] | None = None, false_fn: Callable
             f"cond's branches return different structures: {then_body.tree} vs {else_body.tree}", pred.op
         )
     op = get_default_graph().create_op(
-        "cond", [pred, *_region_inputs(then_body)], {"then_branch": then_body.graph, "else_branch": else_body.graph},
+        "cond", [pred, *then_body.captured()], {"then_branch": then_body.graph, "else_branch": else_body.graph},
         name or "cond",
     )  # fmt: skip
     return _unflatten(then_body.tree, list(op.outputs), strict)
@@ -162,9 +158,7 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
         )
     attrs = {"cond": cond_body.graph, "body": loop_body.graph, "num_loop_vars": len(inputs),
              "maximum_iterations": None if maximum_iterations is None else int(maximum_iterations)}  # fmt: skip
-    op = get_default_graph().create_op(
-        "while_loop", [*inputs, *_region_inputs(loop_body)], attrs, name or "while"
-    )
+    op = get_default_graph().create_op("while_loop", [*inputs, *loop_body.captured()], attrs, name or "while")
     result = jax.tree_util.tree_unflatten(tree, list(op.outputs))
     if not return_same_structure and len(op.outputs) == 1:
         return op.outputs[0]
@@ -226,9 +220,7 @@ def scan_loop(fn: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any, len
     traced = trace_body(body, all_types, flat_tree, "scan_arg")
     attrs = {"body": traced.graph, "num_carry": n_carry, "num_xs": len(x_list), "length": length,
              "reverse": bool(reverse)}  # fmt: skip
-    op = get_default_graph().create_op(
-        "scan", [*carry, *x_list, *_region_inputs(traced)], attrs, name or "scan"
-    )
+    op = get_default_graph().create_op("scan", [*carry, *x_list, *traced.captured()], attrs, name or "scan")
     outputs = list(op.outputs)
     final = jax.tree_util.tree_unflatten(carry_tree, outputs[:n_carry])
     ys = jax.tree_util.tree_unflatten(y_tree_box[-1], outputs[n_carry:])
