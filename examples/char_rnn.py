@@ -193,6 +193,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
         train_seconds = time.perf_counter() - start
         if saver is not None:
+            (out / "ckpt").mkdir(exist_ok=True)
             saver.save(sess, str(out / "ckpt" / "model"), global_step=args.steps)
         text = sample(sess, model, vocab, args.prime, args.sample_length, args.temperature, rng)
     if writer is not None:

@@ -7,38 +7,55 @@ A checkpoint with prefix ``dir/model.ckpt-100`` is two files:
 * ``model.ckpt-100.json``: the metadata: format and version, the global step, the Session's RNG
   key (so random ops resume their stream), and per Variable its dtype, shape and SHA-256.
 
-``dir/checkpoint`` (TF1's name; JSON here) lists the kept checkpoints, newest last.
+``dir/checkpoint`` lists the kept checkpoints, newest last, in TF1's own format (protobuf text;
+``jaxgraph.train.checkpoint_index``): the two libraries read each other's index. Entries that name
+files outside the directory are ignored with a warning: no index makes a Saver delete elsewhere.
 
 Every file is written atomically (``jaxgraph.ir.graph_file.atomic_write``: a temp file in the same
 directory, flushed, fsync'ed, renamed over the target, the directory fsync'ed), the tensors first,
-the metadata second and the index last: a save killed at any point leaves ``latest_checkpoint`` naming the previous, complete
-checkpoint. Restore checks names, shapes and dtypes against the Saver's Variables and reports every
+the metadata second and the index last: a save killed at any point leaves ``latest_checkpoint``
+naming the previous, complete checkpoint, and the next save deletes the killed one's temp files.
+A save holds the directory's lock (``jaxgraph.train.checkpoint_lock``), so savers in several
+processes never interleave their writes, rotations and index updates. Restore checks names, shapes and dtypes against the Saver's Variables and reports every
 missing, unexpected and reshaped Variable in one error, then verifies each tensor's checksum
-(``DataLossError`` naming the file when it is truncated or corrupted). No pickle anywhere.
+(``DataLossError`` naming the file when it is truncated or corrupted: whatever its bytes, a
+damaged checkpoint raises DataLossError, never a raw Python error). No pickle anywhere.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import re
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import jax
 import numpy as np
 import safetensors
 import safetensors.numpy
 
-from jaxgraph.errors import DataLossError, InvalidArgumentError, NotFoundError
+from jaxgraph.errors import DataLossError, InvalidArgumentError, JaxGraphError, NotFoundError
 from jaxgraph.ir.dtypes import ALL_DTYPES, as_dtype
+from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.graph_file import atomic_write
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.tracer.variables import Variable, global_variables
+from jaxgraph.train.checkpoint_index import (
+    check_index_filename,
+    index_text,
+    is_plain_name,
+    read_index,
+    read_regular_file,
+    resolve_entry,
+)
+from jaxgraph.train.checkpoint_lock import directory_lock, remove_stale_temps
 
 FORMAT = "jaxgraph-checkpoint"
 VERSION = 1
-INDEX_FORMAT = "jaxgraph-checkpoint-index"
-INDEX_FILENAME = "checkpoint"
 TENSORS_SUFFIX = ".safetensors"
 METADATA_SUFFIX = ".json"
 
@@ -48,6 +65,8 @@ _SAFETENSORS_DTYPES = {
     "I8": "int8", "I16": "int16", "I32": "int32", "I64": "int64",
     "U8": "uint8", "U16": "uint16", "U32": "uint32", "U64": "uint64", "BOOL": "bool",
 }  # fmt: skip
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_INT64_LIMIT = 2**63
 
 
 class Saver:
@@ -58,7 +77,8 @@ class Saver:
     when the Saver is created (optimizer slots and the global step included). With the default,
     restore also rejects a checkpoint holding Variables the graph lacks; an explicit ``var_list``
     restores that subset and ignores the rest. ``max_to_keep``: how many recent checkpoints to keep
-    (older ones are deleted after the index stops naming them); ``None`` or 0 keeps all.
+    (older ones are deleted after the index stops naming them); ``None`` or 0 keeps all; anything
+    but None or an int >= 0 (a bool included) is an InvalidArgumentError.
     """
 
     def __init__(self, var_list: Sequence[Variable] | Mapping[str, Variable] | None = None,
@@ -76,9 +96,9 @@ class Saver:
             if not isinstance(v, Variable):
                 raise InvalidArgumentError(f"Saver var_list entry '{name}' is not a Variable: {v!r}")
         self._variables = variables
-        self._max_to_keep = max_to_keep or None
+        self._max_to_keep = _check_max_to_keep(max_to_keep)
         self._last: list[str] = []
-        self._index_dir: str | None = None
+        self._index_path: str | None = None
 
     @property
     def last_checkpoints(self) -> list[str]:
@@ -89,56 +109,45 @@ class Saver:
     def save(self, sess: Any, save_path: str, global_step: Any = None, latest_filename: str | None = None,
              write_state: bool = True, **unused: Any) -> str:  # fmt: skip
         """Writes a checkpoint of the Variables (and the RNG key) in ``sess``; returns its prefix
-        ``save_path`` or ``save_path-<global_step>``. ``global_step`` is an int, a Tensor or a
-        Variable (then its value in ``sess``)."""
+        ``save_path`` or ``save_path-<global_step>``. ``global_step`` is an int, or an integer
+        scalar Tensor or Variable (then its value in ``sess``). As in TF1, the directory of
+        ``save_path`` must exist (NotFoundError otherwise)."""
         self._check_graph(sess)
         step = None if global_step is None else _as_step(sess, global_step)
-        prefix = os.fspath(save_path) if step is None else f"{os.fspath(save_path)}-{step}"
+        path = _as_path(save_path, "save_path")
+        prefix = path if step is None else f"{path}-{step}"
         directory = os.path.dirname(prefix) or "."
-        os.makedirs(directory, exist_ok=True)
+        index_name = check_index_filename(latest_filename)
+        if not is_plain_name(os.path.basename(prefix)):
+            raise InvalidArgumentError(f"save_path {path!r} names a directory, not a checkpoint prefix")
+        if not os.path.isdir(directory):
+            raise NotFoundError(f"Parent directory of {path} doesn't exist, can't save.")
         names = list(self._variables)
         values, key = sess.snapshot([self._variables[n].op.name for n in names])
         tensors = {n: values[self._variables[n].op.name] for n in names}  # C-ordered host copies
-        metadata = {
-            "format": FORMAT,
-            "version": VERSION,
-            "global_step": step,
-            "rng_key": None if key is None else {"dtype": key.dtype.name, "data": key.tolist()},
-            "variables": {
-                n: {
-                    "dtype": as_dtype(a.dtype).name,
-                    "shape": list(a.shape),
-                    "sha256": hashlib.sha256(a.tobytes()).hexdigest(),
-                }
-                for n, a in tensors.items()
-            },
-        }
         data = safetensors.numpy.save(tensors, metadata={"format": FORMAT, "version": str(VERSION)})
-        atomic_write(prefix + TENSORS_SUFFIX, data)
-        atomic_write(prefix + METADATA_SUFFIX, (_json_text(metadata) + "\n").encode())
-        if write_state:
-            self._update_index(prefix, directory, latest_filename or INDEX_FILENAME)
+        metadata = _json_text(_metadata(tensors, step, key)) + "\n"
+        with directory_lock(directory):
+            remove_stale_temps(directory, (index_name,), (METADATA_SUFFIX, TENSORS_SUFFIX))
+            index_path = os.path.join(directory, index_name)
+            if write_state and self._index_path != index_path:
+                self._last = _adopt(index_path, directory)  # before writing: a bad index fails early
+                self._index_path = index_path
+            atomic_write(prefix + TENSORS_SUFFIX, data)
+            atomic_write(prefix + METADATA_SUFFIX, metadata.encode())
+            if write_state:
+                self._update_index(prefix, index_path)
         return prefix
 
-    def _update_index(self, prefix: str, directory: str, filename: str) -> None:
+    def _update_index(self, prefix: str, index_path: str) -> None:
         """Records ``prefix`` as the latest checkpoint, then deletes those beyond ``max_to_keep``.
 
-        The first save into a directory adopts the checkpoints its index already lists (a run
-        resumed in a new process keeps rotating them)."""
-        index_path = os.path.join(directory, filename)
-        if self._index_dir != index_path:
-            self._index_dir = index_path
-            self._last = [p for p in _read_index(index_path, directory) if _exists(p)]
-        kept = [p for p in self._last if p != prefix] + [prefix]
+        Checkpoints another Saver deleted meanwhile drop out of the list, so the index names only
+        checkpoints that exist (the directory lock is held)."""
+        kept = [p for p in self._last if p != prefix and _exists(p)] + [prefix]
         dropped = kept[: -self._max_to_keep] if self._max_to_keep else []
         self._last = kept[len(dropped) :]
-        index = {
-            "format": INDEX_FORMAT,
-            "version": VERSION,
-            "model_checkpoint_path": _relative(prefix, directory),
-            "all_model_checkpoint_paths": [_relative(p, directory) for p in self._last],
-        }
-        atomic_write(index_path, (_json_text(index) + "\n").encode())
+        atomic_write(index_path, index_text([os.path.basename(p) for p in self._last]))
         for old in dropped:
             for suffix in (METADATA_SUFFIX, TENSORS_SUFFIX):
                 try:
@@ -157,13 +166,15 @@ class Saver:
         if save_path is None:
             raise InvalidArgumentError("Can't load save_path when it is None.")
         self._check_graph(sess)
-        prefix = os.fspath(save_path)
+        prefix = _as_path(save_path, "save_path")
         metadata = read_metadata(prefix)
         self._check_names(prefix, metadata["variables"])
         tensors = read_tensors(prefix, metadata)
         values = {v.op.name: tensors[name] for name, v in self._variables.items()}
-        key = metadata["rng_key"]
-        sess.load_snapshot(values, None if key is None else np.array(key["data"], dtype=key["dtype"]))
+        key, want = metadata["rng_key"], _rng_key_type()
+        sess.load_snapshot(
+            values, None if key is None else np.array(key["data"], want.dtype).reshape(want.shape)
+        )
 
     def _check_graph(self, sess: Any) -> None:
         for v in self._variables.values():
@@ -198,10 +209,25 @@ class Saver:
 
 def latest_checkpoint(checkpoint_dir: str, latest_filename: str | None = None) -> str | None:
     """The prefix of the newest checkpoint the index of ``checkpoint_dir`` names, or None (no
-    index, or the checkpoint it names is gone)."""
-    directory = os.fspath(checkpoint_dir)
-    paths = _read_index(os.path.join(directory, latest_filename or INDEX_FILENAME), directory)
-    return paths[-1] if paths and _exists(paths[-1]) else None
+    index, the checkpoint it names is gone, or it names a file outside ``checkpoint_dir``)."""
+    directory = _as_path(checkpoint_dir, "checkpoint_dir")
+    index_path = os.path.join(directory, check_index_filename(latest_filename))
+    latest, _ = read_index(index_path)
+    prefix = None if latest is None else resolve_entry(latest, directory, index_path)
+    return prefix if prefix is not None and _exists(prefix) else None
+
+
+def _adopt(index_path: str, directory: str) -> list[str]:
+    """The jaxgraph checkpoints an existing index lists, oldest first: a run resumed in a new
+    process keeps rotating them. Entries naming anything else (TF's own checkpoints, files that
+    are not checkpoints) are left alone; an unreadable index is replaced, with a warning."""
+    try:
+        _, entries = read_index(index_path)
+    except DataLossError as e:
+        warnings.warn(f"{e.message}; it is replaced by a new index", stacklevel=4)
+        return []
+    prefixes = [resolve_entry(entry, directory, index_path) for entry in entries]
+    return [p for p in prefixes if p is not None and _is_checkpoint(p)]
 
 
 # ---- files ---------------------------------------------------------------------------------------
@@ -216,48 +242,50 @@ def _json_text(value: Any, depth: int = 0) -> str:
     return text
 
 
-def _read_bytes(path: str, what: str) -> bytes:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except FileNotFoundError:
-        raise DataLossError(f"{what} '{path}' is missing") from None
+def _metadata(tensors: dict[str, np.ndarray], step: int | None, key: np.ndarray | None) -> dict[str, Any]:
+    """The metadata file's content: format, step, RNG key and each Variable's dtype, shape, SHA-256."""
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "global_step": step,
+        "rng_key": None if key is None else {"dtype": key.dtype.name, "data": key.ravel().tolist()},
+        "variables": {
+            n: {"dtype": as_dtype(a.dtype).name, "shape": list(a.shape), "sha256": _sha256(a)}
+            for n, a in tensors.items()
+        },
+    }
+
+
+def _sha256(array: np.ndarray) -> str:
+    return hashlib.sha256(array.tobytes()).hexdigest()
 
 
 def _load_json(path: str, what: str) -> Any:
+    """The JSON value of ``path``; DataLossError for bytes that are not JSON, JSON nested too deep
+    for the parser, or integers too long for Python to convert."""
+    data = read_regular_file(path, what)
     try:
-        return json.loads(_read_bytes(path, what))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DataLossError(f"{what} '{path}' is truncated or corrupted: {e}") from None
+        return json.loads(data)
+    except (ValueError, RecursionError) as e:  # ValueError: JSON and UTF-8 errors, int digit limit
+        raise DataLossError(f"{what} '{path}' is truncated or corrupted: {_first_line(e)}") from None
 
 
-def _read_index(index_path: str, directory: str) -> list[str]:
-    """The checkpoint prefixes an index file lists, oldest first ([] when there is no index)."""
-    if not os.path.exists(index_path):
-        return []
-    index = _load_json(index_path, "checkpoint index")
-    if not isinstance(index, dict):
-        index = {}
-    paths, latest = index.get("all_model_checkpoint_paths"), index.get("model_checkpoint_path")
-    if (
-        index.get("format") != INDEX_FORMAT
-        or not isinstance(paths, list)
-        or not all(isinstance(p, str) for p in [*paths, latest])
-    ):
-        raise DataLossError(f"checkpoint index '{index_path}' is corrupted: not a {INDEX_FORMAT} file")
-    paths = [p for p in paths if p != latest] + [latest]
-    return [os.path.join(directory, p) for p in paths]
-
-
-def _relative(prefix: str, directory: str) -> str:
-    """``prefix`` relative to the index's directory when it lies there (a movable directory)."""
-    if os.path.dirname(os.path.abspath(prefix)) == os.path.abspath(directory):
-        return os.path.basename(prefix)
-    return os.path.abspath(prefix)
+def _first_line(error: Exception) -> str:
+    text = str(error) or type(error).__name__
+    return text.splitlines()[0] if text.strip() else type(error).__name__
 
 
 def _exists(prefix: str) -> bool:
     return os.path.exists(prefix + METADATA_SUFFIX)
+
+
+def _is_checkpoint(prefix: str) -> bool:
+    """Whether ``prefix`` names a readable jaxgraph checkpoint (not, say, a TF one)."""
+    try:
+        read_metadata(prefix)
+    except JaxGraphError:
+        return False
+    return True
 
 
 def read_metadata(prefix: str) -> dict[str, Any]:
@@ -278,38 +306,66 @@ def read_metadata(prefix: str) -> dict[str, Any]:
 
 
 def _metadata_problem(metadata: Any) -> str | None:
+    """What is wrong with the form of a metadata value (None when nothing is)."""
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         return f"not a {FORMAT} metadata file"
-    if not isinstance(metadata.get("version"), int):
+    if not _is_int(metadata.get("version")):
         return "no format version"
     step, key, variables = metadata.get("global_step"), metadata.get("rng_key"), metadata.get("variables")
-    if step is not None and not isinstance(step, int):
-        return f"bad global_step {step!r}"
-    if key is not None and not (
-        isinstance(key, dict)
-        and key.get("dtype") == "uint32"
-        and isinstance(key.get("data"), list)
-        and all(isinstance(x, int) and 0 <= x < 2**32 for x in key["data"])
-    ):
-        return "bad rng_key"
+    if step is not None and not _is_int(step):
+        return f"bad global_step {step!r:.80}"
+    if key is not None and not _is_rng_key(key):
+        want = _rng_key_type()
+        return f"bad rng_key: want {{'dtype': '{want.dtype.name}', 'data': {math.prod(want.shape)} integers}}"
     if not isinstance(variables, dict):
         return "no variables"
     for name, entry in variables.items():
-        if not (
-            isinstance(entry, dict)
-            and entry.get("dtype") in _BY_NAME
-            and isinstance(entry.get("shape"), list)
-            and all(isinstance(d, int) and d >= 0 for d in entry["shape"])
-            and isinstance(entry.get("sha256"), str)
-        ):
-            return f"bad entry for variable '{name}'"
+        if not _is_variable_entry(entry):
+            return f"bad entry for variable {name!r}"
     return None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _rng_key_type() -> Any:
+    """Shape and dtype of the Session's RNG key (JAX's default PRNG implementation decides)."""
+    return jax.eval_shape(lambda: jax.random.PRNGKey(0))
+
+
+def _is_rng_key(key: Any) -> bool:
+    want = _rng_key_type()
+    info = np.iinfo(want.dtype)
+    return (
+        isinstance(key, dict)
+        and key.get("dtype") == want.dtype.name
+        and isinstance(key.get("data"), list)
+        and len(key["data"]) == math.prod(want.shape)
+        and all(_is_int(x) and info.min <= x <= info.max for x in key["data"])
+    )
+
+
+def _is_variable_entry(entry: Any) -> bool:
+    """A dict with a known dtype, a shape of at most 2**63 - 1 elements and a SHA-256."""
+    if not isinstance(entry, dict):
+        return False
+    dtype, shape, digest = entry.get("dtype"), entry.get("shape"), entry.get("sha256")
+    return (
+        isinstance(dtype, str)
+        and dtype in _BY_NAME
+        and isinstance(shape, list)
+        and all(_is_int(d) and 0 <= d < _INT64_LIMIT for d in shape)
+        and math.prod(shape) < _INT64_LIMIT
+        and isinstance(digest, str)
+        and _SHA256.fullmatch(digest) is not None
+    )
 
 
 def read_tensors(prefix: str, metadata: dict[str, Any]) -> dict[str, np.ndarray]:
     """The checkpoint's tensors, each verified against the metadata (dtype, shape, SHA-256)."""
     path = prefix + TENSORS_SUFFIX
-    data = _read_bytes(path, "checkpoint file")
+    data = read_regular_file(path, "checkpoint file")
     try:
         entries = safetensors.deserialize(data)
     except Exception as e:  # noqa: BLE001 - safetensors' parser errors have no common public class
@@ -332,7 +388,7 @@ def read_tensors(prefix: str, metadata: dict[str, Any]) -> dict[str, np.ndarray]
         if (
             _BY_NAME[entry["dtype"]] is not as_dtype(array.dtype)
             or list(array.shape) != entry["shape"]
-            or hashlib.sha256(array.tobytes()).hexdigest() != entry["sha256"]
+            or _sha256(array) != entry["sha256"]
         ):
             raise DataLossError(
                 f"checkpoint file '{path}' is corrupted: variable '{name}' fails its checksum"
@@ -340,7 +396,42 @@ def read_tensors(prefix: str, metadata: dict[str, Any]) -> dict[str, np.ndarray]
     return tensors
 
 
+def _check_max_to_keep(max_to_keep: Any) -> int | None:
+    """``max_to_keep`` as stored: None to keep all (TF1's None or 0), else the count."""
+    if max_to_keep is None:
+        return None
+    if isinstance(max_to_keep, (int, np.integer)) and not isinstance(max_to_keep, bool) and max_to_keep >= 0:
+        return int(max_to_keep) or None
+    raise InvalidArgumentError(
+        f"Saver max_to_keep must be None or an int >= 0 (None or 0 keeps every checkpoint), got {max_to_keep!r}"
+    )
+
+
 def _as_step(sess: Any, global_step: Any) -> int:
-    if isinstance(global_step, (int, np.integer)):
+    """The step number of ``global_step``: an int, or the value in ``sess`` of an integer scalar
+    Tensor or Variable (a float, a bool or a string would name files no one expects)."""
+    if isinstance(global_step, (int, np.integer)) and not isinstance(global_step, bool):
         return int(global_step)
-    return int(np.asarray(sess.run(global_step)))
+    if not isinstance(global_step, (Tensor, Variable)):
+        raise InvalidArgumentError(
+            f"global_step must be an int or an integer scalar Tensor or Variable, got {global_step!r:.80}"
+        )
+    value = np.asarray(sess.run(global_step))
+    if value.shape != () or not np.issubdtype(value.dtype, np.integer):
+        raise InvalidArgumentError(
+            f"global_step must be an integer scalar; '{global_step.op.name}' is "
+            f"{TensorType(as_dtype(value.dtype), TensorShape(value.shape))}",
+            global_step.op,
+        )
+    return int(value)
+
+
+def _as_path(path: Any, what: str) -> str:
+    """``path`` (a str or os.PathLike) as a str; InvalidArgumentError for anything else or a NUL."""
+    try:
+        text = os.fspath(path)
+    except TypeError:
+        text = None
+    if not isinstance(text, str) or "\0" in text:
+        raise InvalidArgumentError(f"{what} must be a path (a str without NUL), got {path!r:.80}")
+    return text

@@ -174,6 +174,7 @@ def test_max_to_keep_rotation_index_and_adoption_by_a_new_saver(tmp_path):
     g, v, bump = make_counter_graph()
     with g.as_default():
         saver = jg.train.Saver(max_to_keep=2)
+    (tmp_path / "run").mkdir()
     base = str(tmp_path / "run" / "model")
     with jg.Session(graph=g) as sess:
         sess.run(v.initializer)
@@ -183,15 +184,18 @@ def test_max_to_keep_rotation_index_and_adoption_by_a_new_saver(tmp_path):
         assert saver.last_checkpoints == [f"{base}-2", f"{base}-3"]
         files = sorted(os.listdir(tmp_path / "run"))
         assert files == [
+            ".checkpoint.lock",
             "checkpoint",
             "model-2.json",
             "model-2.safetensors",
             "model-3.json",
             "model-3.safetensors",
         ]
-        index = json.loads((tmp_path / "run" / "checkpoint").read_text())
-        assert index["model_checkpoint_path"] == "model-3"
-        assert index["all_model_checkpoint_paths"] == ["model-2", "model-3"]
+        assert (tmp_path / "run" / "checkpoint").read_text() == (  # TF1's CheckpointState text
+            'model_checkpoint_path: "model-3"\n'
+            'all_model_checkpoint_paths: "model-2"\n'
+            'all_model_checkpoint_paths: "model-3"\n'
+        )
         assert jg.train.latest_checkpoint(str(tmp_path / "run")) == f"{base}-3"
 
         with g.as_default():
@@ -333,11 +337,12 @@ def test_missing_checkpoint_corrupted_index_and_uninitialized_save(tmp_path):
         ):
             saver.save(sess, str(tmp_path / "again"))
     assert not os.path.exists(tmp_path / "again.json")
-    (tmp_path / "checkpoint").write_text('{"format": "jaxgraph-checkpoint-index", "all_model')
-    with pytest.raises(
-        errors.DataLossError, match=re.escape(f"checkpoint index '{tmp_path}/checkpoint' is truncated")
-    ):
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "ckpt-1"\nall_model_checkpoint_paths: "ck')
+    with pytest.raises(errors.DataLossError) as info:
         jg.train.latest_checkpoint(str(tmp_path))
+    assert info.value.message == (
+        f"checkpoint index '{tmp_path}/checkpoint' is corrupted: line 2 is not a 'field: value' line"
+    )
 
 
 def test_no_pickle_anywhere(tmp_path, monkeypatch):
