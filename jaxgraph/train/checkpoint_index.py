@@ -121,9 +121,10 @@ def read_regular_file(path: str, what: str, missing_ok: bool = False) -> bytes |
         raise DataLossError(f"{what} '{path}' is missing") from None
     except OSError as e:
         raise FailedPreconditionError(f"can't read {what} '{path}': {e.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise FailedPreconditionError(f"{what} '{path}' is not a regular file")
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise FailedPreconditionError(f"{what} '{path}' is not a regular file")
         return f.read()
 
 
