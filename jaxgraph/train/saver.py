@@ -16,8 +16,10 @@ directory, flushed, fsync'ed, renamed over the target, the directory fsync'ed), 
 the metadata second and the index last: a save killed at any point leaves ``latest_checkpoint``
 naming the previous, complete checkpoint, and the next save deletes the killed one's temp files.
 A save holds the directory's lock (``jaxgraph.train.checkpoint_lock``), so savers in several
-processes never interleave their writes, rotations and index updates. Restore checks names, shapes and dtypes against the Saver's Variables and reports every
-missing, unexpected and reshaped Variable in one error, then verifies each tensor's checksum
+processes never interleave their writes, rotations and index updates.
+
+Restore checks names, shapes and dtypes against the Saver's Variables and reports every missing,
+unexpected and reshaped Variable in one error, then verifies each tensor's checksum
 (``DataLossError`` naming the file when it is truncated or corrupted: whatever its bytes, a
 damaged checkpoint raises DataLossError, never a raw Python error). No pickle anywhere.
 """
@@ -144,7 +146,8 @@ class Saver:
 
         Checkpoints another Saver deleted meanwhile drop out of the list, so the index names only
         checkpoints that exist (the directory lock is held)."""
-        kept = [p for p in self._last if p != prefix and _exists(p)] + [prefix]
+        name = os.path.basename(prefix)  # all in one directory, however spelled: compare names
+        kept = [p for p in self._last if os.path.basename(p) != name and _exists(p)] + [prefix]
         dropped = kept[: -self._max_to_keep] if self._max_to_keep else []
         self._last = kept[len(dropped) :]
         atomic_write(index_path, index_text([os.path.basename(p) for p in self._last]))
@@ -224,7 +227,7 @@ def _adopt(index_path: str, directory: str) -> list[str]:
     try:
         _, entries = read_index(index_path)
     except DataLossError as e:
-        warnings.warn(f"{e.message}; it is replaced by a new index", stacklevel=4)
+        warnings.warn(f"{e.message}; it is replaced by a new index", stacklevel=3)
         return []
     prefixes = [resolve_entry(entry, directory, index_path) for entry in entries]
     return [p for p in prefixes if p is not None and _is_checkpoint(p)]
@@ -311,6 +314,9 @@ def _metadata_problem(metadata: Any) -> str | None:
         return f"not a {FORMAT} metadata file"
     if not _is_int(metadata.get("version")):
         return "no format version"
+    missing = [f for f in ("global_step", "rng_key", "variables") if f not in metadata]
+    if missing:
+        return f"no {missing[0]}"
     step, key, variables = metadata.get("global_step"), metadata.get("rng_key"), metadata.get("variables")
     if step is not None and not _is_int(step):
         return f"bad global_step {step!r:.80}"

@@ -21,6 +21,7 @@ import struct
 import tempfile
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -144,3 +145,59 @@ def test_fuzz_corrupted_checkpoints_restore_exactly_or_raise_data_loss(files):
         w, step = sess.run([FUZZ_W, FUZZ_STEP])
     np.testing.assert_array_equal(w, np.arange(4, dtype=np.float32))
     assert step == 5
+
+
+def with_field(text: bytes, path: tuple[str, ...], raw: str | None) -> bytes:
+    """``text`` (a JSON object) with the field at ``path`` set to the JSON text ``raw`` (deleted
+    when None)."""
+    doc = json.loads(text)
+    parent = doc
+    for key in path[:-1]:
+        parent = parent[key]
+    if raw is None:
+        del parent[path[-1]]
+        return json.dumps(doc).encode()
+    parent[path[-1]] = PLACEHOLDER
+    return json.dumps(doc).replace(json.dumps(PLACEHOLDER), raw).encode()
+
+
+def with_header(raw_header: bytes) -> bytes:
+    length = int.from_bytes(PRISTINE_TENSORS[:8], "little")
+    return struct.pack("<Q", len(raw_header)) + raw_header + PRISTINE_TENSORS[8 + length :]
+
+
+DEEP = "[" * 200_000 + "]" * 200_000
+METADATA_CASES = {
+    "deep-nesting": (DEEP.encode(), "truncated or corrupted: maximum recursion depth exceeded while decoding a JSON array from a unicode string"),
+    "5000-digit-step": (with_field(PRISTINE_METADATA, ("global_step",), "9" * 5000), "truncated or corrupted: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits; use sys.set_int_max_str_digits() to increase the limit"),
+    "no-rng-key": (with_field(PRISTINE_METADATA, ("rng_key",), None), "corrupted: no rng_key"),
+    "no-global-step": (with_field(PRISTINE_METADATA, ("global_step",), None), "corrupted: no global_step"),
+    "bool-version": (with_field(PRISTINE_METADATA, ("version",), "true"), "corrupted: no format version"),
+    "float-step": (with_field(PRISTINE_METADATA, ("global_step",), "5.0"), "corrupted: bad global_step 5.0"),
+    "shape-overflows-int64": (with_field(PRISTINE_METADATA, ("variables", "w", "shape"), "[4611686018427387904, 4]"), "corrupted: bad entry for variable 'w'"),
+    "dim-beyond-int64": (with_field(PRISTINE_METADATA, ("variables", "w", "shape"), "[18446744073709551616]"), "corrupted: bad entry for variable 'w'"),
+    "list-dtype": (with_field(PRISTINE_METADATA, ("variables", "w", "dtype"), '["float32"]'), "corrupted: bad entry for variable 'w'"),
+    "short-sha": (with_field(PRISTINE_METADATA, ("variables", "w", "sha256"), '"abc"'), "corrupted: bad entry for variable 'w'"),
+    "variables-list": (with_field(PRISTINE_METADATA, ("variables",), "[]"), "corrupted: no variables"),
+    "control-char-name": (with_field(PRISTINE_METADATA, ("variables", "w\x1b\n"), '{"dtype": 1}'), "corrupted: bad entry for variable 'w\\x1b\\n'"),
+}  # fmt: skip
+TENSOR_CASES = {
+    "empty": (b"", "truncated or corrupted: Error while deserializing: header too small"),
+    "huge-length": (b"\xff" * 8 + PRISTINE_TENSORS[8:], "truncated or corrupted: Error while deserializing: header too large"),
+    "deep-header": (with_header(DEEP.encode()), "truncated or corrupted: Error while deserializing: invalid JSON in header: invalid type: sequence, expected struct HashMetadata at line 1 column 0"),
+    "bad-dtype": (with_header(with_field(PRISTINE_TENSORS[8:8 + int.from_bytes(PRISTINE_TENSORS[:8], "little")], ("w", "dtype"), '"F8_E5M2"')), "truncated or corrupted: Error while deserializing: invalid shape, data type, or offset for tensor"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("suffix, data, message", [(".json", *c) for c in METADATA_CASES.values()]
+                         + [(".safetensors", *c) for c in TENSOR_CASES.values()],
+                         ids=list(METADATA_CASES) + list(TENSOR_CASES))  # fmt: skip
+def test_hostile_checkpoint_files_raise_data_loss_naming_the_file(suffix, data, message):
+    files = {".json": PRISTINE_METADATA, ".safetensors": PRISTINE_TENSORS, suffix: data}
+    for name, content in files.items():
+        with open(FUZZ_PREFIX + name, "wb") as f:
+            f.write(content)
+    with jg.Session(graph=FUZZ_GRAPH) as sess, pytest.raises(errors.DataLossError) as info:
+        FUZZ_SAVER.restore(sess, FUZZ_PREFIX)
+    what = "checkpoint metadata" if suffix == ".json" else "checkpoint file"
+    assert info.value.message == f"{what} '{FUZZ_PREFIX}{suffix}' is {message}"

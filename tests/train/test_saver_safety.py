@@ -451,3 +451,18 @@ def test_fuzz_any_index_bytes_read_or_raise_data_loss(data):
             jg.train.latest_checkpoint(directory)
         except errors.DataLossError:
             pass
+
+
+@pytest.mark.parametrize("spelling", ["model", "./model", "run//model"])
+def test_resaving_the_newest_step_from_a_new_saver_never_rotates_it_away(tmp_path, monkeypatch, spelling):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "run").mkdir()
+    directory = tmp_path / ("run" if "run" in spelling else "")
+    for value in (1.0, 2.0):  # each save_checkpoint is a new Saver(max_to_keep=1) adopting the index
+        g, w, saver = counter_graph()
+        with jg.Session(graph=g) as sess:
+            w.load(np.full(3, value, np.float32), sess)
+            prefix = saver.save(sess, spelling, global_step=1)
+    assert prefix == f"{spelling}-1"
+    np.testing.assert_array_equal(restored_w(prefix), [2.0] * 3)
+    assert read_index(str(directory / "checkpoint")) == ("model-1", ["model-1"])
