@@ -35,19 +35,7 @@ _LINE = re.compile(
     r"""(?:"(?P<dq>(?:[^"\\]|\\.)*)"|'(?P<sq>(?:[^'\\]|\\.)*)'|(?P<scalar>[-+.\w]+))\s*)?(?:\#.*)?"""
 )
 _ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.S)
-_SIMPLE_ESCAPES = {
-    "n": 10,
-    "r": 13,
-    "t": 9,
-    "a": 7,
-    "b": 8,
-    "f": 12,
-    "v": 11,
-    "\\": 92,
-    "'": 39,
-    '"': 34,
-    "?": 63,
-}
+_SIMPLE_ESCAPES = dict(zip("nrtabfv\\'\"?", b"\n\r\t\a\b\f\v\\'\"?"))
 _ESCAPED_BYTES = [
     {34: '\\"', 92: "\\\\", 10: "\\n", 13: "\\r", 9: "\\t"}.get(b, chr(b) if 32 <= b < 127 else f"\\{b:03o}")
     for b in range(256)
@@ -115,7 +103,7 @@ def read_regular_file(path: str, what: str, missing_ok: bool = False) -> bytes |
     place is reported, never waited on."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         if missing_ok:
             return None
         raise DataLossError(f"{what} '{path}' is missing") from None

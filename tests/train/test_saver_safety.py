@@ -350,6 +350,12 @@ def test_restore_takes_the_callers_path_as_given_even_with_dot_dot(tmp_path):
     assert info.value.message == f"save_path must be a path (a str without NUL), got {prefix + chr(0)!r}"
 
 
+def test_latest_checkpoint_of_a_file_or_a_missing_directory_is_none(tmp_path):
+    (tmp_path / "file").write_text("x")
+    assert jg.train.latest_checkpoint(str(tmp_path / "file")) is None
+    assert jg.train.latest_checkpoint(str(tmp_path / "missing")) is None
+
+
 def test_an_index_that_is_a_directory_or_a_fifo_is_reported_not_waited_on(tmp_path):
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "checkpoint").mkdir()
