@@ -9,7 +9,7 @@ A checkpoint with prefix ``dir/model.ckpt-100`` is two files:
 
 ``dir/checkpoint`` (TF1's name; JSON here) lists the kept checkpoints, newest last.
 
-Every file is written atomically (``jaxgraph.ir.graph_file.atomic_write``: a temp file in the same
+Every file is written atomically (``jaxgraph.tracer.graph_file.atomic_write``: a temp file in the same
 directory, flushed, fsync'ed, renamed over the target, the directory fsync'ed), the tensors first,
 the metadata second and the index last: a save killed at any point leaves ``latest_checkpoint`` naming the previous, complete
 checkpoint. Restore checks names, shapes and dtypes against the Saver's Variables and reports every
@@ -31,8 +31,8 @@ import safetensors.numpy
 
 from jaxgraph.errors import DataLossError, InvalidArgumentError, NotFoundError
 from jaxgraph.ir.dtypes import ALL_DTYPES, as_dtype
-from jaxgraph.ir.graph_file import atomic_write
 from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.tracer.graph_file import atomic_write
 from jaxgraph.tracer.variables import Variable, global_variables
 
 FORMAT = "jaxgraph-checkpoint"
