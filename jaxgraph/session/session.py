@@ -304,9 +304,12 @@ class Session:
             self._cache.clear()
 
     def __enter__(self) -> Session:
+        """Makes this the default Session and its graph the default graph (an IR graph parsed
+        with ``jg.ir.parse`` has no graph-building scopes: only the Session becomes default)."""
         self._default_stack = contextlib.ExitStack()
         self._default_stack.enter_context(self.as_default())
-        self._default_stack.enter_context(self.graph.as_default())
+        if isinstance(self.graph, Graph):
+            self._default_stack.enter_context(self.graph.as_default())
         return self
 
     def __exit__(self, *exc: Any) -> None:
