@@ -9,6 +9,7 @@ configuration.
 
 from jaxgraph import debugging, errors, ir, nn, ops, summary, train
 from jaxgraph.autodiff import gradients, hessians
+from jaxgraph.builder import Graph, get_default_graph, reset_default_graph
 from jaxgraph.ir.dtypes import (
     DType,
     as_dtype,
@@ -26,15 +27,16 @@ from jaxgraph.ir.dtypes import (
     uint64,
 )
 from jaxgraph.ir.dtypes import bool_ as bool  # noqa: A001  (TF1's tf.bool)
-from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph, reset_default_graph
-from jaxgraph.ir.graph_file import load_graph
+from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.shapes import TensorShape
 from jaxgraph.ops.array import *
 from jaxgraph.ops.clip import clip_by_global_norm, clip_by_norm, clip_by_value, global_norm
+from jaxgraph.ops.control_flow import cond, scan, while_loop
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.ops.math import *
 from jaxgraph.ops.random import random_normal, random_uniform, truncated_normal
 from jaxgraph.session import InteractiveSession, Session, get_default_session
 from jaxgraph.tracer import *
+from jaxgraph.tracer.graph_file import load_graph
 
 __version__ = "0.1.0"

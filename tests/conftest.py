@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jaxgraph.ir import graph as graph_module
+from jaxgraph import builder as graph_module
 from jaxgraph.ir.verifier import verify
 
 

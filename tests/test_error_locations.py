@@ -74,7 +74,10 @@ def test_tensor_of_another_graph_names_the_using_line():
     with other.as_default():
         foreign = jg.constant(1.0, name="foreign")
     error = _raises(errors.InvalidArgumentError, lambda: jg.identity(foreign, name="use"))  # foreign-use
-    assert error.message == "input 'foreign:0' belongs to another graph than this op"
+    assert error.message == (
+        "input 'foreign:0' belongs to another graph than this op (build ops of one graph inside its "
+        "`with graph.as_default():` block)"
+    )
     assert _at("use", "identity", "# foreign-use") in str(error)
 
 

@@ -19,12 +19,15 @@ from typing import Any
 
 import jax
 
+from jaxgraph.autodiff.gradients import gradients
+from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.graph import Operation, Tensor, get_default_graph
+from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.opdef import register_gradient
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops import array as array_ops
 from jaxgraph.ops import math as math_ops
-from jaxgraph.ops.control_flow import inline, params, with_more_results
+from jaxgraph.ops.control_flow import cond, inline, params, scan_loop, trace_body, with_more_results
 
 
 def _zeros_for(grads: Sequence[Tensor | None], outputs: Sequence[Tensor]) -> list[Tensor]:
@@ -36,8 +39,6 @@ def _differentiable(t: Tensor) -> bool:
 
 
 def _grads_of(ys: list[Tensor], xs: list[Tensor], grad_ys: list[Tensor]) -> list[Tensor]:
-    from jaxgraph.autodiff.gradients import gradients
-
     pairs = [(y, g) for y, g in zip(ys, grad_ys) if _differentiable(y)]
     if not pairs:
         return [array_ops.zeros_like(x) for x in xs]
@@ -51,9 +52,7 @@ def _reject_state(op: Operation) -> None:
         )
 
 
-def cond_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | None]:
-    from jaxgraph.tracer.control_flow import cond
-
+def cond_grad(op: Operation, *grads: Tensor | None) -> list[Tensor | None]:
     _reject_state(op)
     pred, *inputs = op.inputs
     grads = _zeros_for(grads, op.outputs)
@@ -77,9 +76,7 @@ def cond_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | No
     return result
 
 
-def scan_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | None]:
-    from jaxgraph.tracer.control_flow import scan_loop, trace_body
-
+def scan_grad(op: Operation, *grads: Tensor | None) -> list[Tensor | None]:
     _reject_state(op)
     a = op.attrs
     n_carry, n_xs, body = a["num_carry"], a["num_xs"], a["body"]
@@ -175,14 +172,11 @@ def _redirect(ops: Sequence[Operation], replacements: dict[Tensor, Tensor]) -> N
     """Makes ``ops`` (just built, same graph) read ``replacements`` instead of the tensors they
     replace (same types): gradient ops read saved forward values instead of recomputing them."""
     for consumer in ops:
-        if any(t in replacements for t in consumer.inputs):
-            consumer.inputs = tuple(replacements.get(t, t) for t in consumer.inputs)
+        for old in {t for t in consumer.inputs if t in replacements}:
+            consumer.replace_input_with(old, replacements[old])
 
 
-def while_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | None]:
-    from jaxgraph.autodiff.gradients import gradients
-    from jaxgraph.tracer.control_flow import scan_loop
-
+def while_grad(op: Operation, *grads: Tensor | None) -> list[Tensor | None]:
     _reject_state(op)
     limit = op.attrs["maximum_iterations"]
     if limit is None:
@@ -218,3 +212,8 @@ def while_grad(op: Operation, grads: Sequence[Tensor | None]) -> list[Tensor | N
     for i, g in zip(wrt, input_grads):
         result[i] = g
     return result
+
+
+register_gradient("cond", cond_grad)
+register_gradient("scan", scan_grad)
+register_gradient("while_loop", while_grad)

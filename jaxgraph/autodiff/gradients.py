@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph
+from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.opdef import get_op_def
 from jaxgraph.ops import array as array_ops
 from jaxgraph.ops import math as math_ops

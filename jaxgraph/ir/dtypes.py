@@ -10,8 +10,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
+
+from jaxgraph.errors import InvalidArgumentError
 
 
 class DType:
@@ -104,8 +108,6 @@ def as_dtype(value: Any) -> DType:
             return _BY_NUMPY[np.dtype(value)]
         except (TypeError, KeyError):
             pass
-    from jaxgraph.errors import InvalidArgumentError
-
     raise InvalidArgumentError(f"unsupported dtype {value!r}")
 
 
@@ -114,13 +116,9 @@ def promote_types(a: DType, b: DType) -> DType:
     """The result type of a binary op on ``a`` and ``b``, as ``jax.numpy`` computes it."""
     if a is b:
         return a
-    import jax.numpy as jnp
-
     return as_dtype(jnp.promote_types(a.np, b.np))
 
 
 def x64_enabled() -> bool:
     """Whether the user switched on JAX's 64-bit mode (we only read it, never set it)."""
-    import jax
-
     return bool(jax.config.jax_enable_x64)

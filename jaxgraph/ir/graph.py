@@ -1,9 +1,15 @@
-"""Graph, Operation and Tensor: the jaxgraph IR.
+"""Graph, Operation and Tensor: the jaxgraph IR, and nothing about building it from Python.
 
-A Graph is an ordered list of Operations (insertion order is a topological order) with an index
-by name. Building state that TF1 also kept on the graph lives here too: the default-graph stack,
-the name-scope stack, control-dependency and device scopes, collections, and the graph seed.
-Creating an Operation runs its op's type rule, so every Tensor has a static type from birth.
+A Graph is an ordered list of Operations (insertion order is a topological order), an index by
+name and use-lists (``tensor.consumers()`` in O(uses)). Like torch.fx's Graph it has editing
+primitives for passes — ``add_op``, ``replace_all_uses_with``, ``erase``, ``inserting_before``
+— and ``verify()``. Adding an Operation runs its op's type rule, so every Tensor has a static
+type from birth.
+
+TF1's graph-building state (the default-graph stack, name scopes, control-dependency and device
+scopes, collections, captures of sub-graphs) lives one layer up, in ``jaxgraph.builder``, whose
+``Graph`` subclasses this one. ``Tensor.eval`` and ``Operation.run`` are installed by the
+session layer (the IR knows nothing of Sessions).
 """
 
 from __future__ import annotations
@@ -12,7 +18,6 @@ import contextlib
 import os
 import re
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -49,16 +54,18 @@ class Tensor:
     """Output ``value_index`` of ``op``, with a static TensorType.
 
     ``==`` is identity (as in TF1), so tensors can be dict keys; use ``jg.equal`` for
-    elementwise comparison. Arithmetic operators are attached by ``jaxgraph.tracer.overloads``.
+    elementwise comparison. Arithmetic operators are attached by ``jaxgraph.ops.overloads``.
     """
 
-    __slots__ = ("op", "value_index", "type", "__weakref__")
+    __slots__ = ("op", "value_index", "type", "uses", "__weakref__")
     __array_priority__ = 100
 
     def __init__(self, op: Operation, value_index: int, type: TensorType):
         self.op = op
         self.value_index = value_index
         self.type = type
+        self.uses: list[Operation] = []
+        """The ops reading this tensor, once per input slot (the graph keeps it current)."""
 
     @property
     def name(self) -> str:
@@ -88,13 +95,8 @@ class Tensor:
         return self.op.device
 
     def consumers(self) -> list[Operation]:
-        return [op for op in self.graph.operations if self in op.inputs]
-
-    def eval(self, feed_dict: dict | None = None, session: Any = None) -> Any:
-        """Runs this tensor in ``session`` or the default Session (TF1's ``Tensor.eval``)."""
-        from jaxgraph.session import get_default_session_or_fail
-
-        return (session or get_default_session_or_fail()).run(self, feed_dict)
+        """The ops that read this tensor, in graph order, each once (TF1's ``consumers()``)."""
+        return sorted(set(self.uses), key=lambda op: op.index)
 
     def __repr__(self) -> str:
         return f"<jaxgraph.Tensor '{self.name}' {self.type}>"
@@ -120,7 +122,7 @@ class Operation:
     """One node of the graph: a typed application of an op type to input Tensors."""
 
     __slots__ = (
-        "graph", "name", "type", "inputs", "attrs", "outputs",
+        "graph", "name", "type", "_inputs", "attrs", "outputs",
         "control_inputs", "device", "location", "index", "__weakref__",
     )  # fmt: skip
 
@@ -128,7 +130,7 @@ class Operation:
         self.graph = graph
         self.name = name
         self.type = op_type
-        self.inputs = tuple(inputs)
+        self._inputs: tuple[Tensor, ...] = tuple(inputs)
         self.attrs = attrs
         self.control_inputs = tuple(control_inputs)
         self.device = device
@@ -137,197 +139,95 @@ class Operation:
         self.index = -1
 
     @property
+    def inputs(self) -> tuple[Tensor, ...]:
+        return self._inputs
+
+    @property
     def op_def(self) -> OpDef:
         return get_op_def(self.type)
 
     def get_attr(self, name: str) -> Any:
         return self.attrs[name]
 
-    def run(self, feed_dict: dict | None = None, session: Any = None) -> None:
-        """Runs this op in ``session`` or the default Session (TF1's ``Operation.run``)."""
-        from jaxgraph.session import get_default_session_or_fail
-
-        (session or get_default_session_or_fail()).run(self, feed_dict)
+    def replace_input_with(self, old: Tensor, new: Tensor) -> None:
+        """Reads ``new`` wherever this op read ``old`` (same type; use-lists follow)."""
+        if old.type != new.type:
+            raise InvalidArgumentError(
+                f"cannot replace '{old.name}' ({old.type}) by '{new.name}' ({new.type})", self
+            )
+        inputs = list(self._inputs)
+        for i, t in enumerate(inputs):
+            if t is old:
+                inputs[i] = new
+                old.uses.remove(self)
+                new.uses.append(self)
+        self._inputs = tuple(inputs)
 
     def __repr__(self) -> str:
         return f"<jaxgraph.Operation '{self.name}' type={self.type}>"
 
 
 _VALID_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./\-]*")
-_default_graphs = threading.local()
-
-
-def _graph_stack() -> list[Graph]:
-    stack = getattr(_default_graphs, "stack", None)
-    if stack is None:
-        stack = _default_graphs.stack = [Graph()]
-    return stack
-
-
-def get_default_graph() -> Graph:
-    """The innermost graph of ``with g.as_default()`` on this thread (a global one otherwise)."""
-    return _graph_stack()[-1]
-
-
-def reset_default_graph() -> None:
-    """Replaces the global default graph with a new empty one (TF1's ``reset_default_graph``)."""
-    stack = _graph_stack()
-    if len(stack) > 1:
-        raise AssertionError("reset_default_graph called inside a `with graph.as_default()` block")
-    stack[0] = Graph()
 
 
 class Graph:
-    """An append-only, ordered list of Operations plus TF1's graph-building scopes."""
+    """An ordered list of Operations with an index by name and use-lists.
+
+    ``add_op`` appends (or inserts, inside ``inserting_before``) an op under the exact name it
+    is given; ``jaxgraph.builder.Graph`` adds TF1's scoped, uniquified naming on top.
+    """
 
     def __init__(self) -> None:
         self.operations: list[Operation] = []
         self._by_name: dict[str, Operation] = {}
         self._name_counts: dict[str, int] = {}
-        self._name_stack = ""
-        self._control_stack: list[list[Operation]] = []
-        self._device_stack: list[str | None] = []
-        self.collections: dict[str, list[Any]] = {}
         self.seed: int | None = None
-        self._location_override: SourceLocation | None = None
-        self.outer: Graph | None = None
-        """For a sub-graph being traced (a control-flow body): the graph it is nested in."""
-        self.captures: dict[Tensor, Tensor] = {}
-        """Outer tensors used inside this sub-graph -> the parameter standing for each."""
+        """The graph-level random seed (TF1's ``set_random_seed``), printed in the IR text."""
+        self._insert_at: int | None = None
 
-    # ---- graph-building scopes -------------------------------------------------------------
-    @contextlib.contextmanager
-    def as_default(self) -> Iterator[Graph]:
-        stack = _graph_stack()
-        stack.append(self)
-        try:
-            yield self
-        finally:
-            stack.pop()
-
-    @contextlib.contextmanager
-    def name_scope(self, name: str | None) -> Iterator[str]:
-        """Pushes a scope; yields the scope prefix ``"outer/name/"``. ``None``/"" resets to top."""
-        old = self._name_stack
-        if name is None or name == "":
-            self._name_stack = ""
-        elif name.endswith("/"):
-            self._name_stack = name[:-1]
-        else:
-            self._name_stack = self.unique_name(name)
-        try:
-            yield self._name_stack + "/" if self._name_stack else ""
-        finally:
-            self._name_stack = old
-
-    def get_name_scope(self) -> str:
-        return self._name_stack
-
+    # ---- names ----------------------------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
-        """``scope/name``, suffixed ``_1``, ``_2`` ... when already used (TF1's rule)."""
-        full = f"{self._name_stack}/{name}" if self._name_stack else name
-        key = full.lower()
+        """``name``, suffixed ``_1``, ``_2`` ... when already used (TF1's rule, case-blind)."""
+        key = name.lower()
         count = self._name_counts.get(key, 0)
-        candidate = full
+        candidate = name
         if count:
-            candidate = f"{full}_{count}"
+            candidate = f"{name}_{count}"
             while candidate.lower() in self._name_counts:
                 count += 1
-                candidate = f"{full}_{count}"
+                candidate = f"{name}_{count}"
         if mark_as_used:
             self._name_counts[key] = count + 1
             self._name_counts.setdefault(candidate.lower(), 1)
         return candidate
 
-    @contextlib.contextmanager
-    def control_dependencies(self, control_inputs: Sequence[Any] | None) -> Iterator[None]:
-        """Ops created inside run after ``control_inputs`` (None clears the outer ones)."""
-        if control_inputs is None:
-            saved, self._control_stack = self._control_stack, []
-            try:
-                yield
-            finally:
-                self._control_stack = saved
-            return
-        ops = []
-        for item in control_inputs:
-            op = getattr(item, "op", item) if not isinstance(item, Operation) else item
-            if not isinstance(op, Operation):
-                raise TypeError(f"control_dependencies expects Tensors or Operations, got {item!r}")
-            ops.append(op)
-        self._control_stack.append(ops)
-        try:
-            yield
-        finally:
-            self._control_stack.pop()
-
-    @contextlib.contextmanager
-    def stamp_location(self, location: SourceLocation | None) -> Iterator[None]:
-        """Ops created inside carry ``location`` (gradient ops carry their forward op's line)."""
-        saved, self._location_override = self._location_override, location
-        try:
-            yield
-        finally:
-            self._location_override = saved
-
-    @contextlib.contextmanager
-    def device(self, device_name: str | None) -> Iterator[None]:
-        self._device_stack.append(device_name)
-        try:
-            yield
-        finally:
-            self._device_stack.pop()
-
-    # ---- op creation -----------------------------------------------------------------------
-    def create_op(
+    # ---- adding and editing ops --------------------------------------------------------------
+    def add_op(
         self,
         op_type: str,
         inputs: Sequence[Tensor],
-        attrs: dict[str, Any] | None = None,
-        name: str | None = None,
+        attrs: dict[str, Any] | None,
+        name: str,
         *,
         control_inputs: Sequence[Operation] = (),
         device: str | None = None,
         location: SourceLocation | None = None,
-        exact_name: bool = False,
     ) -> Operation:
-        """Adds an op after checking its inputs and running its type rule.
-
-        ``exact_name`` keeps ``name`` as given (the IR parser's case); otherwise ``name`` (or the
-        op's default name) is scoped and made unique.
-        """
+        """Adds an op named exactly ``name`` after checking its inputs and running its type rule."""
         opdef = get_op_def(op_type)
-        if location is None:
-            location = self._location_override or user_location()
-        if name is not None and name.endswith("/"):
-            name, exact_name = name[:-1], True
-        if exact_name:
-            if name in self._by_name:
-                raise InvalidArgumentError(f"duplicate op name '{name}'")
-            self._name_counts.setdefault(name.lower(), 1)
-            op_name = name
-        else:
-            op_name = self.unique_name(name or opdef.default_name)
-        if not _VALID_NAME.fullmatch(op_name):
-            raise InvalidArgumentError(f"'{op_name}' is not a valid op name: use letters, digits and _ . / -")
-        if device is None and self._device_stack:
-            device = self._device_stack[-1]
-        controls = list(control_inputs)
-        for frame in self._control_stack:
-            controls.extend(c for c in frame if c not in controls)
-        op = Operation(self, op_name, op_type, inputs, {}, controls, device, location)
-        for i, t in enumerate(inputs):
+        if name in self._by_name:
+            raise InvalidArgumentError(f"duplicate op name '{name}'")
+        if not _VALID_NAME.fullmatch(name):
+            raise InvalidArgumentError(f"'{name}' is not a valid op name: use letters, digits and _ . / -")
+        op = Operation(self, name, op_type, inputs, {}, control_inputs, device, location)
+        for t in op.inputs:
             if not isinstance(t, Tensor):
                 raise InvalidArgumentError(f"input {t!r} is not a Tensor", op)
             if t.graph is not self:
-                if not self._encloses(t.graph):
-                    raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
-                inputs = list(inputs)
-                inputs[i] = self.capture(t)
-        op.inputs = tuple(inputs)
+                raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
         try:
             op.attrs = opdef.complete_attrs(attrs or {})
-            result = opdef.infer(*(t.type for t in inputs), **op.attrs)
+            result = opdef.infer(*(t.type for t in op.inputs), **op.attrs)
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
         types = output_types(result)
@@ -340,44 +240,62 @@ class Graph:
                     op,
                 )
         op.outputs = tuple(Tensor(op, i, t) for i, t in enumerate(types))
-        op.index = len(self.operations)
-        self.operations.append(op)
-        self._by_name[op_name] = op
+        for t in op.inputs:
+            t.uses.append(op)
+        self._name_counts.setdefault(name.lower(), 1)
+        self._by_name[name] = op
+        if self._insert_at is None:
+            op.index = len(self.operations)
+            self.operations.append(op)
+        else:
+            self.operations.insert(self._insert_at, op)
+            self._insert_at += 1
+            self._renumber(self._insert_at - 1)
         return op
 
-    # ---- sub-graphs ------------------------------------------------------------------------
-    def _encloses(self, graph: Graph) -> bool:
-        outer = self.outer
-        while outer is not None:
-            if outer is graph:
-                return True
-            outer = outer.outer
-        return False
+    @contextlib.contextmanager
+    def inserting_before(self, op: Operation) -> Iterator[None]:
+        """Ops added inside go just before ``op`` (in order), as torch.fx's ``inserting_before``."""
+        saved, self._insert_at = self._insert_at, op.index
+        try:
+            yield
+        finally:
+            self._insert_at = saved
 
-    def capture(self, tensor: Tensor) -> Tensor:
-        """The parameter of this sub-graph standing for the outer ``tensor`` (created once).
+    def replace_all_uses_with(self, old: Tensor, new: Tensor) -> list[Operation]:
+        """Makes every reader of ``old`` that comes after ``new``'s op read ``new`` (earlier
+        readers cannot read a later value, so they keep ``old``); returns the ops changed."""
+        if old.type != new.type:
+            raise InvalidArgumentError(
+                f"cannot replace '{old.name}' ({old.type}) by '{new.name}' ({new.type})"
+            )
+        changed = [op for op in old.consumers() if op.index > new.op.index]
+        for op in changed:
+            op.replace_input_with(old, new)
+        return changed
 
-        A value becomes a ``placeholder``; a Variable handle becomes a ``variable`` op of the same
-        name, so assigns inside a control-flow body update the outer Variable.
-        """
-        inner = self.captures.get(tensor)
-        if inner is not None:
-            return inner
-        if tensor.graph is not self.outer:
-            tensor = self.outer.capture(tensor)
-            inner = self.captures.get(tensor)
-            if inner is not None:
-                return inner
-        t = tensor.type
-        with self.name_scope(None), self.control_dependencies(None):
-            if t.ref:
-                op = self.create_op("variable", [], {"dtype": t.dtype, "shape": tuple(t.shape)},
-                                    tensor.op.name + "/", location=tensor.op.location)  # fmt: skip
-            else:
-                op = self.create_op("placeholder", [], {"dtype": t.dtype, "shape": tuple(t.shape)},
-                                    "capture/" + tensor.op.name, location=tensor.op.location)  # fmt: skip
-        self.captures[tensor] = op.outputs[0]
-        return op.outputs[0]
+    def erase(self, op: Operation) -> None:
+        """Removes ``op``, which no op may still read (as a data or control input)."""
+        users = [u for t in op.outputs for u in t.uses]
+        users += [o for o in self.operations if op in o.control_inputs]
+        if users:
+            raise InvalidArgumentError(f"cannot erase '{op.name}': '{users[0].name}' still uses it", op)
+        for t in op.inputs:
+            t.uses.remove(op)
+        del self.operations[op.index]
+        del self._by_name[op.name]
+        self._renumber(op.index)
+        op.index = -1
+
+    def _renumber(self, start: int) -> None:
+        for i in range(start, len(self.operations)):
+            self.operations[i].index = i
+
+    def verify(self) -> Graph:
+        """Checks the IR's invariants (``jaxgraph.ir.verifier``); returns the graph."""
+        from jaxgraph.ir.verifier import verify  # the verifier imports this module
+
+        return verify(self)
 
     # ---- lookup ----------------------------------------------------------------------------
     def get_operations(self) -> list[Operation]:
@@ -411,28 +329,15 @@ class Graph:
             return obj
         raise TypeError(f"cannot interpret {obj!r} as a Tensor or Operation of this graph")
 
-    # ---- collections -----------------------------------------------------------------------
-    def add_to_collection(self, name: str, value: Any) -> None:
-        self.collections.setdefault(name, []).append(value)
-
-    def get_collection(self, name: str) -> list[Any]:
-        return list(self.collections.get(name, ()))
-
     # ---- text ------------------------------------------------------------------------------
     def __str__(self) -> str:
-        from jaxgraph.ir.printer import print_graph
+        from jaxgraph.ir.printer import print_graph  # the printer imports this module
 
         return print_graph(self)
 
-    def save(self, path: str) -> str:
-        """Writes this graph, its Variables and collections to a graph file (``jg.load_graph``)."""
-        from jaxgraph.ir.graph_file import save_graph
-
-        return save_graph(self, path)
-
     def to_dot(self, name: str = "jaxgraph") -> str:
         """Graphviz source: name scopes as clusters, typed edges, dashed control edges."""
-        from jaxgraph.ir.dot import to_dot
+        from jaxgraph.ir.dot import to_dot  # dot imports this module
 
         return to_dot(self, name)
 

@@ -143,3 +143,13 @@ def get_op_def(type_name: str) -> OpDef:
         return REGISTRY[type_name]
     except KeyError:
         raise NotFoundError(f"unknown op type '{type_name}'") from None
+
+
+def register_gradient(type_name: str, grad: Callable[..., Any]) -> None:
+    """Installs the gradient rule of an op type declared without one: how a higher layer
+    (``jaxgraph.autodiff``) gives control-flow ops their gradients without the op library
+    importing it."""
+    opdef = get_op_def(type_name)
+    if opdef.grad is not None:
+        raise ValueError(f"op type '{type_name}' already has a gradient rule")
+    REGISTRY[type_name] = dataclasses.replace(opdef, grad=grad)

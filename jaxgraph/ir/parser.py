@@ -187,9 +187,9 @@ class _Parser:
                 self.pos += 1
         try:
             problem = state_input_problem(get_op_def(type_token.text), inputs)
-            op = None if problem else graph.create_op(
+            op = None if problem else graph.add_op(
                 type_token.text, inputs, attrs, name, control_inputs=controls,
-                device=device, location=location, exact_name=True,
+                device=device, location=location,
             )  # fmt: skip
         except _CREATE_ERRORS as e:
             problem = (
@@ -349,12 +349,13 @@ class _Parser:
             raise self.error(f"bad constant element: {e}", data) from None
 
 
-def parse(text: str) -> Graph:
-    """Parses IR text (as printed by ``str(graph)``) into a new Graph."""
+def parse(text: str, into: Graph | None = None) -> Graph:
+    """Parses IR text (as printed by ``str(graph)``) into ``into`` (an empty Graph: e.g. a
+    ``jg.Graph`` to build on afterwards) or a new IR Graph."""
     if not isinstance(text, str):
         raise ParseError(f"parse expects IR text (str), got {type(text).__name__}")
     parser = _Parser(text)
-    graph = parser.parse_graph(Graph())
+    graph = parser.parse_graph(into if into is not None else Graph())
     parser.skip_comments()
     if parser.peek().kind != "end":
         raise parser.error(f"unexpected text after the graph: {parser.peek().text!r}")

@@ -144,9 +144,9 @@ def prune_body(body: Graph) -> Graph:
         if op not in keep and op.type not in ("placeholder", "variable"):
             continue
         attrs = {k: prune_body(v) if isinstance(v, Graph) else v for k, v in op.attrs.items()}
-        new = pruned.create_op(op.type, [mapping[t] for t in op.inputs], attrs, op.name,
+        new = pruned.add_op(op.type, [mapping[t] for t in op.inputs], attrs, op.name,
                                control_inputs=[ops[c] for c in op.control_inputs], device=op.device,
-                               location=op.location, exact_name=True)  # fmt: skip
+                               location=op.location)  # fmt: skip
         ops[op] = new
         mapping.update(zip(op.outputs, new.outputs))
     return pruned
@@ -186,12 +186,10 @@ def optimize(fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor]) -> 
     new_feeds = []
     for t in feeds:
         if t.op.type == "placeholder" and len(t.op.outputs) == 1:
-            new = graph.create_op("placeholder", [], dict(t.op.attrs), t.op.name, location=t.op.location,
-                                  exact_name=True)  # fmt: skip
+            new = graph.add_op("placeholder", [], dict(t.op.attrs), t.op.name, location=t.op.location)  # fmt: skip
         else:
-            new = graph.create_op("placeholder", [], {"dtype": t.dtype, "shape": tuple(t.shape)},
-                                  f"{t.op.name}/fed_{t.value_index}", location=t.op.location,
-                                  exact_name=True)  # fmt: skip
+            new = graph.add_op("placeholder", [], {"dtype": t.dtype, "shape": tuple(t.shape)},
+                                  f"{t.op.name}/fed_{t.value_index}", location=t.op.location)  # fmt: skip
         mapping[t] = new.outputs[0]
         new_feeds.append(new.outputs[0])
     ops, stands_for = _merge_saving_scans(ops)
@@ -210,8 +208,8 @@ def optimize(fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor]) -> 
                 _map_outputs(op, existing, mapping, fed, op_mapping, stands_for)
                 continue
         attrs = {k: prune_body(v) if isinstance(v, Graph) else v for k, v in op.attrs.items()}
-        new_op = graph.create_op(op.type, inputs, attrs, op.name, control_inputs=controls,
-                                 device=op.device, location=op.location, exact_name=True)  # fmt: skip
+        new_op = graph.add_op(op.type, inputs, attrs, op.name, control_inputs=controls,
+                                 device=op.device, location=op.location)  # fmt: skip
         replacement = simplify(new_op) if not opdef.stateful else None
         if replacement is None and not opdef.stateful:
             folded = _fold(new_op)
@@ -284,7 +282,7 @@ def _constant(graph: Graph, op: Operation, value: np.ndarray, seen: dict[Any, Op
     key = ("constant", (), tuple(attrs.items()), ())
     if key not in seen:
         name = graph.unique_name(op.name + "/folded")
-        seen[key] = graph.create_op("constant", [], attrs, name, location=op.location, exact_name=True)
+        seen[key] = graph.add_op("constant", [], attrs, name, location=op.location)
     return seen[key].outputs[0]
 
 

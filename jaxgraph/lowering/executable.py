@@ -11,6 +11,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
 
 from jaxgraph.errors import InvalidArgumentError, JaxGraphError
 from jaxgraph.ir.graph import Operation, Tensor
@@ -106,8 +107,6 @@ def data_parallel_shardings(lowered: LoweredGraph, mesh: Any) -> tuple[tuple, An
     """Data parallelism over ``mesh``'s first axis: feeds split along their first (batch)
     dimension, Variables, the key and every result replicated; XLA's SPMD partitioner inserts
     the collectives (e.g. the all-reduce of gradients)."""
-    from jax.sharding import NamedSharding, PartitionSpec
-
     replicated = NamedSharding(mesh, PartitionSpec())
     batch = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
     variables = [replicated] * (len(lowered.donated_vars) + len(lowered.kept_vars))

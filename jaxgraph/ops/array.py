@@ -33,9 +33,10 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType, as_dtype, bool_, float32, int32
-from jaxgraph.ir.graph import Tensor, get_default_graph
+from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, OpDef, TypeRuleError, op, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops import math as math_ops

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from jaxgraph.ir.graph import Tensor, get_default_graph
+from jaxgraph.builder import get_default_graph
+from jaxgraph.ir.graph import Tensor
 from jaxgraph.ops import array as array_ops
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops.core import convert_to_tensor

@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from jaxgraph.builder import get_default_graph
+from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType, as_dtype, float32, promote_types, x64_enabled
-from jaxgraph.ir.graph import Operation, Tensor, get_default_graph
+from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.opdef import type_error
 from jaxgraph.ir.shapes import TensorType, broadcast_shapes
 from jaxgraph.ir.values import ArrayValue
@@ -49,8 +51,6 @@ def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) ->
 
 
 def type_error_for_conversion(value: Tensor, dtype: DType) -> Exception:
-    from jaxgraph.errors import InvalidArgumentError
-
     return InvalidArgumentError(
         f"Tensor '{value.name}' has dtype {value.dtype.name}, expected {dtype.name}", value.op
     )
@@ -147,8 +147,6 @@ def canonical_axes(axis: Any) -> Any:
     try:
         return tuple(operator.index(a) for a in axis)
     except TypeError:
-        from jaxgraph.errors import InvalidArgumentError
-
         raise InvalidArgumentError(f"axis must be an int, a list of ints or None, got {axis!r}") from None
 
 
@@ -163,8 +161,6 @@ def require_float(t: TensorType, op_name: str) -> None:
 
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
     """TF1's ``tf.constant``: a tensor holding ``value`` (broadcast to ``shape`` if given)."""
-    from jaxgraph.errors import InvalidArgumentError
-
     dtype = as_dtype(dtype) if dtype is not None else None
     try:
         array = to_numpy(value, dtype)

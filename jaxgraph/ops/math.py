@@ -14,7 +14,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from jaxgraph.ir.dtypes import bool_, float32, int32
+from jaxgraph.ir.dtypes import as_dtype, bool_, float32, int32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, declare, op, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType
@@ -491,13 +491,9 @@ for _name, _default, _fn in [("argmax", "ArgMax", jnp.argmax), ("argmin", "ArgMi
 def argmax(input: Any, axis: int | None = None, name: str | None = None, output_type: Any = int32) -> Tensor:
     """Index of the largest value along ``axis`` (default 0). ``output_type`` defaults to int32:
     TF1's int64 default needs JAX's x64 mode, which jaxgraph does not switch on."""
-    from jaxgraph.ir.dtypes import as_dtype
-
     return apply1("argmax", [input], name, axis=int(axis or 0), output_type=as_dtype(output_type))
 
 
 def argmin(input: Any, axis: int | None = None, name: str | None = None, output_type: Any = int32) -> Tensor:
     """Index of the smallest value along ``axis`` (default 0); see ``argmax``."""
-    from jaxgraph.ir.dtypes import as_dtype
-
     return apply1("argmin", [input], name, axis=int(axis or 0), output_type=as_dtype(output_type))

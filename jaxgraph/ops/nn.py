@@ -23,9 +23,10 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import float32
-from jaxgraph.ir.graph import Tensor, get_default_graph
+from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops import array as array_ops

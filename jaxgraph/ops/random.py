@@ -12,8 +12,9 @@ from typing import Any
 
 import jax
 
+from jaxgraph.builder import get_default_graph
 from jaxgraph.ir.dtypes import as_dtype, float32
-from jaxgraph.ir.graph import Tensor, get_default_graph
+from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops.core import apply1, require

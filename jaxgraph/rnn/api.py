@@ -19,9 +19,9 @@ from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ops import array as array_ops
 from jaxgraph.ops import math as math_ops
+from jaxgraph.ops.control_flow import scan_loop
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.rnn.cells import RNNCell, batch_size_of, map_structure, zeros_state
-from jaxgraph.tracer.control_flow import scan_loop
 from jaxgraph.tracer.variables import variable_scope
 
 __all__ = ["dynamic_rnn", "static_rnn"]

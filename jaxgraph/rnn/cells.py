@@ -20,9 +20,10 @@ from typing import Any
 
 import jax
 
+from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import as_dtype, float32
-from jaxgraph.ir.graph import Tensor, get_default_graph
+from jaxgraph.ir.graph import Tensor
 from jaxgraph.ops import array as array_ops
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import nn as nn_ops

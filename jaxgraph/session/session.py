@@ -22,11 +22,14 @@ from typing import Any
 import jax
 import numpy as np
 
+from jaxgraph.builder import Graph, get_default_graph
 from jaxgraph.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError, describe_location
 from jaxgraph.ir.dtypes import as_dtype
-from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph
+from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES
+from jaxgraph.tracer.function import Function
+from jaxgraph.tracer.variables import Variable
 
 
 def _is_fetch_leaf(x: Any) -> bool:
@@ -301,9 +304,12 @@ class Session:
             self._cache.clear()
 
     def __enter__(self) -> Session:
+        """Makes this the default Session and its graph the default graph (an IR graph parsed
+        with ``jg.ir.parse`` has no graph-building scopes: only the Session becomes default)."""
         self._default_stack = contextlib.ExitStack()
         self._default_stack.enter_context(self.as_default())
-        self._default_stack.enter_context(self.graph.as_default())
+        if isinstance(self.graph, Graph):
+            self._default_stack.enter_context(self.graph.as_default())
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -452,3 +458,31 @@ def get_default_session_or_fail() -> Session:
     if session is None:
         raise FailedPreconditionError("no default Session: use `with jg.Session() as sess:` or pass session=")
     return session
+
+
+# ---- TF1's run-in-the-default-Session methods, installed on the lower layers' classes ----------
+def _tensor_eval(self: Tensor, feed_dict: dict | None = None, session: Session | None = None) -> Any:
+    """Runs this tensor in ``session`` or the default Session (TF1's ``Tensor.eval``)."""
+    return (session or get_default_session_or_fail()).run(self, feed_dict)
+
+
+def _operation_run(self: Operation, feed_dict: dict | None = None, session: Session | None = None) -> None:
+    """Runs this op in ``session`` or the default Session (TF1's ``Operation.run``)."""
+    (session or get_default_session_or_fail()).run(self, feed_dict)
+
+
+def _variable_eval(self: Variable, session: Session | None = None) -> Any:
+    """The Variable's value in ``session`` or the default Session (TF1's ``Variable.eval``)."""
+    return (session or get_default_session_or_fail()).run(self)
+
+
+def _variable_load(self: Variable, value: Any, session: Session | None = None) -> None:
+    """Sets the value in ``session`` (default Session) without adding ops: TF1's ``load``."""
+    (session or get_default_session_or_fail()).load_variable(self, value)
+
+
+Tensor.eval = _tensor_eval
+Operation.run = _operation_run
+Variable.eval = _variable_eval
+Variable.load = _variable_load
+Function.session_class = Session

@@ -21,8 +21,9 @@ from typing import Any
 
 import jax
 
+from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.graph import Tensor, get_default_graph
+from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import declare
 from jaxgraph.ir.shapes import TensorType
 from jaxgraph.ops.core import apply1, require

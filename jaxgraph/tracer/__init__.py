@@ -1,13 +1,12 @@
 """Building graphs from Python: the user's scopes (name, device, control dependencies),
 placeholders and constants, Variables and ``get_variable``, Tensor operators, ``@jg.function``.
 
-The default-graph stack and the scope stacks themselves are Graph state (``jaxgraph.ir.graph``,
-as in TF1), so op builders in ``jaxgraph.ops`` can create ops without depending on the tracer.
+The default-graph stack and the scope stacks themselves live one layer below the op library
+(``jaxgraph.builder``), since every op builder creates its op in the current scopes.
 """
 
-from jaxgraph.tracer import overloads
+from jaxgraph.tracer import graph_file  # noqa: F401  (installs Graph.save)
 from jaxgraph.tracer.context import control_dependencies, device, name_scope, set_random_seed
-from jaxgraph.tracer.control_flow import cond, scan, while_loop
 from jaxgraph.tracer.function import Function, TensorSpec, function, grad, value_and_grad
 from jaxgraph.tracer.initializers import (
     constant_initializer,
@@ -31,10 +30,8 @@ from jaxgraph.tracer.variables import (
     variables_initializer,
 )
 
-overloads.install_all()
-
 __all__ = [
-    "AUTO_REUSE", "Function", "cond", "scan", "while_loop", "TensorSpec", "Variable", "grad", "value_and_grad", "constant_initializer",
+    "AUTO_REUSE", "Function", "TensorSpec", "Variable", "grad", "value_and_grad", "constant_initializer",
     "control_dependencies", "device", "function", "get_variable", "get_variable_scope",
     "global_variables", "global_variables_initializer", "glorot_uniform_initializer",
     "initialize_all_variables", "name_scope", "ones_initializer", "random_normal_initializer",

@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from jaxgraph.ir.graph import get_default_graph
+from jaxgraph.builder import get_default_graph
 
 
 @contextlib.contextmanager

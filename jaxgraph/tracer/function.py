@@ -20,13 +20,14 @@ from typing import Any
 import jax
 import numpy as np
 
+from jaxgraph.autodiff import gradients
+from jaxgraph.builder import Graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType, as_dtype, float32
-from jaxgraph.ir.graph import Graph, Operation, SourceLocation, Tensor
+from jaxgraph.ir.graph import Operation, SourceLocation, Tensor
 from jaxgraph.ir.shapes import TensorShape
 from jaxgraph.ops import array as array_ops
 from jaxgraph.ops.core import convert_to_tensor, to_numpy
-from jaxgraph.session import Session
 from jaxgraph.tracer.variables import GLOBAL_VARIABLES
 
 
@@ -79,22 +80,25 @@ class _Trace:
 class Function:
     """A traced-and-cached Python function (see the module docstring)."""
 
+    session_class: Any = None
+    """The Session class a Function runs in, installed by ``jaxgraph.session`` (a higher layer)."""
+
     def __init__(self, fn: Callable[..., Any], input_signature: Sequence[TensorSpec] | None = None):
         functools.update_wrapper(self, fn)
         self.python_function = fn
         self.input_signature = list(input_signature) if input_signature is not None else None
         self._signature = inspect.signature(fn)
         self._traces: dict[Any, _Trace] = {}
-        self._session: Session | None = None
+        self._session: Any = None
         self.trace_count = 0
         self.retrace_reasons: list[str] = []
         """Why each trace after the first happened, e.g. ``"x: f32[32,784] -> f32[16,784]"``."""
 
     @property
-    def session(self) -> Session:
+    def session(self) -> Any:
         """The Session holding this function's Variables (created on first use)."""
         if self._session is None:
-            self._session = Session(graph=Graph())
+            self._session = self.session_class(graph=Graph())
         return self._session
 
     # ---- signatures ------------------------------------------------------------------------
@@ -267,8 +271,6 @@ def _path_name(arg_name: str, path: tuple) -> str:
 def value_and_grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Function:
     """A ``jg.function`` returning ``(fn(...), gradient)``: the gradient of the scalar ``fn``
     with respect to the argument(s) ``argnums`` (pytrees allowed), built by ``jg.gradients``."""
-    from jaxgraph.autodiff import gradients
-
     python_fn = getattr(fn, "python_function", fn)
     signature = inspect.signature(python_fn)
     indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)

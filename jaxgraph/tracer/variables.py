@@ -14,10 +14,12 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import as_dtype, float32
-from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph
+from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import overloads
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.tracer import initializers
 
@@ -162,11 +164,6 @@ class Variable:
     def _as_graph_element(self) -> Tensor:
         return self._snapshot if self._version == 0 and self._snapshot is not None else self.value()
 
-    def eval(self, session: Any = None) -> Any:
-        from jaxgraph.session import get_default_session_or_fail
-
-        return (session or get_default_session_or_fail()).run(self)
-
     # ---- writing ---------------------------------------------------------------------------
     def _state_op(self, op_type: str, value: Any, name: str | None) -> Tensor:
         value = convert_to_tensor(value, dtype=self.dtype)
@@ -186,12 +183,6 @@ class Variable:
     def assign_sub(self, delta: Any, use_locking: bool = False, name: str | None = None,
                    read_value: bool = True) -> Tensor:  # fmt: skip
         return self._state_op("assign_sub", delta, name or "AssignSub")
-
-    def load(self, value: Any, session: Any = None) -> None:
-        """Sets the value in ``session`` (default Session) without adding ops: TF1's ``load``."""
-        from jaxgraph.session import get_default_session_or_fail
-
-        (session or get_default_session_or_fail()).load_variable(self, value)
 
 
 # ---- collections -------------------------------------------------------------------------------
@@ -302,3 +293,6 @@ def get_variable(name: str, shape: Any = None, dtype: Any = float32, initializer
         initial = lambda: init(tuple(shape), dtype)  # noqa: E731
     with graph.name_scope(None):
         return Variable(initial, trainable=trainable, name=full, dtype=dtype, collections=collections)
+
+
+overloads.install(Variable)  # a Variable in an expression reads it: ``w * 2``

@@ -25,7 +25,7 @@ LOCK_TIMEOUT_S = 600.0
 """How long a save waits for another save into the same directory to finish."""
 _POLL_S = 0.05
 
-# ``jaxgraph.ir.graph_file.atomic_write``'s temp files: ``.<target>.tmp-<pid>-<thread id>``
+# ``jaxgraph.tracer.graph_file.atomic_write``'s temp files: ``.<target>.tmp-<pid>-<thread id>``
 _TEMP_NAME = re.compile(r"\.(?P<target>.+)\.tmp-(?P<pid>[1-9]\d{0,9})-\d+", re.S)
 
 

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from jaxgraph.autodiff import gradients
+from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.graph import Operation, Tensor, get_default_graph
+from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ops import array as array_ops
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.tracer.variables import Variable, trainable_variables

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaxgraph.ir.graph import Tensor, get_default_graph
+from jaxgraph.builder import get_default_graph
+from jaxgraph.ir.graph import Tensor
 from jaxgraph.ops import math as math_ops
 from jaxgraph.tracer.variables import Variable
 from jaxgraph.train.optimizer import Optimizer

@@ -11,7 +11,7 @@ A checkpoint with prefix ``dir/model.ckpt-100`` is two files:
 ``jaxgraph.train.checkpoint_index``): the two libraries read each other's index. Entries that name
 files outside the directory are ignored with a warning: no index makes a Saver delete elsewhere.
 
-Every file is written atomically (``jaxgraph.ir.graph_file.atomic_write``: a temp file in the same
+Every file is written atomically (``jaxgraph.tracer.graph_file.atomic_write``: a temp file in the same
 directory, flushed, fsync'ed, renamed over the target, the directory fsync'ed), the tensors first,
 the metadata second and the index last: a save killed at any point leaves ``latest_checkpoint``
 naming the previous, complete checkpoint, and the next save deletes the killed one's temp files.
@@ -43,8 +43,8 @@ import safetensors.numpy
 from jaxgraph.errors import DataLossError, InvalidArgumentError, JaxGraphError, NotFoundError
 from jaxgraph.ir.dtypes import ALL_DTYPES, as_dtype
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ir.graph_file import atomic_write
 from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.tracer.graph_file import atomic_write
 from jaxgraph.tracer.variables import Variable, global_variables
 from jaxgraph.train.checkpoint_index import (
     check_index_filename,

@@ -1,160 +1,92 @@
-"""Graph API: TF1's naming rules, lookups by name, op-name validation, cross-graph inputs, Tensor."""
+"""The IR Graph (jaxgraph.ir.graph): exact-name ops, use-lists and torch.fx-style editing."""
 
 from __future__ import annotations
 
 import pytest
 
-import jaxgraph as jg
-from jaxgraph.errors import InvalidArgumentError, NotFoundError, describe_location
+from jaxgraph.errors import InternalError, InvalidArgumentError
+from jaxgraph.ir import Graph, parse
+from jaxgraph.ir.dtypes import float32
+
+F32 = {"dtype": float32, "shape": (2,)}
 
 
-def names(*tensors) -> list[str]:
-    return [t.op.name for t in tensors]
+def small_graph() -> tuple[Graph, list]:
+    g = Graph()
+    x = g.add_op("placeholder", [], F32, "x").outputs[0]
+    y = g.add_op("tanh", [x], {}, "y").outputs[0]
+    z = g.add_op("add", [x, y], {}, "z").outputs[0]
+    w = g.add_op("mul", [z, x], {}, "w").outputs[0]
+    return g, [x, y, z, w]
 
 
-def test_default_names_are_made_unique_as_in_tf1():
-    x = jg.placeholder(jg.float32, (2, 2), name="x")
-    first, second = jg.matmul(x, x), jg.matmul(x, x)
-    lower = jg.identity(x, name="matmul")  # names are unique ignoring case, as in TF1
-    taken = jg.identity(x, name="MatMul_3")
-    after, again = jg.matmul(x, x), jg.matmul(x, x)  # skips the name taken explicitly
-    assert names(first, second, lower, taken, after, again) == [
-        "MatMul", "MatMul_1", "matmul_2", "MatMul_3", "MatMul_4", "MatMul_5"
-    ]  # fmt: skip
-
-
-def test_name_scopes_nest_and_reuse_as_in_tf1():
-    g = jg.get_default_graph()
-    x = jg.placeholder(jg.float32, (2,), name="x")
-    with jg.name_scope("dense") as outer:
-        a = jg.tanh(x)
-        with jg.name_scope("inner") as inner:
-            b = jg.tanh(x)
-            assert g.get_name_scope() == "dense/inner"
-    with jg.name_scope("dense") as reused:
-        c = jg.tanh(x)
-    with jg.name_scope("dense/") as reopened:  # a trailing "/" re-enters the scope as it is
-        d = jg.tanh(x)
-        with jg.name_scope(None) as top:  # None returns to the top level
-            e = jg.tanh(x)
-    clash = jg.identity(x, name="dense")  # the scope name is taken
-    assert (outer, inner, reused, reopened, top) == ("dense/", "dense/inner/", "dense_1/", "dense/", "")
-    assert names(a, b, c, d, e, clash) == [
-        "dense/Tanh", "dense/inner/Tanh", "dense_1/Tanh", "dense/Tanh_1", "Tanh", "dense_2"
-    ]  # fmt: skip
-    assert g.get_name_scope() == ""
-
-
-def test_unique_name_without_marking():
-    g = jg.Graph()
-    assert g.unique_name("Foo", mark_as_used=False) == "Foo"
-    assert [g.unique_name("Foo"), g.unique_name("Foo"), g.unique_name("foo")] == ["Foo", "Foo_1", "foo_2"]
-
-
-def test_lookups_by_name():
-    x = jg.placeholder(jg.float32, (2,), name="x")
-    g = jg.get_default_graph()
-    assert g.get_tensor_by_name("x:0") is x and g.get_operation_by_name("x") is x.op
-    assert g.as_graph_element("x:0") is x and g.as_graph_element("x") is x.op
-
-
-@pytest.mark.parametrize(
-    "lookup, name, error, message",
-    [
-        ("tensor", "x", InvalidArgumentError, "'x' is not a tensor name: tensor names look like 'op_name:0'"),
-        (
-            "tensor",
-            "x:a",
-            InvalidArgumentError,
-            "'x:a' is not a tensor name: tensor names look like 'op_name:0'",
-        ),
-        ("tensor", "x:1", NotFoundError, "operation 'x' has 1 output(s): no 'x:1'"),
-        ("tensor", "y:0", NotFoundError, "the graph has no operation named 'y'"),
-        ("operation", "y", NotFoundError, "the graph has no operation named 'y'"),
-        ("operation", "x:0", NotFoundError, "the graph has no operation named 'x:0'"),
-    ],
-)
-def test_lookup_errors(lookup, name, error, message):
-    jg.placeholder(jg.float32, (2,), name="x")
-    g = jg.get_default_graph()
-    find = g.get_tensor_by_name if lookup == "tensor" else g.get_operation_by_name
-    with pytest.raises(error) as info:
-        find(name)
-    assert info.value.message == message
-
-
-@pytest.mark.parametrize("name", ["bad name", "a:b", "-x", "ü", "x\n"])
-def test_invalid_op_names_are_rejected(name):
-    x = jg.placeholder(jg.float32, (2,), name="x")
+def test_add_op_keeps_the_exact_name_and_rejects_duplicates_and_bad_names():
+    g, (x, *_) = small_graph()
+    assert [op.name for op in g.operations] == ["x", "y", "z", "w"]
     with pytest.raises(InvalidArgumentError) as info:
-        jg.identity(x, name=name)
-    assert info.value.message == f"'{name}' is not a valid op name: use letters, digits and _ . / -"
-    assert [op.name for op in jg.get_default_graph().operations] == ["x"]
-
-
-def test_invalid_name_inside_a_scope_names_the_full_name():
-    x = jg.placeholder(jg.float32, (2,), name="x")
-    with jg.name_scope("scope"), pytest.raises(InvalidArgumentError) as info:
-        jg.identity(x, name="x y")
-    assert info.value.message == "'scope/x y' is not a valid op name: use letters, digits and _ . / -"
-
-
-def test_exact_names_must_be_new():
-    g = jg.Graph()
-    g.create_op("placeholder", [], {"dtype": jg.float32, "shape": ()}, "x", exact_name=True)
+        g.add_op("tanh", [x], {}, "y")
+    assert info.value.message == "duplicate op name 'y'"
     with pytest.raises(InvalidArgumentError) as info:
-        g.create_op("placeholder", [], {"dtype": jg.float32, "shape": ()}, "x/")
-    assert info.value.message == "duplicate op name 'x'"
+        g.add_op("tanh", [x], {}, "a b")
+    assert info.value.message == "'a b' is not a valid op name: use letters, digits and _ . / -"
+    assert g.unique_name("y") == "y_1"
 
 
-def test_tensor_from_another_graph_is_rejected_naming_the_op():
-    other = jg.Graph()
-    with other.as_default():
-        x = jg.placeholder(jg.float32, (2,), name="x")
-    g = jg.Graph()
-    with g.as_default(), pytest.raises(InvalidArgumentError) as info:
-        jg.tanh(x, name="squash")
-    err = info.value
-    assert err.message == "input 'x:0' belongs to another graph than this op"
-    assert (err.op.name, err.op.type) == ("squash", "tanh")
-    assert str(err) == f"{err.message}\n  op 'squash' (tanh) {describe_location(err.op.location)}"
-    assert err.op.location.file == __file__
-    assert g.operations == []
+def test_use_lists_follow_every_input_slot():
+    g, (x, y, z, w) = small_graph()
+    assert x.uses == [y.op, z.op, w.op]
+    assert x.consumers() == [y.op, z.op, w.op]
+    assert z.consumers() == [w.op]
+    assert w.consumers() == []
+
+
+def test_replace_all_uses_with_rewires_readers_and_use_lists():
+    g, (x, y, z, w) = small_graph()
+    changed = g.replace_all_uses_with(x, y)
+    assert changed == [z.op, w.op]  # y itself reads x and is not a reader of y
+    assert z.op.inputs == (y, y) and w.op.inputs == (z, y)
+    assert x.consumers() == [y.op]
+    assert y.uses == [z.op, z.op, w.op]
+    g.verify()
+
+
+def test_replace_needs_the_same_type():
+    g, (x, *_) = small_graph()
+    s = g.add_op("placeholder", [], {"dtype": float32, "shape": ()}, "s").outputs[0]
     with pytest.raises(InvalidArgumentError) as info:
-        g.as_graph_element(x)
-    assert info.value.message == "'x:0' belongs to another graph"
+        g.replace_all_uses_with(x, s)
+    assert info.value.message == "cannot replace 'x:0' (f32[2]) by 's:0' (f32[])"
 
 
-def test_tensor_is_not_a_python_bool():
-    x = jg.placeholder(jg.bool, (), name="flag")
-    with pytest.raises(TypeError) as info:
-        if x:
-            pass
-    assert str(info.value) == (
-        "using the jaxgraph Tensor 'flag:0' as a Python bool is not allowed: its value is only known "
-        "when the graph runs; use jg.cond for data-dependent control flow"
-    )
+def test_erase_removes_an_unused_op_and_renumbers():
+    g, (x, y, z, w) = small_graph()
+    with pytest.raises(InvalidArgumentError) as info:
+        g.erase(z.op)
+    assert info.value.message == "cannot erase 'z': 'w' still uses it"
+    g.erase(w.op)
+    g.erase(z.op)
+    assert [op.name for op in g.operations] == ["x", "y"]
+    assert x.consumers() == [y.op]
+    assert "z" not in g._by_name
+    assert str(g.verify()) == str(parse(str(g)))
 
 
-def test_tensor_and_operation_properties():
-    x = jg.placeholder(jg.float32, (None, 3), name="x")
-    y = jg.tanh(x)
-    with jg.device("gpu:0"):
-        z = jg.exp(y)
-    assert (y.name, y.value_index, y.dtype, y.shape.as_list(), y.ndim) == (
-        "Tanh:0",
-        0,
-        jg.float32,
-        [None, 3],
-        2,
-    )
-    assert (
-        repr(y) == "<jaxgraph.Tensor 'Tanh:0' f32[?,3]>"
-        and repr(y.op) == "<jaxgraph.Operation 'Tanh' type=tanh>"
-    )
-    assert y.consumers() == [z.op] and z.device == "gpu:0" and y.device is None
-    assert y.op.inputs == (x,) and y.op.outputs == (y,) and y.op.index == 1 and y.graph is x.graph
-    assert y.op.op_def.type == "tanh" and x.op.get_attr("shape") == (None, 3)
-    with pytest.raises(TypeError) as info:
-        len(x)
-    assert str(info.value) == "len() of Tensor 'x:0' of type f32[?,3] is unknown"
+def test_inserting_before_places_new_ops_in_order():
+    g, (x, y, z, w) = small_graph()
+    with g.inserting_before(z.op):
+        a = g.add_op("exp", [x], {}, "a").outputs[0]
+        b = g.add_op("neg", [a], {}, "b").outputs[0]
+    assert [op.name for op in g.operations] == ["x", "y", "a", "b", "z", "w"]
+    assert [op.index for op in g.operations] == list(range(6))
+    g.replace_all_uses_with(y, b)
+    assert z.op.inputs == (x, b)
+    g.erase(y.op)
+    assert [op.name for op in g.verify().operations] == ["x", "a", "b", "z", "w"]
+
+
+def test_verify_catches_a_use_before_definition():
+    g, (x, y, z, w) = small_graph()
+    g.operations[1], g.operations[2] = g.operations[2], g.operations[1]
+    with pytest.raises(InternalError) as info:
+        g.verify()
+    assert info.value.message == "op is not indexed at its position in the graph"

@@ -16,7 +16,7 @@ import pytest
 
 import jaxgraph as jg
 from jaxgraph import errors
-from jaxgraph.ir import graph_file
+from jaxgraph.tracer import graph_file
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -2,8 +2,9 @@
 comparisons, ``& | ^ ~`` on bools, and ``x[...]`` indexing), mapped to jaxgraph ops.
 
 ``==`` and ``!=`` stay identity comparisons, as in TF1, so Tensors can be dict keys and set
-members; use ``jg.equal`` / ``jg.not_equal`` for elementwise comparison. Installed on import of
-``jaxgraph.tracer``; gradient rules in ``jaxgraph.ops`` use these operators too.
+members; use ``jg.equal`` / ``jg.not_equal`` for elementwise comparison. Installed on ``Tensor``
+when ``jaxgraph.ops`` is imported, so gradient rules can use them; ``jaxgraph.tracer`` installs
+them on ``Variable`` too.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jaxgraph.ir.graph import Tensor
 from jaxgraph.ops import array as array_ops
 from jaxgraph.ops import math as math_ops
 
@@ -49,10 +49,3 @@ def install(cls: type) -> None:
         setattr(cls, f"__{name}__", fn)
     cls.__getitem__ = lambda self, key: array_ops.getitem(self, key)
     cls.__hash__ = object.__hash__
-
-
-def install_all() -> None:
-    from jaxgraph.tracer.variables import Variable
-
-    install(Tensor)
-    install(Variable)

@@ -1,4 +1,4 @@
-"""Python operators on Tensors and Variables (jaxgraph/tracer/overloads.py): each maps to the right
+"""Python operators on Tensors and Variables (jaxgraph/ops/overloads.py): each maps to the right
 op type, with the operands in the right order, and computes NumPy's value; ``==`` stays identity.
 """
 

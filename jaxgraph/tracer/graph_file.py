@@ -28,9 +28,11 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from jaxgraph.builder import Graph
 from jaxgraph.errors import JaxGraphError, ParseError
-from jaxgraph.ir.graph import Graph, Operation, Tensor
+from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.parser import parse
+from jaxgraph.tracer.variables import Variable
 
 VERSION = 1
 HEADER = f"# jaxgraph-ir v{VERSION}"
@@ -66,8 +68,6 @@ def _variables(graph: Graph) -> list[Any]:
 
 
 def _is_variable(item: Any) -> bool:
-    from jaxgraph.tracer.variables import Variable  # graph files carry tracer-level Variables
-
     return isinstance(item, Variable)
 
 
@@ -129,7 +129,7 @@ def parse_graph_file(text: str, path: str = "<graph file>") -> Graph:
         column = len(META_PREFIX) + e.colno
         raise ParseError(f"{path}: line 2, column {column}: malformed metadata JSON: {e.msg}") from None
     try:
-        graph = parse(text)
+        graph = parse(text, into=Graph())
     except ParseError as e:
         raise ParseError(f"{path}: {e.message}") from None
     try:
@@ -142,8 +142,6 @@ def parse_graph_file(text: str, path: str = "<graph file>") -> Graph:
 
 def _restore_meta(graph: Graph, meta: Any) -> None:
     """Rebuilds the Variables and the collections the metadata describes."""
-    from jaxgraph.tracer.variables import Variable
-
     if not isinstance(meta, dict) or set(meta) != {"variables", "collections"}:
         raise ValueError("expected an object with 'variables' and 'collections'")
     variables = {}
@@ -244,3 +242,6 @@ def _fsync_directory(directory: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+Graph.save = save_graph  # ``g.save(path)``: graph files carry the tracer's Variables

@@ -114,9 +114,7 @@ def test_training_graph_saved_here_trains_in_another_process(tmp_path):
         train(sess, train_op, range(10, 20))
         straight = state_of(sess)
 
-    code = (
-        "import sys; from tests.ir.test_graph_file import graph_file_child; graph_file_child(*sys.argv[1:])"
-    )
+    code = "import sys; from tests.tracer.test_graph_file import graph_file_child; graph_file_child(*sys.argv[1:])"
     result = subprocess.run(
         [sys.executable, "-c", code, graph_path, str(tmp_path)],
         cwd=REPO,

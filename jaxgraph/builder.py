@@ -1,0 +1,220 @@
+"""Building graphs: TF1's graph-building state on top of the IR's ``Graph``.
+
+``jaxgraph.builder.Graph`` (the ``jg.Graph`` users make) is an IR graph plus what TF1 kept on
+its graph while a program builds it: the default-graph stack (``as_default``), name scopes,
+control-dependency and device scopes, collections, the source line stamped on gradient ops, and,
+for a control-flow body being traced, the outer graph and the outer tensors it captured.
+``create_op`` applies those scopes, then adds the op to the IR with ``Graph.add_op``. ``Graph.save`` (a graph file) is installed by ``jaxgraph.tracer.graph_file``.
+
+This layer sits between ``ir`` and ``ops``: every op builder (``jg.matmul`` ...) creates its op
+in the current default graph, so the scopes must be below the op library. The user-facing
+scope functions (``jg.name_scope`` ...) and the tracing of Python functions are in
+``jaxgraph.tracer``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir import graph as ir_graph
+from jaxgraph.ir.graph import Operation, SourceLocation, Tensor, user_location
+from jaxgraph.ir.opdef import get_op_def
+
+_default_graphs = threading.local()
+
+
+def _graph_stack() -> list[Graph]:
+    stack = getattr(_default_graphs, "stack", None)
+    if stack is None:
+        stack = _default_graphs.stack = [Graph()]
+    return stack
+
+
+def get_default_graph() -> Graph:
+    """The innermost graph of ``with g.as_default()`` on this thread (a global one otherwise)."""
+    return _graph_stack()[-1]
+
+
+def reset_default_graph() -> None:
+    """Replaces the global default graph with a new empty one (TF1's ``reset_default_graph``)."""
+    stack = _graph_stack()
+    if len(stack) > 1:
+        raise AssertionError("reset_default_graph called inside a `with graph.as_default()` block")
+    stack[0] = Graph()
+
+
+class Graph(ir_graph.Graph):
+    """TF1's ``tf.Graph``: the IR graph plus the scopes and collections of graph building."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name_stack = ""
+        self._control_stack: list[list[Operation]] = []
+        self._device_stack: list[str | None] = []
+        self.collections: dict[str, list[Any]] = {}
+        self._location_override: SourceLocation | None = None
+        self.outer: Graph | None = None
+        """For a sub-graph being traced (a control-flow body): the graph it is nested in."""
+        self.captures: dict[Tensor, Tensor] = {}
+        """Outer tensors used inside this sub-graph -> the parameter standing for each."""
+
+    # ---- graph-building scopes -------------------------------------------------------------
+    @contextlib.contextmanager
+    def as_default(self) -> Iterator[Graph]:
+        stack = _graph_stack()
+        stack.append(self)
+        try:
+            yield self
+        finally:
+            stack.pop()
+
+    @contextlib.contextmanager
+    def name_scope(self, name: str | None) -> Iterator[str]:
+        """Pushes a scope; yields the scope prefix ``"outer/name/"``. ``None``/"" resets to top."""
+        old = self._name_stack
+        if name is None or name == "":
+            self._name_stack = ""
+        elif name.endswith("/"):
+            self._name_stack = name[:-1]
+        else:
+            self._name_stack = self.unique_name(name)
+        try:
+            yield self._name_stack + "/" if self._name_stack else ""
+        finally:
+            self._name_stack = old
+
+    def get_name_scope(self) -> str:
+        return self._name_stack
+
+    def unique_name(self, name: str, mark_as_used: bool = True) -> str:
+        """``scope/name``, suffixed ``_1``, ``_2`` ... when already used (TF1's rule)."""
+        full = f"{self._name_stack}/{name}" if self._name_stack else name
+        return super().unique_name(full, mark_as_used)
+
+    @contextlib.contextmanager
+    def control_dependencies(self, control_inputs: Sequence[Any] | None) -> Iterator[None]:
+        """Ops created inside run after ``control_inputs`` (None clears the outer ones)."""
+        if control_inputs is None:
+            saved, self._control_stack = self._control_stack, []
+            try:
+                yield
+            finally:
+                self._control_stack = saved
+            return
+        ops = []
+        for item in control_inputs:
+            op = getattr(item, "op", item) if not isinstance(item, Operation) else item
+            if not isinstance(op, Operation):
+                raise TypeError(f"control_dependencies expects Tensors or Operations, got {item!r}")
+            ops.append(op)
+        self._control_stack.append(ops)
+        try:
+            yield
+        finally:
+            self._control_stack.pop()
+
+    @contextlib.contextmanager
+    def stamp_location(self, location: SourceLocation | None) -> Iterator[None]:
+        """Ops created inside carry ``location`` (gradient ops carry their forward op's line)."""
+        saved, self._location_override = self._location_override, location
+        try:
+            yield
+        finally:
+            self._location_override = saved
+
+    @contextlib.contextmanager
+    def device(self, device_name: str | None) -> Iterator[None]:
+        self._device_stack.append(device_name)
+        try:
+            yield
+        finally:
+            self._device_stack.pop()
+
+    # ---- op creation -----------------------------------------------------------------------
+    def create_op(
+        self,
+        op_type: str,
+        inputs: Sequence[Tensor],
+        attrs: dict[str, Any] | None = None,
+        name: str | None = None,
+        *,
+        control_inputs: Sequence[Operation] = (),
+        device: str | None = None,
+        location: SourceLocation | None = None,
+    ) -> Operation:
+        """Adds an op in the current scopes: its name (``name`` or the op's default name) scoped
+        and made unique — a name ending in ``/`` is taken as is — the control dependencies and
+        device of the enclosing blocks, and the user's source line. Outer tensors used in a
+        sub-graph being traced are captured as parameters."""
+        if location is None:
+            location = self._location_override or user_location()
+        if name is not None and name.endswith("/"):
+            op_name = name[:-1]
+        else:
+            op_name = self.unique_name(name or get_op_def(op_type).default_name)
+        if device is None and self._device_stack:
+            device = self._device_stack[-1]
+        controls = list(control_inputs)
+        for frame in self._control_stack:
+            controls.extend(c for c in frame if c not in controls)
+        tensors = [self._local(t, op_type, op_name, location) for t in inputs]
+        return self.add_op(op_type, tensors, attrs, op_name, control_inputs=controls,
+                           device=device, location=location)  # fmt: skip
+
+    def _local(self, t: Any, op_type: str, op_name: str, location: SourceLocation | None) -> Any:
+        """``t``, or the parameter standing for it when it comes from an enclosing graph."""
+        if not isinstance(t, Tensor) or t.graph is self:
+            return t
+        if not self._encloses(t.graph):
+            op = Operation(self, op_name, op_type, (), {}, (), None, location)
+            raise InvalidArgumentError(
+                f"input '{t.name}' belongs to another graph than this op (build ops of one graph "
+                "inside its `with graph.as_default():` block)",
+                op,
+            )
+        return self.capture(t)
+
+    # ---- sub-graphs ------------------------------------------------------------------------
+    def _encloses(self, graph: Any) -> bool:
+        outer = self.outer
+        while outer is not None:
+            if outer is graph:
+                return True
+            outer = outer.outer
+        return False
+
+    def capture(self, tensor: Tensor) -> Tensor:
+        """The parameter of this sub-graph standing for the outer ``tensor`` (created once).
+
+        A value becomes a ``placeholder``; a Variable handle becomes a ``variable`` op of the same
+        name, so assigns inside a control-flow body update the outer Variable.
+        """
+        inner = self.captures.get(tensor)
+        if inner is not None:
+            return inner
+        if tensor.graph is not self.outer:
+            tensor = self.outer.capture(tensor)
+            inner = self.captures.get(tensor)
+            if inner is not None:
+                return inner
+        t = tensor.type
+        with self.name_scope(None), self.control_dependencies(None):
+            if t.ref:
+                op = self.create_op("variable", [], {"dtype": t.dtype, "shape": tuple(t.shape)},
+                                    tensor.op.name + "/", location=tensor.op.location)  # fmt: skip
+            else:
+                op = self.create_op("placeholder", [], {"dtype": t.dtype, "shape": tuple(t.shape)},
+                                    "capture/" + tensor.op.name, location=tensor.op.location)  # fmt: skip
+        self.captures[tensor] = op.outputs[0]
+        return op.outputs[0]
+
+    # ---- collections -----------------------------------------------------------------------
+    def add_to_collection(self, name: str, value: Any) -> None:
+        self.collections.setdefault(name, []).append(value)
+
+    def get_collection(self, name: str) -> list[Any]:
+        return list(self.collections.get(name, ()))
