@@ -156,8 +156,8 @@ def _load_meta_json(line: str, path: str) -> Any:
     except json.JSONDecodeError as e:
         column = len(META_PREFIX) + e.colno
         raise ParseError(f"{path}: line 2, column {column}: malformed metadata JSON: {e.msg}") from None
-    except ValueError as e:  # an integer of more than 4300 digits
-        raise ParseError(f"{path}: line 2: malformed metadata JSON: {e}") from None
+    except ValueError:  # Python converts at most 4300 digits to an int
+        raise ParseError(f"{path}: line 2: malformed metadata JSON: an integer of over 4300 digits") from None
 
 
 def _restore_meta(graph: Graph, meta: Any) -> None:
@@ -171,7 +171,9 @@ def _restore_meta(graph: Graph, meta: Any) -> None:
         raise ValueError("'variables' must be a list and 'collections' an object")
     for entry in meta["variables"]:
         if not isinstance(entry, dict) or set(entry) != _VARIABLE_KEYS:
-            raise ValueError(f"variable entry {_shown.repr(entry)} must have the keys {sorted(_VARIABLE_KEYS)}")
+            raise ValueError(
+                f"variable entry {_shown.repr(entry)} must have the keys {sorted(_VARIABLE_KEYS)}"
+            )
         _check_variable_entry(entry)
         handle = _op(graph, entry["name"], "variable")
         initializer = _op(graph, entry["initializer"], "assign")

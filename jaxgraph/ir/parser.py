@@ -24,7 +24,7 @@ from jaxgraph.errors import JaxGraphError, ParseError
 from jaxgraph.ir.dtypes import BY_SHORT_NAME
 from jaxgraph.ir.graph import Graph, SourceLocation
 from jaxgraph.ir.opdef import get_op_def
-from jaxgraph.ir.printer import parse_scalars
+from jaxgraph.ir.printer import abbreviated, parse_scalars
 from jaxgraph.ir.shapes import TensorShape, TensorType, shape_problem
 from jaxgraph.ir.values import ArrayValue
 from jaxgraph.ir.verifier import state_input_problem
@@ -73,11 +73,6 @@ def bounded_int(text: str, low: int, high: int) -> int | None:
         return None
     value = int(text)
     return value if low <= value <= high else None
-
-
-def _shown(text: str) -> str:
-    """A number for an error message, abbreviated when it is long."""
-    return text if len(text) <= 24 else f"{text[:12]}...({len(text)} characters)"
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -168,7 +163,7 @@ class _Parser:
     def int_in_range(self, token: _Token, what: str, low: int, high: int) -> int:
         value = bounded_int(token.text, low, high)
         if value is None:
-            raise self.error(f"{what} {_shown(token.text)} is out of range [{low}, {high}]", token)
+            raise self.error(f"{what} {abbreviated(token.text)} is out of range [{low}, {high}]", token)
         return value
 
     def parse_op(self, graph: Graph) -> None:
@@ -228,8 +223,8 @@ class _Parser:
         op.location = location  # exactly the text's, also when it gives none
         inferred = [t.type for t in op.outputs]
         if inferred != types:
-            printed = ", ".join(map(str, types)) or "()"
-            actual = ", ".join(map(str, inferred)) or "()"
+            printed = abbreviated(", ".join(map(str, types)) or "()", 200)
+            actual = abbreviated(", ".join(map(str, inferred)) or "()", 200)
             raise self.error(f"op '%{name}' is typed {printed} but its type rule gives {actual}", type_token)
 
     def parse_location(self) -> SourceLocation | None:
@@ -250,7 +245,7 @@ class _Parser:
         if bad is not None:
             raise self.error(f"location comment contains the non-printable character {bad!r}", comment)
         if line is None:
-            raise self.error(f"location line {_shown(match.group(2))} is out of range", comment)
+            raise self.error(f"location line {abbreviated(match.group(2))} is out of range", comment)
         self.pos += 1
         return SourceLocation(file, line, "")
 
@@ -265,7 +260,9 @@ class _Parser:
         op = self.lookup_op(graph, name, token)
         i = bounded_int(index or "0", 0, len(op.outputs) - 1)
         if i is None:
-            raise self.error(f"'%{name}' has {len(op.outputs)} output(s), no output {i}", token)
+            raise self.error(
+                f"'%{name}' has {len(op.outputs)} output(s), no output {abbreviated(index)}", token
+            )
         return op.outputs[i]
 
     def parse_string(self) -> str:
@@ -312,7 +309,7 @@ class _Parser:
             if self.accept("?"):
                 dims.append(None)
             elif self.peek().text.startswith("-"):
-                raise self.error(f"negative dimension {_shown(self.peek().text)}")
+                raise self.error(f"negative dimension {abbreviated(self.peek().text)}")
             else:
                 dims.append(self.parse_int("dimension", 0, INT64[1]))
         return dims

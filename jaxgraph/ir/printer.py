@@ -119,8 +119,17 @@ def _format_scalar(x: Any) -> str:
     return str(x)
 
 
+def abbreviated(text: str, limit: int = 24) -> str:
+    """``text`` for an error message: its start and length when it is longer than ``limit``."""
+    return text if len(text) <= limit else f"{text[: limit // 2]}...({len(text)} characters)"
+
+
 def parse_scalars(items: list[str], dtype: np.dtype) -> np.ndarray:
     """Inverse of the inline element list of ``format_array``."""
+    if dtype.kind in "iu":
+        long = next((s for s in items if len(s) > 21), None)  # no int64 or uint64 is longer
+        if long is not None:
+            raise ValueError(f"integer {abbreviated(long)} is out of range for {dtype}")
     if dtype == np.bool_:
         bad = next((s for s in items if s not in ("true", "false")), None)
         if bad is not None:

@@ -12,7 +12,6 @@ from typing import NamedTuple
 
 from jaxgraph.ir.dtypes import DType
 
-
 MAX_RANK = 64
 """Most dimensions a tensor can have: NumPy's limit, and every fed or fetched value is a NumPy array."""
 MAX_ELEMENTS = 2**63 - 1

@@ -196,9 +196,10 @@ class _Emitter:
                 lhs = ", ".join(outs + targets) or "_"
             else:
                 lhs = " = ".join(targets + [", ".join(outs) or "_"])
-            # Text from a graph file reaches the source only escaped: ascii() leaves no line break
-            # or control character in the comment, json.dumps gives a plain string literal.
-            location = f"  # {ascii(f'{os.path.basename(op.location.file)}:{op.location.line}')[1:-1]}" if op.location else ""
+            # Text from a graph file reaches the source only escaped: unicode_escape leaves no line
+            # break or control character in the comment, json.dumps gives a plain string literal.
+            where = f"{os.path.basename(op.location.file)}:{op.location.line}" if op.location else ""
+            location = f"  # {where.encode('unicode_escape').decode('ascii')}" if where else ""
             self.line_ops[len(self.lines) + 1] = op
             self.lines.append(f"{indent}with named_scope({json.dumps(op.name)}): {lhs} = {call}{location}")
             if flag is not None and top:
