@@ -184,6 +184,11 @@ HOSTILE_IR = {
         graph_text(f"  %c = constant() {{value=tensor<f32[0,{10**23}]>[], dtype=f32}} : f32[0,{10**23}]\n"),
         f"line 2, column 39: dimension {10**23} is out of range [0, 9223372036854775807]",
     ),
+    "zero-sized constant NumPy cannot shape": (
+        graph_text(f"  %c = constant() {{value=tensor<f64[0,{2**62}]>[], dtype=f64}} : f64[0,{2**62}]\n"),
+        f"line 2, column 33: constant of type f64[0,{2**62}]: array is too big; "
+        "`arr.size * arr.dtype.itemsize` is larger than the maximum possible size.",
+    ),
     "element count beyond int64": (
         graph_text(f"  %x = placeholder() {{dtype=f32, shape=[2]}} : f32[{2**32},0,{2**32}]\n"),
         "line 2, column 47: bad shape: more than 9223372036854775807 elements (2**63 - 1)",
