@@ -309,10 +309,10 @@ class Graph:
 
     def get_tensor_by_name(self, name: str) -> Tensor:
         op_name, sep, index = name.rpartition(":")
-        if not sep or not index.isdigit():
+        if not sep or not index.isascii() or not index.isdigit():  # int() also takes "²" and "٣"
             raise InvalidArgumentError(f"'{name}' is not a tensor name: tensor names look like 'op_name:0'")
         op = self.get_operation_by_name(op_name)
-        if int(index) >= len(op.outputs):
+        if len(index) > 9 or int(index) >= len(op.outputs):  # int() refuses 4300+ digits
             raise NotFoundError(f"operation '{op_name}' has {len(op.outputs)} output(s): no '{name}'")
         return op.outputs[int(index)]
 

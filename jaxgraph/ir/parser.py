@@ -1,9 +1,12 @@
 """``parse(text) -> Graph``: reads the IR text format back (the inverse of ``str(graph)``).
 
 A small tokenizer plus a recursive-descent parser. Every op is re-created through the graph's
-``create_op``, so its type rule runs again and the printed types are checked against it.
+``Graph.add_op``, so its type rule runs again and the printed types are checked against it.
 Parsing never executes code: attribute values are literals only. Every failure is a
-``jaxgraph.errors.ParseError`` giving the line and column.
+``jaxgraph.errors.ParseError`` giving the line and column. Hostile text is refused too: numbers
+outside int64 (or uint64 for attribute values), shapes too large for NumPy or int64, nesting
+deeper than ``MAX_NESTING`` (``MAX_GRAPH_NESTING`` for sub-graphs), and location comments that
+are not printable one-line text (the code generator copies them into generated Python).
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from jaxgraph.errors import JaxGraphError, ParseError
 from jaxgraph.ir.dtypes import BY_SHORT_NAME
 from jaxgraph.ir.graph import Graph, SourceLocation
 from jaxgraph.ir.opdef import get_op_def
-from jaxgraph.ir.printer import parse_scalars
-from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ir.printer import abbreviated, parse_scalars
+from jaxgraph.ir.shapes import TensorShape, TensorType, shape_problem
 from jaxgraph.ir.values import ArrayValue
 from jaxgraph.ir.verifier import state_input_problem
 
@@ -40,12 +43,20 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_LOCATION = re.compile(r"#\s*(.+):(\d+)\s*$")
+_LOCATION = re.compile(r"#[ \t]*(.+):(\d+)[ \t]*\r?$")
+"""``# file:line`` after an op (a trailing ``\r`` is a Windows line end)."""
+INT64 = (-(2**63), 2**63 - 1)
+ATTR_INT = (-(2**63), 2**64 - 1)
+"""Attribute integers are TF1's int64, widened to uint64 so a ``u64`` fill value round-trips."""
 _CREATE_ERRORS = (JaxGraphError, ArithmeticError, AttributeError, LookupError, TypeError, ValueError)
 """What creating an op from text can raise: a type rule given attribute values of the wrong kind
 (``axis=1.5``, ``shape=["a"]``) fails with a plain Python error, reported as a ParseError too."""
 MAX_NESTING = 100
 """Deepest nesting of lists and sub-graphs in attribute values (keeps the parser's recursion bounded)."""
+MAX_GRAPH_NESTING = 32
+"""Deepest nesting of sub-graphs (control flow inside control flow): each level is a nested
+function in the generated code (Python allows 100 indentation levels) and a level of recursion
+when printing, lowering and tracing it."""
 
 
 class _Token:
@@ -53,6 +64,15 @@ class _Token:
 
     def __init__(self, kind: str, text: str, line: int, column: int):
         self.kind, self.text, self.line, self.column = kind, text, line, column
+
+
+def bounded_int(text: str, low: int, high: int) -> int | None:
+    """The integer ``text`` (decimal digits, maybe a ``-``) if it lies in ``[low, high]``, else None;
+    never converts more than 20 digits (Python refuses strings over 4300 digits, slowly)."""
+    if len(text.lstrip("-")) > 20:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
 
 
 def _tokenize(text: str) -> list[_Token]:
@@ -79,6 +99,7 @@ class _Parser:
         self.tokens = [t for t in _tokenize(text)]
         self.pos = 0
         self.depth = 0
+        self.graph_depth = 0
 
     # ---- token helpers ---------------------------------------------------------------------
     def peek(self) -> _Token:
@@ -123,7 +144,7 @@ class _Parser:
         if self.accept("("):
             self.expect("seed")
             self.expect("=")
-            graph.seed = self.parse_int()
+            graph.seed = self.parse_int("seed", *INT64)
             self.expect(")")
         self.expect("{")
         self.skip_comments()
@@ -132,11 +153,18 @@ class _Parser:
             self.skip_comments()
         return graph
 
-    def parse_int(self) -> int:
+    def parse_int(self, what: str, low: int, high: int) -> int:
+        """The next token as an integer in ``[low, high]`` (``what`` names it in errors)."""
         token = self.next()
         if token.kind != "int":
             raise self.error(f"expected an integer, found {self.found(token)}", token)
-        return int(token.text)
+        return self.int_in_range(token, what, low, high)
+
+    def int_in_range(self, token: _Token, what: str, low: int, high: int) -> int:
+        value = bounded_int(token.text, low, high)
+        if value is None:
+            raise self.error(f"{what} {abbreviated(token.text)} is out of range [{low}, {high}]", token)
+        return value
 
     def parse_op(self, graph: Graph) -> None:
         start = self.next()
@@ -177,14 +205,7 @@ class _Parser:
             device = self.parse_string()
         self.expect(":")
         types = self.parse_types()
-        location = None
-        last_line = self.tokens[self.pos - 1].line
-        comment = self.peek()
-        if comment.kind == "comment" and comment.line == last_line:
-            match = _LOCATION.match(comment.text)
-            if match:
-                location = SourceLocation(match.group(1), int(match.group(2)), "")
-                self.pos += 1
+        location = self.parse_location()
         try:
             problem = state_input_problem(get_op_def(type_token.text), inputs)
             op = None if problem else graph.add_op(
@@ -202,9 +223,31 @@ class _Parser:
         op.location = location  # exactly the text's, also when it gives none
         inferred = [t.type for t in op.outputs]
         if inferred != types:
-            printed = ", ".join(map(str, types)) or "()"
-            actual = ", ".join(map(str, inferred)) or "()"
+            printed = abbreviated(", ".join(map(str, types)) or "()", 200)
+            actual = abbreviated(", ".join(map(str, inferred)) or "()", 200)
             raise self.error(f"op '%{name}' is typed {printed} but its type rule gives {actual}", type_token)
+
+    def parse_location(self) -> SourceLocation | None:
+        """The ``# file:line`` comment ending the op's line, if there is one.
+
+        The code generator copies it into a comment of the generated Python, so it must be one
+        line of printable text: a ``\r``, NUL, U+2028 ... would end that comment and turn the rest
+        of it into code.
+        """
+        comment = self.peek()
+        if comment.kind != "comment" or comment.line != self.tokens[self.pos - 1].line:
+            return None
+        match = _LOCATION.match(comment.text)
+        if match is None:
+            return None
+        file, line = match.group(1), bounded_int(match.group(2), 0, INT64[1])
+        bad = next((c for c in file if not c.isprintable()), None)
+        if bad is not None:
+            raise self.error(f"location comment contains the non-printable character {bad!r}", comment)
+        if line is None:
+            raise self.error(f"location line {abbreviated(match.group(2))} is out of range", comment)
+        self.pos += 1
+        return SourceLocation(file, line, "")
 
     def lookup_op(self, graph: Graph, name: str, token: _Token) -> Any:
         op = graph._by_name.get(name)
@@ -215,9 +258,11 @@ class _Parser:
     def lookup_tensor(self, graph: Graph, ref: str, token: _Token) -> Any:
         name, _, index = ref.partition(":")
         op = self.lookup_op(graph, name, token)
-        i = int(index or 0)
-        if i >= len(op.outputs):
-            raise self.error(f"'%{name}' has {len(op.outputs)} output(s), no output {i}", token)
+        i = bounded_int(index or "0", 0, len(op.outputs) - 1)
+        if i is None:
+            raise self.error(
+                f"'%{name}' has {len(op.outputs)} output(s), no output {abbreviated(index)}", token
+            )
         return op.outputs[i]
 
     def parse_string(self) -> str:
@@ -249,7 +294,11 @@ class _Parser:
         dtype = BY_SHORT_NAME.get(token.text) if token.kind == "ident" else None
         if dtype is None:
             raise self.error(f"expected a type such as f32[2,3], found {self.found(token)}", token)
-        return TensorType(dtype, TensorShape(self.parse_dims()))
+        dims = self.parse_dims()
+        problem = shape_problem(dims)
+        if problem:
+            raise self.error(f"bad shape: {problem}", token)
+        return TensorType(dtype, TensorShape(dims))
 
     def parse_dims(self) -> list[int | None]:
         self.expect("[")
@@ -259,12 +308,10 @@ class _Parser:
                 self.expect(",")
             if self.accept("?"):
                 dims.append(None)
+            elif self.peek().text.startswith("-"):
+                raise self.error(f"negative dimension {abbreviated(self.peek().text)}")
             else:
-                token = self.peek()
-                dim = self.parse_int()
-                if dim < 0:
-                    raise self.error(f"negative dimension {dim}", token)
-                dims.append(dim)
+                dims.append(self.parse_int("dimension", 0, INT64[1]))
         return dims
 
     def parse_value(self) -> Any:
@@ -279,7 +326,7 @@ class _Parser:
 
     def parse_scalar_or_nested(self, token: _Token) -> Any:
         if token.kind == "int":
-            return int(self.next().text)
+            return self.int_in_range(self.next(), "integer", *ATTR_INT)
         if token.kind == "float":
             return float(self.next().text)
         if token.kind == "string":
@@ -303,8 +350,17 @@ class _Parser:
             if token.text == "tensor":
                 return self.parse_array()
             if token.text == "graph":
-                return self.parse_graph(Graph())
+                return self.parse_sub_graph(token)
         raise self.error(f"expected an attribute value, found {self.found(token)}")
+
+    def parse_sub_graph(self, token: _Token) -> Graph:
+        if self.graph_depth >= MAX_GRAPH_NESTING:
+            raise self.error(f"sub-graphs nested deeper than {MAX_GRAPH_NESTING} levels", token)
+        self.graph_depth += 1
+        try:
+            return self.parse_graph(Graph())
+        finally:
+            self.graph_depth -= 1
 
     def parse_array(self) -> ArrayValue:
         self.expect("tensor")
@@ -329,7 +385,15 @@ class _Parser:
                     data,
                 )
             array = np.frombuffer(raw, dtype=dtype.newbyteorder("<")).astype(dtype)
+        else:
+            array = self.parse_elements(dtype, size, array_type, data)
+        try:
             return ArrayValue(array.reshape(shape))
+        except ValueError as e:  # NumPy's own size limit: f64[0,2**62] has too many bytes
+            raise self.error(f"constant of type {array_type}: {e}", token) from None
+
+    def parse_elements(self, dtype: np.dtype, size: int, array_type: TensorType, data: _Token) -> np.ndarray:
+        """The inline ``[1.0,2.5,...]`` elements of a constant, flat."""
         self.expect("[")
         items = []
         while not self.accept("]"):
@@ -344,7 +408,7 @@ class _Parser:
         if len(items) != size:
             raise self.error(f"constant has {len(items)} elements, {array_type} needs {size}", data)
         try:
-            return ArrayValue(parse_scalars(items, dtype).reshape(shape))
+            return parse_scalars(items, dtype)
         except (ValueError, OverflowError) as e:
             raise self.error(f"bad constant element: {e}", data) from None
 

@@ -51,8 +51,16 @@ def format_op(op: Any, indent: str = "") -> str:
         text += f" @{json.dumps(op.device)}"
     text += " : " + format_types([t.type for t in op.outputs])
     if op.location is not None:
-        text += f"  # {os.path.basename(op.location.file)}:{op.location.line}"
+        text += f"  # {location_text(op.location)}"
     return text
+
+
+def location_text(location: Any) -> str:
+    """``file:line`` for a location comment: the file's base name, every character in it that is
+    not printable (a line break, a control character) shown as ``?``, so the comment stays one
+    line of text that parses back."""
+    file = "".join(c if c.isprintable() else "?" for c in os.path.basename(location.file))
+    return f"{file}:{int(location.line)}"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -111,9 +119,21 @@ def _format_scalar(x: Any) -> str:
     return str(x)
 
 
+def abbreviated(text: str, limit: int = 24) -> str:
+    """``text`` for an error message: its start and length when it is longer than ``limit``."""
+    return text if len(text) <= limit else f"{text[: limit // 2]}...({len(text)} characters)"
+
+
 def parse_scalars(items: list[str], dtype: np.dtype) -> np.ndarray:
     """Inverse of the inline element list of ``format_array``."""
+    if dtype.kind in "iu":
+        long = next((s for s in items if len(s) > 21), None)  # no int64 or uint64 is longer
+        if long is not None:
+            raise ValueError(f"integer {abbreviated(long)} is out of range for {dtype}")
     if dtype == np.bool_:
+        bad = next((s for s in items if s not in ("true", "false")), None)
+        if bad is not None:
+            raise ValueError(f"{bad!r} is not a bool (true or false)")
         return np.array([s == "true" for s in items], dtype=dtype)
     if dtype.kind in "iu":
         return np.array([int(s) for s in items], dtype=dtype)

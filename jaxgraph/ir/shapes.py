@@ -12,6 +12,26 @@ from typing import NamedTuple
 
 from jaxgraph.ir.dtypes import DType
 
+MAX_RANK = 64
+"""Most dimensions a tensor can have: NumPy's limit, and every fed or fetched value is a NumPy array."""
+MAX_ELEMENTS = 2**63 - 1
+"""Most elements a tensor can have (TF1's and XLA's element counts are int64)."""
+
+
+def shape_problem(dims: tuple) -> str | None:
+    """Why the non-negative dimensions ``dims`` cannot be a tensor's static shape (None when they
+    can): more than ``MAX_RANK`` of them, or more than ``MAX_ELEMENTS`` elements when the known
+    non-zero dimensions are multiplied (so every dimension, and the size of any constant, fits in
+    int64 however the zero-sized ones are placed)."""
+    if len(dims) > MAX_RANK:
+        return f"rank {len(dims)} exceeds the maximum of {MAX_RANK}"
+    count = 1
+    for d in dims:
+        count *= d or 1  # None (unknown) and 0 count as 1
+        if count > MAX_ELEMENTS:
+            return f"more than {MAX_ELEMENTS} elements (2**63 - 1)"
+    return None
+
 
 class TensorShape(tuple):
     """An immutable tuple of ``int | None`` dimensions."""

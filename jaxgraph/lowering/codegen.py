@@ -22,6 +22,7 @@ Variable values are threaded through in trace order, so a read sees the assigns 
 from __future__ import annotations
 
 import dataclasses
+import json
 import keyword
 import os
 import re
@@ -75,7 +76,7 @@ class _Names:
         self.used = {"key", "jax", "inf", "nan", "named_scope", *REGISTRY, *(d.short for d in ALL_DTYPES)}
 
     def make(self, name: str) -> str:
-        base = re.sub(r"\W", "_", name)
+        base = re.sub(r"[^A-Za-z0-9_]", "_", name)  # ASCII: \W keeps "²", no identifier
         if not base or base[0].isdigit() or keyword.iskeyword(base):
             base = "t_" + base
         candidate, n = base, 1
@@ -195,9 +196,12 @@ class _Emitter:
                 lhs = ", ".join(outs + targets) or "_"
             else:
                 lhs = " = ".join(targets + [", ".join(outs) or "_"])
-            location = f"  # {os.path.basename(op.location.file)}:{op.location.line}" if op.location else ""
+            # Text from a graph file reaches the source only escaped: unicode_escape leaves no line
+            # break or control character in the comment, json.dumps gives a plain string literal.
+            where = f"{os.path.basename(op.location.file)}:{op.location.line}" if op.location else ""
+            location = f"  # {where.encode('unicode_escape').decode('ascii')}" if where else ""
             self.line_ops[len(self.lines) + 1] = op
-            self.lines.append(f'{indent}with named_scope("{op.name}"): {lhs} = {call}{location}')
+            self.lines.append(f"{indent}with named_scope({json.dumps(op.name)}): {lhs} = {call}{location}")
             if flag is not None and top:
                 self.checks.append((op, flag))
             if self.check_numerics and top and not opdef.check:

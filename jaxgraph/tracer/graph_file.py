@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import reprlib
 import threading
 import warnings
 from collections.abc import Callable
@@ -31,13 +32,17 @@ from typing import Any
 from jaxgraph.builder import Graph
 from jaxgraph.errors import JaxGraphError, ParseError
 from jaxgraph.ir.graph import Operation, Tensor
-from jaxgraph.ir.parser import parse
+from jaxgraph.ir.parser import MAX_NESTING, parse
 from jaxgraph.tracer.variables import Variable
 
 VERSION = 1
 HEADER = f"# jaxgraph-ir v{VERSION}"
 META_PREFIX = "# meta: "
-_VERSION_LINE = re.compile(r"# jaxgraph-ir v(\d+)\s*$")
+_VERSION_LINE = re.compile(r"# jaxgraph-ir v(\d{1,9})\s*$")
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+"""The tokens of a JSON text that matter for its nesting depth: strings (skipped) and brackets."""
+_shown = reprlib.Repr()
+_shown.maxstring = _shown.maxother = 60
 _VARIABLE_KEYS = {"name", "initializer", "snapshot", "read", "assigned", "trainable"}
 """The keys of ``Variable.ops_state()``: one entry of the meta line's ``variables``."""
 
@@ -123,11 +128,7 @@ def parse_graph_file(text: str, path: str = "<graph file>") -> Graph:
         )
     if len(lines) < 2 or not lines[1].startswith(META_PREFIX):
         raise ParseError(f"{path}: line 2: expected the '{META_PREFIX.strip()}' line")
-    try:
-        meta = json.loads(lines[1][len(META_PREFIX) :])
-    except json.JSONDecodeError as e:
-        column = len(META_PREFIX) + e.colno
-        raise ParseError(f"{path}: line 2, column {column}: malformed metadata JSON: {e.msg}") from None
+    meta = _load_meta_json(lines[1], path)
     try:
         graph = parse(text, into=Graph())
     except ParseError as e:
@@ -140,14 +141,38 @@ def parse_graph_file(text: str, path: str = "<graph file>") -> Graph:
     return graph
 
 
+def _load_meta_json(line: str, path: str) -> Any:
+    """The metadata line's JSON. Its nesting is checked first (``json`` recurses once per level),
+    and numbers too long for Python's int conversion are reported like malformed JSON."""
+    depth = 0
+    for match in _JSON_NESTING.finditer(line, len(META_PREFIX)):
+        depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(match.group(), 0)
+        if depth > MAX_NESTING:
+            raise ParseError(
+                f"{path}: line 2, column {match.start() + 1}: metadata nested deeper than {MAX_NESTING} levels"
+            )
+    try:
+        return json.loads(line[len(META_PREFIX) :])
+    except json.JSONDecodeError as e:
+        column = len(META_PREFIX) + e.colno
+        raise ParseError(f"{path}: line 2, column {column}: malformed metadata JSON: {e.msg}") from None
+    except ValueError:  # Python converts at most 4300 digits to an int
+        raise ParseError(f"{path}: line 2: malformed metadata JSON: an integer of over 4300 digits") from None
+
+
 def _restore_meta(graph: Graph, meta: Any) -> None:
     """Rebuilds the Variables and the collections the metadata describes."""
     if not isinstance(meta, dict) or set(meta) != {"variables", "collections"}:
         raise ValueError("expected an object with 'variables' and 'collections'")
     variables = {}
+    if not isinstance(meta["variables"], list) or not isinstance(meta["collections"], dict):
+        raise ValueError("'variables' must be a list and 'collections' an object")
     for entry in meta["variables"]:
         if not isinstance(entry, dict) or set(entry) != _VARIABLE_KEYS:
-            raise ValueError(f"variable entry {entry!r} must have the keys {sorted(_VARIABLE_KEYS)}")
+            raise ValueError(
+                f"variable entry {_shown.repr(entry)} must have the keys {sorted(_VARIABLE_KEYS)}"
+            )
+        _check_variable_entry(entry)
         handle = _op(graph, entry["name"], "variable")
         initializer = _op(graph, entry["initializer"], "assign")
         if initializer.inputs[0] is not handle.outputs[0]:
@@ -155,14 +180,24 @@ def _restore_meta(graph: Graph, meta: Any) -> None:
         variables[handle.name] = Variable.from_ops(
             handle,
             initializer,
-            trainable=bool(entry["trainable"]),
+            trainable=entry["trainable"],
             snapshot=_read_of(graph, entry["snapshot"], handle),
             read=_read_of(graph, entry["read"], handle),
-            assigned=bool(entry["assigned"]),
+            assigned=entry["assigned"],
         )
     for key, items in meta["collections"].items():
+        if not isinstance(items, list):
+            raise ValueError(f"collection '{_shown.repr(key)[1:-1]}' must be a list")
         for item in items:
             graph.add_to_collection(key, _collection_item(graph, variables, item))
+
+
+def _check_variable_entry(entry: dict[str, Any]) -> None:
+    """The value types of a ``variables`` entry: op and tensor names, and two flags."""
+    for key, kinds in (("name", str), ("initializer", str), ("snapshot", (str, type(None))),
+                       ("read", (str, type(None))), ("trainable", bool), ("assigned", bool)):  # fmt: skip
+        if not isinstance(entry[key], kinds):
+            raise ValueError(f"variable entry {_shown.repr(entry)}: bad '{key}' {_shown.repr(entry[key])}")
 
 
 def _op(graph: Graph, name: str, op_type: str) -> Operation:
@@ -183,8 +218,10 @@ def _read_of(graph: Graph, name: str | None, handle: Operation) -> Tensor | None
 
 def _collection_item(graph: Graph, variables: dict[str, Any], item: Any) -> Any:
     if not isinstance(item, dict) or len(item) != 1:
-        raise ValueError(f"collection item {item!r} must be a one-key object")
+        raise ValueError(f"collection item {_shown.repr(item)} must be a one-key object")
     ((kind, value),) = item.items()
+    if kind in ("variable", "tensor", "operation") and not isinstance(value, str):
+        raise ValueError(f"collection item {_shown.repr(item)} must give the {kind}'s name as a string")
     if kind == "variable":
         if value not in variables:
             raise ValueError(f"collection item names Variable '{value}', which the metadata does not list")
@@ -195,7 +232,7 @@ def _collection_item(graph: Graph, variables: dict[str, Any], item: Any) -> Any:
         return graph.get_operation_by_name(value)
     if kind == "value" and (value is None or isinstance(value, (str, int, float, bool))):
         return value
-    raise ValueError(f"bad collection item {item!r}")
+    raise ValueError(f"bad collection item {_shown.repr(item)}")
 
 
 # ---- atomic files --------------------------------------------------------------------------------

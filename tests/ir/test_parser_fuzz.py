@@ -1,7 +1,9 @@
-"""Fuzzing ``jaxgraph.ir.parse``: random text and mutated valid dumps only ever raise ParseError.
+"""Fuzzing ``jaxgraph.ir.parse`` and the graph-file loader: random text, mutated valid dumps and
+graph files with mutated metadata only ever raise ParseError.
 
 Whatever the text, parsing either gives a Graph that verifies and prints back to text that parses
-to the same graph, or raises ``jaxgraph.errors.ParseError``; never another exception.
+to the same graph, or raises ``jaxgraph.errors.ParseError``; never another exception. The same
+holds for ``parse_graph_file`` (whose documented errors also include ``DataLossError``).
 
 CI runs a bounded, derandomized number of examples. A longer, randomized run::
 
@@ -10,16 +12,19 @@ CI runs a bounded, derandomized number of examples. A longer, randomized run::
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import jaxgraph as jg
-from jaxgraph.errors import ParseError
+from jaxgraph.errors import DataLossError, ParseError
 from jaxgraph.ir import REGISTRY, parse, verify
+from jaxgraph.tracer.graph_file import META_PREFIX, parse_graph_file
 from tests.ir.graphs import CASES, PROBE
 from tests.train.test_saver import build_model
 
@@ -63,22 +68,33 @@ SNIPPETS = ["graph {", "}", "%x", "^%x", "= ", ": f32[2]", "ref<f32[]>", "tensor
             "[" * 50, "graph(seed=", "{", "(", ")", ",", "?", "-1", "9" * 30, "1e999", "nan", "#", "\n", "\\"]  # fmt: skip
 
 
-def check(text: str) -> None:
-    """The property: a Graph that verifies and round-trips, or a ParseError."""
+def graph_file_texts() -> list[str]:
+    """Graph files (header, metadata, IR) of a training model and of control flow."""
+    texts = []
+    with tempfile.TemporaryDirectory() as folder:
+        for graph in (build_model()[0], control_flow_graph()):
+            with open(graph.save(os.path.join(folder, "g.jgir")), encoding="utf-8") as f:
+                texts.append(f.read())
+    return texts
+
+
+GRAPH_FILES = graph_file_texts()
+
+
+def check(text: str, load=parse, errors=(ParseError,)) -> None:
+    """The property: a Graph that verifies and round-trips, or one of ``errors``."""
     try:
-        graph = parse(text)
-    except ParseError:
+        graph = load(text)
+    except errors:
         return
     verify(graph)
     printed = str(graph)
     assert str(parse(printed)) == printed
 
 
-@st.composite
-def mutated_dump(draw: st.DrawFn) -> str:
-    """A valid dump after a few character inserts / deletes / replaces, token swaps, line
-    duplicates or drops, and truncation."""
-    text = draw(st.sampled_from(SEEDS))
+def mutate(draw: st.DrawFn, text: str) -> str:
+    """``text`` after a few character inserts / deletes / replaces, token swaps, line duplicates
+    or drops, and truncation."""
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(st.sampled_from(["insert", "delete", "replace", "swap", "snippet", "line", "truncate"]))
         pos = draw(st.integers(0, len(text)))
@@ -105,6 +121,56 @@ def mutated_dump(draw: st.DrawFn) -> str:
     return text
 
 
+@st.composite
+def mutated_dump(draw: st.DrawFn) -> str:
+    """A valid dump, mutated."""
+    return mutate(draw, draw(st.sampled_from(SEEDS)))
+
+
+META_NAMES = ["variables", "collections", "name", "initializer", "snapshot", "read", "assigned", "trainable",
+              "variable", "tensor", "operation", "value", "w", "w/Assign", "w/read:0", "loss:0", "x", "x:0"]  # fmt: skip
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=8)
+    | st.sampled_from(META_NAMES),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(META_NAMES) | st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def replace_somewhere(draw: st.DrawFn, value, new):
+    """``value`` with one of its parts (maybe the whole) replaced by ``new``, or deleted when
+    ``new`` is None and the part is in a list or object."""
+    if isinstance(value, (list, dict)) and value and draw(st.booleans()):
+        keys = list(range(len(value))) if isinstance(value, list) else list(value)
+        key = draw(st.sampled_from(keys))
+        value = value.copy()
+        if new is None and draw(st.booleans()):
+            del value[key]
+        else:
+            value[key] = replace_somewhere(draw, value[key], new)
+        return value
+    return new
+
+
+@st.composite
+def mutated_graph_file(draw: st.DrawFn) -> str:
+    """A valid graph file whose metadata JSON has a part replaced or deleted, or whose text is
+    mutated as a whole."""
+    text = draw(st.sampled_from(GRAPH_FILES))
+    if draw(st.booleans()):
+        return mutate(draw, text)
+    header, meta_line, body = text.split("\n", 2)
+    meta = replace_somewhere(draw, json.loads(meta_line[len(META_PREFIX) :]), draw(JSON_VALUES))
+    return f"{header}\n{META_PREFIX}{json.dumps(meta)}\n{body}"
+
+
 @FUZZ
 @given(mutated_dump())
 def test_mutated_dumps_parse_or_raise_parse_error(text):
@@ -120,13 +186,19 @@ def test_random_text_parses_or_raises_parse_error(text):
     check(text)
 
 
+@FUZZ
+@given(mutated_graph_file())
+def test_mutated_graph_files_load_or_raise_parse_error(text):
+    check(text, parse_graph_file, (ParseError, DataLossError))
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
         ("graph {\n  %a = fill() {shape=" + "[" * 500 + "]" * 500 + "} : f32[]\n}",
          "line 2, column 122: nesting deeper than 100 levels"),
         ("graph { %c = constant() {value=tensor<f32[99999999999999999999]>[1.0], dtype=f32} : f32[1] }",
-         "line 1, column 65: constant has 1 elements, f32[99999999999999999999] needs 99999999999999999999"),
+         "line 1, column 43: dimension 99999999999999999999 is out of range [0, 9223372036854775807]"),
         ('graph { %p = placeholder() {dtype=f32, shape=[], s="\\0"} : f32[] }',
          "line 1, column 52: bad string literal: Invalid \\escape"),
     ],
@@ -141,3 +213,5 @@ def test_regressions_found_by_fuzzing(text, message):
 def test_seeds_are_valid():
     for text in SEEDS:
         assert str(parse(text)) == text
+    for text in GRAPH_FILES:
+        assert str(parse_graph_file(text)) + "\n" == text.split("\n", 2)[2]
