@@ -257,6 +257,8 @@ def merge_scan_twins(program: passes.Optimized) -> passes.Optimized:
             continue
         twin = last(op)
         new = rebuild.copy(twin)
+        if twin is op:
+            continue
         for original in (o for o in twins if last(o) is twin):
             rebuild.merge(
                 original, new, [_twin_index(original, twin, i) for i in range(len(original.outputs))]
