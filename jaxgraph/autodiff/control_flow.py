@@ -4,7 +4,8 @@ lowered, inspected and differentiated again).
 * ``cond``: a ``cond`` on the same predicate whose branches re-trace the forward branch
   (``inline``) and differentiate it.
 * ``scan``: a twin of the forward scan also outputs, per step, the carry it started from and
-  the body values the gradient reads (residuals; the IR passes run only the twin), then a
+  the body values the gradient reads (residuals; ``merge_scan_twins``, an IR pass registered
+  here, runs only the twin), then a
   reverse ``scan`` walks them: it re-traces one forward step, differentiates it, and points the
   gradient ops at the saved residuals (so XLA drops the re-traced forward work), accumulating
   the gradients of captured tensors in its carry.
@@ -22,6 +23,7 @@ import jax
 from jaxgraph.autodiff.gradients import gradients
 from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir import passes
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.opdef import register_gradient
 from jaxgraph.ir.shapes import TensorShape, TensorType
@@ -214,6 +216,51 @@ def while_grad(op: Operation, *grads: Tensor | None) -> list[Tensor | None]:
     return result
 
 
+# ---- the scan twins' IR pass -------------------------------------------------------------------
+def _twin_index(original: Operation, twin: Operation, i: int) -> int:
+    """Where ``original``'s output ``i`` is among ``twin``'s outputs: carries and ys keep their
+    place (the twin only appends ys), saved carries are the twin's last outputs."""
+    a = original.attrs
+    n_plain = len(original.outputs) - (a["num_carry"] if a["save_carries"] else 0)
+    return i if i < n_plain else len(twin.outputs) - (len(original.outputs) - i)
+
+
+def merge_scan_twins(program: passes.Optimized) -> passes.Optimized:
+    """A scan and the twin its gradient made (``twin_of``: same inputs, extra results) compute
+    the same thing: runs only the (last) twin, at the original's place (its inputs are defined
+    there), and reads every scan it stands for from it."""
+    ops = program.graph.operations
+    by_name = {op.name: op for op in ops if op.type == "scan"}
+    twins = {}
+    for op in ops:
+        original = by_name.get(op.attrs["twin_of"]) if op.type == "scan" else None
+        if original is not None and original.inputs == op.inputs:
+            twins[original] = op
+    if not twins:
+        return program
+
+    def last(op: Operation) -> Operation:
+        while op in twins:
+            op = twins[op]
+        return op
+
+    moved = set(twins.values())
+    rebuild = passes.Rebuild(program)
+    for op in ops:
+        if op in moved:
+            continue
+        twin = last(op)
+        new = rebuild.copy(twin)
+        if twin is op:
+            continue
+        for original in (o for o in twins if last(o) is twin):
+            rebuild.merge(
+                original, new, [_twin_index(original, twin, i) for i in range(len(original.outputs))]
+            )
+    return rebuild.done()
+
+
 register_gradient("cond", cond_grad)
 register_gradient("scan", scan_grad)
 register_gradient("while_loop", while_grad)
+passes.register("merge-scan-twins", merge_scan_twins, before="cse")

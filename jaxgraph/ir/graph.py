@@ -212,8 +212,17 @@ class Graph:
         control_inputs: Sequence[Operation] = (),
         device: str | None = None,
         location: SourceLocation | None = None,
+        types: Sequence[TensorType] | None = None,
     ) -> Operation:
-        """Adds an op named exactly ``name`` after checking its inputs and running its type rule."""
+        """Adds an op named exactly ``name`` after checking its inputs and running its type rule.
+
+        ``types``: the output types of a copy of an op that already passed its type rule (IR
+        passes copying ops with unchanged input types); the rule is not run again, and ``attrs``
+        must be complete."""
+        if types is not None:
+            return self._append(
+                Operation(self, name, op_type, inputs, attrs, control_inputs, device, location), types
+            )
         opdef = get_op_def(op_type)
         if name in self._by_name:
             raise InvalidArgumentError(f"duplicate op name '{name}'")
@@ -239,11 +248,17 @@ class Graph:
                     "changes JAX's configuration)",
                     op,
                 )
-        op.outputs = tuple(Tensor(op, i, t) for i, t in enumerate(types))
+        return self._append(op, types)
+
+    def _append(self, op: Operation, types: Sequence[TensorType]) -> Operation:
+        """Gives ``op`` its outputs and puts it in the graph, its name and the use-lists."""
+        if op.name in self._by_name:
+            raise InvalidArgumentError(f"duplicate op name '{op.name}'")
+        op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
         for t in op.inputs:
             t.uses.append(op)
-        self._name_counts.setdefault(name.lower(), 1)
-        self._by_name[name] = op
+        self._name_counts.setdefault(op.name.lower(), 1)
+        self._by_name[op.name] = op
         if self._insert_at is None:
             op.index = len(self.operations)
             self.operations.append(op)

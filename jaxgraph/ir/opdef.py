@@ -45,6 +45,21 @@ class OpDef:
     folded or removed as redundant by IR passes (Variables, random draws, effects).
     ``check``: a run-time check; its lowering's last output is a bool that must be true, or the
     run fails (with the op's ``message`` attr) and changes nothing.
+
+    Traits the IR passes, the verifier and the lowering ask instead of naming op types:
+
+    * ``parameter``: the op's value comes from outside the graph (placeholders, Variables, a
+      body's parameters): never merged, folded, or dropped from a control-flow body.
+    * ``region``: attributes hold sub-graphs (control flow); Variable handles may flow in.
+    * ``value_attr``: the attribute holding the op's value: an ``ArrayValue`` (``constant``)
+      or the scalar every element has (``fill``, ``full_like``).
+    * ``commutative``: ``op(a, b) == op(b, a)``.
+    * ``identity_element``: ``e`` with ``op(x, e) == x`` (and ``op(e, x) == x`` when
+      commutative): ``x + 0``, ``x / 1``, ``x ** 1``.
+    * ``involution``: ``op(op(x)) == x`` (``neg``).
+    * ``forwards_input``: the op returns its first input unchanged: ``"always"`` (identity),
+      or ``"same_type"`` when its output's static type is the input's and fully known
+      (reshapes, broadcasts and casts that change nothing).
     """
 
     type: str
@@ -57,6 +72,32 @@ class OpDef:
     needs_key: bool = False
     stateful: bool = False
     check: bool = False
+    parameter: bool = False
+    region: bool = False
+    value_attr: str | None = None
+    commutative: bool = False
+    identity_element: Any = None
+    involution: bool = False
+    forwards_input: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.state is not None or self.needs_key or self.check:  # effects are stateful
+            object.__setattr__(self, "stateful", True)
+
+    @property
+    def pure(self) -> bool:
+        """The op's value depends only on its inputs and attributes (mergeable, foldable)."""
+        return not (self.stateful or self.parameter)
+
+    @property
+    def foldable(self) -> bool:
+        """Constant inputs make the op a constant: pure, lowerable, and no sub-graphs."""
+        return self.pure and self.lower is not None and not self.region
+
+    @property
+    def assigns(self) -> bool:
+        """The op changes its Variable (an effect kept even when nothing reads its result)."""
+        return self.state in ("write", "update")
 
     def complete_attrs(self, given: dict[str, Any]) -> dict[str, Any]:
         """Fills defaults; rejects unknown or missing attributes (a TypeRuleError)."""
@@ -87,20 +128,15 @@ def op(
     default_name: str,
     *,
     attrs: dict[str, Any] | None = None,
-    state: str | None = None,
-    needs_key: bool = False,
-    stateful: bool = False,
-    check: bool = False,
+    **traits: Any,
 ) -> Callable[[type], OpDef]:
-    """Class decorator registering an op type; returns the OpDef in place of the class."""
+    """Class decorator registering an op type; returns the OpDef in place of the class.
+    ``traits`` are OpDef fields (``state``, ``stateful``, ``commutative`` ...)."""
 
     def register(cls: type) -> OpDef:
         namespace = vars(cls)
-        return declare(
-            type_name, default_name, namespace["infer"], namespace.get("lower"),
-            namespace.get("grad"), attrs=attrs, state=state, needs_key=needs_key,
-            stateful=stateful, check=check,
-        )  # fmt: skip
+        return declare(type_name, default_name, namespace["infer"], namespace.get("lower"),
+                       namespace.get("grad"), attrs=attrs, **traits)  # fmt: skip
 
     return register
 
@@ -113,26 +149,14 @@ def declare(
     grad: Callable[..., Any] | None,
     *,
     attrs: dict[str, Any] | None = None,
-    state: str | None = None,
-    needs_key: bool = False,
-    stateful: bool = False,
-    check: bool = False,
+    **traits: Any,
 ) -> OpDef:
-    """Registers an op type from its rules (``@op`` and table-driven op families use this)."""
+    """Registers an op type from its rules (``@op`` and table-driven op families use this);
+    ``traits`` are OpDef fields."""
     if type_name in REGISTRY:
         raise ValueError(f"op type '{type_name}' is declared twice")
-    opdef = OpDef(
-        type=type_name,
-        default_name=default_name,
-        attrs=dict(attrs or {}),
-        infer=infer,
-        lower=lower,
-        grad=grad,
-        state=state,
-        needs_key=needs_key,
-        stateful=stateful or state is not None or needs_key or check,
-        check=check,
-    )
+    opdef = OpDef(type=type_name, default_name=default_name, attrs=dict(attrs or {}), infer=infer,
+                  lower=lower, grad=grad, **traits)  # fmt: skip
     REGISTRY[type_name] = opdef
     return opdef
 

@@ -53,16 +53,13 @@ def verify(graph: Graph) -> Graph:
     return graph
 
 
-_REGION_OPS = ("cond", "scan", "while_loop")
-"""Control-flow ops: they take the handles of the Variables their bodies assign."""
-
-
 def state_input_problem(opdef: OpDef, inputs: Sequence[Tensor]) -> str | None:
     """Why ``inputs`` break the rule that Variable handles flow only into state ops (None if not).
 
-    Shared with the parser, which rejects such text before creating the op."""
+    Control-flow ops (``region``) take the handles of the Variables their bodies assign. Shared
+    with the parser, which rejects such text before creating the op."""
     for t in inputs:
-        if t.type.ref and opdef.state is None and opdef.type not in _REGION_OPS:
+        if t.type.ref and opdef.state is None and not opdef.region:
             return f"Variable handle '{t.name}' used as a value"
     if opdef.state is not None and not (inputs and inputs[0].type.ref):
         return "a state op's first input must be a Variable handle"

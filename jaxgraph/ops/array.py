@@ -139,7 +139,7 @@ def _split_at(x: Any, sizes: Sequence[int], axis: int) -> Any:
 
 
 # ---- sources -----------------------------------------------------------------------------------
-@op("constant", "Const", attrs={"value": REQUIRED, "dtype": REQUIRED})
+@op("constant", "Const", attrs={"value": REQUIRED, "dtype": REQUIRED}, value_attr="value")
 class Constant:
     def infer(*, value, dtype):
         require(value.dtype is dtype, f"constant value has dtype {value.dtype.short}, not {dtype.short}")
@@ -152,7 +152,7 @@ class Constant:
         return ()
 
 
-@op("placeholder", "Placeholder", attrs={"dtype": REQUIRED, "shape": REQUIRED})
+@op("placeholder", "Placeholder", attrs={"dtype": REQUIRED, "shape": REQUIRED}, parameter=True)
 class Placeholder:
     """A value fed at run time; lowered as a parameter of the generated function."""
 
@@ -189,7 +189,7 @@ def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tenso
 
 
 # ---- identity and friends ----------------------------------------------------------------------
-@op("identity", "Identity")
+@op("identity", "Identity", forwards_input="always")
 class Identity:
     def infer(x):
         return TensorType(x.dtype, x.shape)
@@ -249,7 +249,7 @@ def group(*inputs: Any, name: str | None = None) -> Any:
 
 
 # ---- dtype and shape ---------------------------------------------------------------------------
-@op("cast", "Cast", attrs={"dtype": REQUIRED})
+@op("cast", "Cast", attrs={"dtype": REQUIRED}, forwards_input="same_type")
 class Cast:
     """Converts the element type. As in TF1, the gradient goes back only from a float result to a
     float input: casts of integers (``jg.cast(jg.shape(x)[0], jg.float32)``) end gradient paths."""
@@ -309,7 +309,7 @@ def rank(input: Any, name: str | None = None) -> Tensor:
     return constant(convert_to_tensor(input).ndim, dtype=int32, name=name or "Rank")
 
 
-@op("reshape", "Reshape", attrs={"shape": REQUIRED})
+@op("reshape", "Reshape", attrs={"shape": REQUIRED}, forwards_input="same_type")
 class Reshape:
     def infer(x, *, shape):
         unknown = [i for i, d in enumerate(shape) if d == -1]
@@ -351,7 +351,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     return apply1("reshape", [tensor], name, shape=dims)
 
 
-@op("reshape_like", "ReshapeLike")
+@op("reshape_like", "ReshapeLike", forwards_input="same_type")
 class ReshapeLike:
     """Reshapes ``x`` to the run-time shape of ``like`` (gradients of reshapes with unknown dims)."""
 
@@ -459,7 +459,7 @@ def transpose(a: Any, perm: Any = None, name: str | None = None) -> Tensor:
 
 
 # ---- broadcasting ------------------------------------------------------------------------------
-@op("broadcast_like", "BroadcastLike")
+@op("broadcast_like", "BroadcastLike", forwards_input="same_type")
 class BroadcastLike:
     """Broadcasts ``x`` to the run-time shape of ``like`` (gradients of reductions)."""
 
@@ -514,7 +514,7 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
 
 
 # ---- filling -----------------------------------------------------------------------------------
-@op("fill", "Fill", attrs={"shape": REQUIRED, "value": REQUIRED, "dtype": REQUIRED})
+@op("fill", "Fill", attrs={"shape": REQUIRED, "value": REQUIRED, "dtype": REQUIRED}, value_attr="value")
 class Fill:
     def infer(*, shape, value, dtype):
         require(
@@ -568,7 +568,7 @@ def ones(shape: Any, dtype: Any = "float32", name: str | None = None) -> Tensor:
     return fill(shape, 1, as_dtype(dtype), name or "ones")
 
 
-@op("full_like", "FullLike", attrs={"value": REQUIRED, "dtype": REQUIRED})
+@op("full_like", "FullLike", attrs={"value": REQUIRED, "dtype": REQUIRED}, value_attr="value")
 class FullLike:
     """A tensor with ``x``'s run-time shape filled with ``value``."""
 

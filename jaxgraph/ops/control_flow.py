@@ -80,7 +80,7 @@ class Results:
 
 
 # ---- cond ------------------------------------------------------------------------------------
-@op("cond", "cond", attrs={"then_branch": REQUIRED, "else_branch": REQUIRED})
+@op("cond", "cond", attrs={"then_branch": REQUIRED, "else_branch": REQUIRED}, region=True)
 class Cond:
     """``then_branch(*inputs)`` if ``pred`` else ``else_branch(*inputs)``."""
 
@@ -113,7 +113,7 @@ def _flat(result: tuple[tuple, tuple]) -> tuple:
 
 # ---- scan ------------------------------------------------------------------------------------
 @op("scan", "scan", attrs={"body": REQUIRED, "num_carry": REQUIRED, "num_xs": REQUIRED, "length": None,
-                           "reverse": False, "save_carries": False, "twin_of": None})  # fmt: skip
+                           "reverse": False, "save_carries": False, "twin_of": None}, region=True)  # fmt: skip
 class Scan:
     """``lax.scan``: inputs are ``(carry..., xs..., captured..., variables...)``; the body maps
     ``(carry..., x..., captured..., variables...)`` to ``(new carry..., y...)``. Outputs: the
@@ -173,7 +173,7 @@ def _scan(body, carry, xs, rest, length, reverse, save_carries, num_refs, key):
 
 # ---- while -----------------------------------------------------------------------------------
 @op("while_loop", "while", attrs={"cond": REQUIRED, "body": REQUIRED, "num_loop_vars": REQUIRED,
-                             "maximum_iterations": None})  # fmt: skip
+                             "maximum_iterations": None}, region=True)  # fmt: skip
 class While:
     """``lax.while_loop``: inputs are ``(loop vars..., captured..., variables...)``; ``cond``
     maps them to a bool scalar, ``body`` to new loop vars. Stops early after

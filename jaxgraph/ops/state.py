@@ -13,7 +13,7 @@ from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops.core import require
 
 
-@op("variable", "Variable", attrs={"dtype": REQUIRED, "shape": REQUIRED}, stateful=True)
+@op("variable", "Variable", attrs={"dtype": REQUIRED, "shape": REQUIRED}, stateful=True, parameter=True)
 class VariableOp:
     """The handle of a Variable (type ``ref<...>``); the op's name is the variable's name."""
 
