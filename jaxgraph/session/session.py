@@ -3,7 +3,9 @@
 ``run`` flattens the fetch structure, looks up (or builds) the executable for this fetch set and
 feed signature, calls it with the Variables it needs, commits the Variables it updated, and
 rebuilds the fetch structure from the results (device arrays, no host copy). A lock makes runs
-atomic with respect to each other; a run that raises commits nothing (no Variable, no RNG key).
+atomic with respect to each other; a run that raises commits nothing (no Variable, no RNG key),
+and every error it raises is a ``jaxgraph.errors`` class (a raw XLA runtime error is mapped to
+its TF1 class; see ``jaxgraph.lowering.executable`` for how donation is kept safe).
 Building and XLA-compiling a new executable happens outside that lock, once per cache key: other
 threads keep running cached fetch sets meanwhile, and threads wanting the same new executable
 wait for the one building it.
@@ -22,7 +24,13 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxgraph.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError, describe_location
+from jaxgraph.errors import (
+    FailedPreconditionError,
+    InvalidArgumentError,
+    JaxGraphError,
+    NotFoundError,
+    describe_location,
+)
 from jaxgraph.ir.dtypes import as_dtype
 from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
@@ -36,11 +44,12 @@ def _is_fetch_leaf(x: Any) -> bool:
 class _Plan:
     """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
 
-    __slots__ = ("executable", "feed_dtypes", "slots", "var_args", "updated", "n_fetches")
+    __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches")
 
-    def __init__(self, executable: Executable, feed_dtypes: list, slots: list):
+    def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list):
         lowered = executable.lowered
         self.executable = executable
+        self.feeds = feeds
         self.feed_dtypes = feed_dtypes
         self.slots = slots
         self.var_args = lowered.donated_vars + lowered.kept_vars
@@ -64,9 +73,13 @@ class Session:
     def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None, *,
                  device: str | None = None, check_numerics: bool = False,
                  dump_dir: str | None = None, mesh: Any = None) -> None:  # fmt: skip
+        if graph is not None and not isinstance(graph, Graph):
+            raise TypeError(f"graph must be a jaxgraph Graph, but got {type(graph)}")
         self.graph = graph if graph is not None else get_default_graph()
         if device is not None and mesh is not None:
             raise InvalidArgumentError("give a Session a device or a mesh, not both")
+        if mesh is not None and not isinstance(mesh, jax.sharding.Mesh):
+            raise TypeError(f"mesh must be a jax.sharding.Mesh, but got {type(mesh)}")
         self.device = resolve_device(device)
         self.mesh = mesh
         self.check_numerics = check_numerics
@@ -89,6 +102,8 @@ class Session:
     def run(self, fetches: Any, feed_dict: dict | None = None, options: Any = None,
             run_metadata: Any = None) -> Any:  # fmt: skip
         """Runs the ops ``fetches`` need; returns their values in the same structure."""
+        if fetches is None:
+            raise TypeError(f"Fetch argument None has invalid type {type(None)}")
         return self._run(self.graph, fetches, feed_dict)
 
     def _run(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None = None) -> Any:
@@ -122,10 +137,13 @@ class Session:
                         plan.executable.lowered.var_ops[name],
                     )
                 args.append(value)
-            for value, dtype in zip(feed_values, plan.feed_dtypes, strict=False):
-                args.append(value if dtype is None else np.asarray(value, dtype))
+            for value, dtype, tensor in zip(feed_values, plan.feed_dtypes, plan.feeds, strict=False):
+                args.append(value if dtype is None else _convert_feed(tensor, value, dtype))
             args.append(self._rng_key(graph) if plan.executable.lowered.uses_key else None)
-            fetched, updated, key = plan.executable(*args)
+            try:
+                fetched, updated, key = plan.executable(*args)
+            except JaxGraphError as e:
+                raise self._forget_lost_variables(plan, args, e) from None
             variables.update(zip(plan.updated, updated, strict=False))
             if plan.executable.lowered.uses_key:
                 self._key = key
@@ -133,6 +151,27 @@ class Session:
             return None if plan.slots[0] is None else fetched[0]
         results = [None if slot is None else fetched[slot] for slot in plan.slots]
         return jax.tree_util.tree_unflatten(treedef, results)
+
+    def _forget_lost_variables(self, plan: _Plan, args: list, error: JaxGraphError) -> JaxGraphError:
+        """``error`` of a failed run, after removing the Variables whose donated buffers the
+        run consumed anyway (so reading them says uninitialized instead of failing in JAX);
+        the message then names them. Only a run that fails after launch without the memory
+        check's warning can do that (see ``jaxgraph.lowering.executable``)."""
+        lost = [
+            name
+            for name, value in zip(plan.executable.lowered.donated_vars, args, strict=False)
+            if value.is_deleted()
+        ]
+        if not lost:
+            return error
+        for name in lost:
+            del self._variables[name]
+        listed = ", ".join(f"'{name}'" for name in lost)
+        return type(error)(
+            f"{error.message}; the failed run had already taken over the buffers of Variable(s) "
+            f"{listed}: they are uninitialized now (run their initializer or restore a checkpoint)",
+            error.op,
+        )
 
     def _check_open(self) -> None:
         if self._closed:
@@ -228,7 +267,7 @@ class Session:
         executable = compile_fetches(fetch_elements, feeds, self.device, self.check_numerics, self.mesh)
         with self._plan_lock:
             self.compile_count += 1
-        plan = _Plan(executable, feed_dtypes, slots)
+        plan = _Plan(executable, feeds, feed_dtypes, slots)
         directory = dumps.dump_dir(self.dump_dir)
         if directory:
             dumps.write_dumps(directory, name or dumps.fetch_label(fetch_elements), executable,
@@ -383,10 +422,10 @@ def _arg_specs(plan: _Plan, feed_values: list) -> list[Any]:
 
 def _compile_ahead(plan: _Plan, feed_values: list) -> None:
     """XLA-compiles ``plan`` for its argument types (JAX caches the result for the first call),
-    so a Session compiles outside its run lock. Best effort: a failure here happens again in
-    the run itself, which reports it blamed on its op."""
+    so a Session compiles outside its run lock, and learns the memory a run needs. Best effort:
+    a failure here happens again in the run itself, which reports it blamed on its op."""
     try:
-        plan.executable.jitted.lower(*_arg_specs(plan, feed_values)).compile()
+        plan.executable.compile(_arg_specs(plan, feed_values))
     except Exception:  # noqa: BLE001 - reported by the run (see docstring)
         pass
 
@@ -430,6 +469,32 @@ def _check_feed(tensor: Tensor, value: Any) -> Any:
             tensor.op,
         )
     return target.dtype.np
+
+
+def _convert_feed(tensor: Tensor, value: Any, dtype: np.dtype) -> np.ndarray:
+    """``value`` converted to the placeholder's ``dtype``; InvalidArgumentError when a narrowing
+    conversion (int64 to int32, float64 to float16, int to uint8 ...) would wrap or overflow
+    instead of keeping a value (checked only for such conversions, at the cost of a min/max)."""
+    converted = np.asarray(value, dtype)
+    if np.can_cast(value.dtype, dtype, casting="safe") or not converted.size:
+        return converted
+    original = np.asarray(value)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        low, high = original.min(), original.max()
+        bad = low if low < info.min else high if high > info.max else None
+        limits = f"from {info.min} to {info.max}"
+    else:
+        overflow = np.isinf(converted) & np.isfinite(original)
+        bad = original[overflow].flat[0] if overflow.any() else None
+        limits = f"up to {np.finfo(dtype).max} in magnitude"
+    if bad is None:
+        return converted
+    raise InvalidArgumentError(
+        f"feed for '{tensor.name}' has the value {bad.item()!r}, which {as_dtype(dtype).name} cannot "
+        f"hold ({limits})",
+        tensor.op,
+    )
 
 
 _sessions = threading.local()
