@@ -81,14 +81,14 @@ class Executable:
         self.made: dict[str, tuple[float, float]] = {}
         """For the stages jaxgraph makes (ir, ir-opt, jax): when each was made and in how long (s)."""
         donated = () if lowered.checks else tuple(range(len(lowered.donated_vars)))
-        kwargs: dict[str, Any] = {"donate_argnums": donated}
+        kwargs: dict[str, Any] = {}
         if device is not None:
             sharding = jax.sharding.SingleDeviceSharding(device)
             kwargs["in_shardings"] = sharding
             kwargs["out_shardings"] = sharding
         if mesh is not None:
             kwargs["in_shardings"], kwargs["out_shardings"] = data_parallel_shardings(lowered, mesh)
-        self.jitted = jax.jit(lowered.fn, **kwargs)
+        self.jitted = jax.jit(lowered.fn, donate_argnums=donated, **kwargs)
         self._kwargs = kwargs
         self._undonated: Any = None
         self.devices = list(mesh.devices.flat) if mesh is not None else [device or jax.devices()[0]]
@@ -120,7 +120,7 @@ class Executable:
         except (TypeError, ValueError) as e:
             raise _blame(self.lowered, e, f"{type(e).__name__}: {e}".split("\n")[0]) from None
         except jax.errors.JaxRuntimeError as e:
-            raise self._runtime_error(str(e).split("\n")[0]) from None
+            raise self._runtime_error(str(e).split("\n")[0].rstrip(".")) from None
         if checks:
             for (op, _), ok in zip(self.lowered.checks, np.asarray(jnp.stack(checks))):
                 if not ok:
@@ -143,7 +143,7 @@ class Executable:
         return self.needed_bytes <= TIGHT * free
 
     def _without_donation(self) -> Any:
-        """The same function jitted without donation (made on first use)."""
+        """The same function jitted without donation (made, and compiled, on first use)."""
         if self._undonated is None:
             self._undonated = jax.jit(self.lowered.fn, **self._kwargs)
         return self._undonated

@@ -444,7 +444,8 @@ def _as_element(graph: Graph, obj: Any, what: str) -> Tensor | Operation:
 
 
 def _check_feed(tensor: Tensor, value: Any) -> Any:
-    """Validates a feed; returns the NumPy dtype to convert it to (None: use as is)."""
+    """Validates a feed; returns the NumPy dtype to convert it to (None: use as is). A value
+    may change width (and integers signedness), not kind; ``_convert_feed`` checks its range."""
     target = tensor.type
     if target.ref:
         raise InvalidArgumentError(f"cannot feed the Variable handle '{tensor.name}'", tensor.op)
@@ -462,7 +463,8 @@ def _check_feed(tensor: Tensor, value: Any) -> Any:
         )
     if source is target.dtype:
         return None
-    if not np.can_cast(source.np, target.dtype.np, casting="same_kind"):
+    integers = source.np.kind in "iu" and target.dtype.np.kind in "iu"  # signed <-> unsigned: range-checked
+    if not integers and not np.can_cast(source.np, target.dtype.np, casting="same_kind"):
         raise InvalidArgumentError(
             f"feed for '{tensor.name}' has dtype {source.name}, which cannot be converted to "
             f"{target.dtype.name} without changing its kind",
@@ -475,10 +477,13 @@ def _convert_feed(tensor: Tensor, value: Any, dtype: np.dtype) -> np.ndarray:
     """``value`` converted to the placeholder's ``dtype``; InvalidArgumentError when a narrowing
     conversion (int64 to int32, float64 to float16, int to uint8 ...) would wrap or overflow
     instead of keeping a value (checked only for such conversions, at the cost of a min/max)."""
-    converted = np.asarray(value, dtype)
-    if np.can_cast(value.dtype, dtype, casting="safe") or not converted.size:
-        return converted
+    if np.can_cast(value.dtype, dtype, casting="safe"):
+        return np.asarray(value, dtype)
     original = np.asarray(value)
+    with np.errstate(over="ignore"):  # reported below, as an error
+        converted = original.astype(dtype)
+    if not converted.size:
+        return converted
     if dtype.kind in "iu":
         info = np.iinfo(dtype)
         low, high = original.min(), original.max()
@@ -487,7 +492,7 @@ def _convert_feed(tensor: Tensor, value: Any, dtype: np.dtype) -> np.ndarray:
     else:
         overflow = np.isinf(converted) & np.isfinite(original)
         bad = original[overflow].flat[0] if overflow.any() else None
-        limits = f"up to {np.finfo(dtype).max} in magnitude"
+        limits = f"up to {float(np.finfo(dtype).max)!r} in magnitude"
     if bad is None:
         return converted
     raise InvalidArgumentError(
