@@ -30,6 +30,7 @@ from jaxgraph.errors import (
     JaxGraphError,
     NotFoundError,
     describe_location,
+    error_class_for_status,
 )
 from jaxgraph.ir.dtypes import as_dtype
 from jaxgraph.ir.graph import Graph, Operation, Tensor, get_default_graph
@@ -293,7 +294,7 @@ class Session:
                 variable.op,
             )
         with self._lock:
-            self._variables[variable.op.name] = jax.device_put(array, self.device)
+            self._variables[variable.op.name] = self._place(f"Variable '{variable.op.name}'", array)
 
     def snapshot(self, names: Sequence[str]) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """Host copies of the named Variables' values and of the RNG key (None until a random op
@@ -312,12 +313,21 @@ class Session:
         """Sets the named Variables and the RNG key (None: derive it again from the graph seed)
         at once, between runs: ``jg.train.Saver.restore``. Values must have the Variables'
         shapes and dtypes (the Saver checks them)."""
-        placed = {name: jax.device_put(value, self.device) for name, value in values.items()}
-        key = None if rng_key is None else jax.device_put(rng_key, self.device)
+        placed = {name: self._place(f"Variable '{name}'", value) for name, value in values.items()}
+        key = None if rng_key is None else self._place("the RNG key", rng_key)
         with self._lock:
             self._check_open()
             self._variables.update(placed)
             self._key = key
+
+    def _place(self, name: str, value: Any) -> jax.Array:
+        """``value`` on the Session's device; an XLA failure (out of memory, say) as the TF1
+        error of its status code, naming the Variable."""
+        try:
+            return jax.device_put(value, self.device)
+        except jax.errors.JaxRuntimeError as e:
+            message = str(e).split("\n")[0]
+            raise error_class_for_status(message)(f"cannot place {name} on the device: {message}") from None
 
     def dump(self, fetches: Any, feed_dict: dict | None = None, stage: str = "jax") -> str:
         """The text of one compilation stage for this fetch set: one of ``STAGES``."""
@@ -476,25 +486,24 @@ def _check_feed(tensor: Tensor, value: Any) -> Any:
 def _convert_feed(tensor: Tensor, value: Any, dtype: np.dtype) -> np.ndarray:
     """``value`` converted to the placeholder's ``dtype``; InvalidArgumentError when a narrowing
     conversion (int64 to int32, float64 to float16, int to uint8 ...) would wrap or overflow
-    instead of keeping a value (checked only for such conversions, at the cost of a min/max)."""
-    if np.can_cast(value.dtype, dtype, casting="safe"):
-        return np.asarray(value, dtype)
-    original = np.asarray(value)
-    with np.errstate(over="ignore"):  # reported below, as an error
-        converted = original.astype(dtype)
-    if not converted.size:
-        return converted
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        low, high = original.min(), original.max()
-        bad = low if low < info.min else high if high > info.max else None
-        limits = f"from {info.min} to {info.max}"
+    instead of keeping a value. Cheap: floats let NumPy report overflow while it converts, and
+    integers pay a min and a max only when the target is narrower."""
+    if dtype.kind not in "iu" or np.can_cast(value.dtype, dtype, casting="safe"):
+        try:
+            with np.errstate(over="raise"):
+                return np.asarray(value, dtype)
+        except FloatingPointError:
+            original = np.asarray(value)
+            with np.errstate(over="ignore"):
+                overflow = np.isinf(original.astype(dtype)) & np.isfinite(original)
+            bad, limits = original[overflow].flat[0], f"up to {float(np.finfo(dtype).max)!r} in magnitude"
     else:
-        overflow = np.isinf(converted) & np.isfinite(original)
-        bad = original[overflow].flat[0] if overflow.any() else None
-        limits = f"up to {float(np.finfo(dtype).max)!r} in magnitude"
-    if bad is None:
-        return converted
+        original = np.asarray(value)
+        info = np.iinfo(dtype)
+        low, high = (original.min(), original.max()) if original.size else (0, 0)
+        if info.min <= low and high <= info.max:
+            return original.astype(dtype)
+        bad, limits = low if low < info.min else high, f"from {info.min} to {info.max}"
     raise InvalidArgumentError(
         f"feed for '{tensor.name}' has the value {bad.item()!r}, which {as_dtype(dtype).name} cannot "
         f"hold ({limits})",

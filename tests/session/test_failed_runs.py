@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import re
 
+import jax
 import numpy as np
 import pytest
 
@@ -159,6 +160,42 @@ def test_other_xla_runtime_errors_get_their_tf1_class():
     assert errors.error_class_for_status("INTERNAL: cuda failure") is errors.InternalError
     assert errors.error_class_for_status("DEADLINE_EXCEEDED: x") is errors.DeadlineExceededError
     assert errors.error_class_for_status("something odd") is errors.UnknownError
+
+
+def test_a_function_whose_call_cannot_fit_keeps_its_variables():
+    """``jg.function`` runs in its own Session, through the same checked path."""
+
+    @jg.function
+    def count(n):
+        total = jg.get_variable("total", (), initializer=jg.zeros_initializer())
+        total.assign_add(jg.cast(n, jg.float32))
+        return jg.ones((TIB4,), name="huge")  # huge-line
+
+    line = _line("# huge-line")
+    with pytest.raises(errors.ResourceExhaustedError) as info:
+        count(3)
+    assert "its largest result is 'huge:0' (f32[1099511627776], 4398046511104 bytes)" in info.value.message
+    assert _where(line) in str(info.value)
+    values, _ = count.session.snapshot(["total"])
+    assert float(values["total"]) == 0.0
+
+
+def test_placing_a_value_that_does_not_fit_is_resource_exhausted(monkeypatch):
+    v = jg.Variable(jg.zeros((2,)), name="v")
+
+    def out_of_memory(value, device=None):
+        raise jax.errors.JaxRuntimeError(
+            "RESOURCE_EXHAUSTED: Out of memory while trying to allocate 8 bytes."
+        )
+
+    with jg.Session() as sess:
+        monkeypatch.setattr(jax, "device_put", out_of_memory)
+        with pytest.raises(errors.ResourceExhaustedError) as info:
+            v.load([1.0, 2.0], sess)
+    assert info.value.message == (
+        "cannot place Variable 'v' on the device: RESOURCE_EXHAUSTED: Out of memory while trying to "
+        "allocate 8 bytes."
+    )
 
 
 # ---- feeds that do not fit the placeholder's dtype ---------------------------------------------
