@@ -8,8 +8,10 @@ launch: XLA's memory analysis of the compiled executable says how many bytes a r
 a run large enough to matter (at least 1/64 of the device's memory) first compares that with the
 memory available now. Too much raises ResourceExhaustedError before anything runs; within 10% of
 what is available the run goes without donation (slower, but an out-of-memory then leaves the
-Variables intact). Smaller runs skip the check (it costs a read of ``/proc/meminfo`` on CPUs,
-~20 µs) and donate.
+Variables intact). Such a large run also waits for its results before the Session commits them:
+on GPUs an allocation failing during the run shows only then (the call itself returns). Smaller
+runs skip both (the check costs a read of ``/proc/meminfo`` on CPUs, ~20 µs; the wait, the
+overlap of one run's dispatch with the previous run) and donate.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ class Executable:
     """One compiled fetch set: call it with variable values, feeds and the key.
 
     Updated Variables are donated (updated in place) unless the run has checks: then the old
-    values must survive a failed check, so nothing is donated.
+    values must survive a failed check, so nothing is donated. A large run close to the memory
+    available goes without donation too (see the module docstring).
     """
 
     def __init__(
@@ -115,6 +118,8 @@ class Executable:
         jitted = self.jitted if not self._checked or self._fits_with_donation() else self._without_donation()
         try:
             fetched, updated, key, checks = jitted(*args)
+            if self._checked:  # accelerators report a failed allocation when the results are awaited
+                jax.block_until_ready((fetched, updated))
         except JaxGraphError as e:
             raise _blame(self.lowered, e, e.message) from None
         except (TypeError, ValueError) as e:
@@ -132,7 +137,7 @@ class Executable:
         """Whether this (large) run may donate: raises ResourceExhaustedError when it needs more
         than the memory available now; False when it comes within ``TIGHT`` of it."""
         available = [free for free, _ in map(device_memory, self.devices) if free is not None]
-        if not available or self.needed_bytes is None:
+        if not available or self.needed_bytes is None:  # memory unknown: as if unchecked
             return True
         free = min(available)
         if self.needed_bytes > free:
@@ -160,7 +165,7 @@ class Executable:
         """``message`` plus the run's largest result (the likely culprit), blamed on its op."""
         sizes = [(_nbytes(t), t) for op in self.lowered.ops for t in op.outputs if not t.type.ref]
         size, tensor = max(sizes, key=lambda pair: pair[0], default=(0, None))
-        if tensor is None:
+        if not size:
             return ResourceExhaustedError(message)
         return ResourceExhaustedError(
             f"{message}; its largest result is '{tensor.name}' ({tensor.type}, {size} bytes)", tensor.op
@@ -206,11 +211,11 @@ def _nbytes(tensor: Tensor) -> int:
 def device_memory(device: Any) -> tuple[int | None, int | None]:
     """(available, total) bytes of ``device``: its allocator's limit and use for accelerators,
     the host's (within a cgroup's limit) for CPUs; None where unknown."""
-    stats = device.memory_stats()
-    if stats and "bytes_limit" in stats:
-        limit = stats["bytes_limit"]
-        return limit - stats.get("bytes_in_use", 0), limit
-    return _host_memory()
+    if device.platform == "cpu":
+        return _host_memory()
+    stats = device.memory_stats() or {}
+    limit = stats.get("bytes_limit")
+    return (None, None) if limit is None else (limit - stats.get("bytes_in_use", 0), limit)
 
 
 def _host_memory() -> tuple[int | None, int | None]:

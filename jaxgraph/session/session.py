@@ -487,7 +487,7 @@ def _convert_feed(tensor: Tensor, value: Any, dtype: np.dtype) -> np.ndarray:
     """``value`` converted to the placeholder's ``dtype``; InvalidArgumentError when a narrowing
     conversion (int64 to int32, float64 to float16, int to uint8 ...) would wrap or overflow
     instead of keeping a value. Cheap: floats let NumPy report overflow while it converts, and
-    integers pay a min and a max only when the target is narrower."""
+    integers compare the converted values with the originals only when the target is narrower."""
     if dtype.kind not in "iu" or np.can_cast(value.dtype, dtype, casting="safe"):
         try:
             with np.errstate(over="raise"):
@@ -499,11 +499,12 @@ def _convert_feed(tensor: Tensor, value: Any, dtype: np.dtype) -> np.ndarray:
             bad, limits = original[overflow].flat[0], f"up to {float(np.finfo(dtype).max)!r} in magnitude"
     else:
         original = np.asarray(value)
+        converted = original.astype(dtype)
+        if (converted == original).all():  # nothing wrapped
+            return converted
         info = np.iinfo(dtype)
-        low, high = (original.min(), original.max()) if original.size else (0, 0)
-        if info.min <= low and high <= info.max:
-            return original.astype(dtype)
-        bad, limits = low if low < info.min else high, f"from {info.min} to {info.max}"
+        low = original.min()
+        bad, limits = low if low < info.min else original.max(), f"from {info.min} to {info.max}"
     raise InvalidArgumentError(
         f"feed for '{tensor.name}' has the value {bad.item()!r}, which {as_dtype(dtype).name} cannot "
         f"hold ({limits})",

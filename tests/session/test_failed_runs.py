@@ -132,10 +132,12 @@ def test_out_of_memory_in_xla_without_donation_keeps_variables(monkeypatch):
 
 
 def test_variables_a_failed_run_consumed_become_uninitialized_not_broken(monkeypatch, tmp_path):
-    """The residual case the memory check exists to prevent: XLA fails after taking the donated
-    buffers. The lost Variables are named and read as uninitialized; the others are intact."""
+    """The case the memory check exists to prevent: XLA fails after taking the donated buffers
+    (here the check is misled). The lost Variables are named and read as uninitialized; the
+    others are intact."""
     v, w, step, big, _ = _model(TIB256)
-    _pretend_memory(monkeypatch, 1 << 62, 1 << 62)  # too small to be checked: donated
+    _pretend_memory(monkeypatch, 1 << 62, 1 << 62)  # plenty of memory ...
+    monkeypatch.setattr(executable_module, "CHECKED_FRACTION", 1 << 20)  # ... so a checked run donates
     with jg.Session() as sess:
         _started(sess, v, w, step)
         with pytest.raises(errors.ResourceExhaustedError) as info:
