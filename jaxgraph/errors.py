@@ -106,6 +106,32 @@ class ParseError(JaxGraphError, ValueError):
     """Malformed IR text; the message gives line and column."""
 
 
+_STATUS_CODES: dict[str, type[OpError]] = {
+    "CANCELLED": CancelledError,
+    "UNKNOWN": UnknownError,
+    "INVALID_ARGUMENT": InvalidArgumentError,
+    "DEADLINE_EXCEEDED": DeadlineExceededError,
+    "NOT_FOUND": NotFoundError,
+    "ALREADY_EXISTS": AlreadyExistsError,
+    "PERMISSION_DENIED": PermissionDeniedError,
+    "RESOURCE_EXHAUSTED": ResourceExhaustedError,
+    "FAILED_PRECONDITION": FailedPreconditionError,
+    "ABORTED": AbortedError,
+    "OUT_OF_RANGE": OutOfRangeError,
+    "UNIMPLEMENTED": UnimplementedError,
+    "INTERNAL": InternalError,
+    "UNAVAILABLE": UnavailableError,
+    "DATA_LOSS": DataLossError,
+}
+
+
+def error_class_for_status(message: str) -> type[OpError]:
+    """The TF1 class of an XLA/absl status message such as ``"RESOURCE_EXHAUSTED: Out of memory
+    ..."`` (its leading code; UnknownError when it has none), as TF1 maps status codes."""
+    code = message.split(":", 1)[0].strip()
+    return _STATUS_CODES.get(code, UnknownError)
+
+
 __all__ = [
     "JaxGraphError",
     "OpError",
@@ -126,4 +152,5 @@ __all__ = [
     "DataLossError",
     "ParseError",
     "format_message",
+    "error_class_for_status",
 ]

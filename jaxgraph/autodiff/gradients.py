@@ -79,8 +79,12 @@ def gradients(
     grad_ys = _as_list(grad_ys) if grad_ys is not None else [None] * len(ys)
     if len(grad_ys) != len(ys):
         raise InvalidArgumentError(f"gradients got {len(ys)} ys but {len(grad_ys)} grad_ys")
-    stops = {_as_tensor(s) for s in _as_list(stop_gradients)} if stop_gradients is not None else set()
+    stop_list = [_as_tensor(s) for s in _as_list(stop_gradients)] if stop_gradients is not None else []
     graph = get_default_graph()
+    _check_graph(graph, ys, "differentiate")
+    _check_graph(graph, xs, "differentiate with respect to")
+    _check_graph(graph, stop_list, "stop gradients at")
+    stops = set(stop_list)
     for x in xs:
         if not x.dtype.is_floating:
             raise InvalidArgumentError(
@@ -120,6 +124,18 @@ def gradients(
             else:
                 results.append(None)
     return results
+
+
+def _check_graph(graph: Graph, tensors: Sequence[Tensor], verb: str) -> None:
+    """InvalidArgumentError naming the first tensor that is not of ``graph`` (the default
+    graph, where the gradient ops go) or of a graph enclosing it."""
+    for t in tensors:
+        if t.graph is not graph and not graph._encloses(t.graph):
+            raise InvalidArgumentError(
+                f"cannot {verb} '{t.name}': it belongs to another graph than the default graph, "
+                "where the gradient ops would go (build them under `with its_graph.as_default():`)",
+                t.op,
+            )
 
 
 def _aggregate(grads: list[Tensor]) -> Tensor:

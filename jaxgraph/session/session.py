@@ -3,7 +3,9 @@
 ``run`` flattens the fetch structure, looks up (or builds) the executable for this fetch set and
 feed signature, calls it with the Variables it needs, commits the Variables it updated, and
 rebuilds the fetch structure from the results (device arrays, no host copy). A lock makes runs
-atomic with respect to each other; a run that raises commits nothing (no Variable, no RNG key).
+atomic with respect to each other; a run that raises commits nothing (no Variable, no RNG key),
+and every error it raises is a ``jaxgraph.errors`` class (a raw XLA runtime error is mapped to
+its TF1 class; see ``jaxgraph.lowering.executable`` for how donation is kept safe).
 Building and XLA-compiling a new executable happens outside that lock, once per cache key: other
 threads keep running cached fetch sets meanwhile, and threads wanting the same new executable
 wait for the one building it.
@@ -22,10 +24,18 @@ from typing import Any
 import jax
 import numpy as np
 
-from jaxgraph.builder import Graph, get_default_graph
-from jaxgraph.errors import FailedPreconditionError, InvalidArgumentError, NotFoundError, describe_location
+from jaxgraph import builder
+from jaxgraph.builder import get_default_graph
+from jaxgraph.errors import (
+    FailedPreconditionError,
+    InvalidArgumentError,
+    JaxGraphError,
+    NotFoundError,
+    describe_location,
+    error_class_for_status,
+)
 from jaxgraph.ir.dtypes import as_dtype
-from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES
 from jaxgraph.tracer.function import Function
@@ -39,11 +49,12 @@ def _is_fetch_leaf(x: Any) -> bool:
 class _Plan:
     """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
 
-    __slots__ = ("executable", "feed_dtypes", "slots", "var_args", "updated", "n_fetches")
+    __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches")
 
-    def __init__(self, executable: Executable, feed_dtypes: list, slots: list):
+    def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list):
         lowered = executable.lowered
         self.executable = executable
+        self.feeds = feeds
         self.feed_dtypes = feed_dtypes
         self.slots = slots
         self.var_args = lowered.donated_vars + lowered.kept_vars
@@ -67,9 +78,13 @@ class Session:
     def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None, *,
                  device: str | None = None, check_numerics: bool = False,
                  dump_dir: str | None = None, mesh: Any = None) -> None:  # fmt: skip
+        if graph is not None and not isinstance(graph, Graph):
+            raise TypeError(f"graph must be a jaxgraph Graph, but got {type(graph)}")
         self.graph = graph if graph is not None else get_default_graph()
         if device is not None and mesh is not None:
             raise InvalidArgumentError("give a Session a device or a mesh, not both")
+        if mesh is not None and not isinstance(mesh, jax.sharding.Mesh):
+            raise TypeError(f"mesh must be a jax.sharding.Mesh, but got {type(mesh)}")
         self.device = resolve_device(device)
         self.mesh = mesh
         self.check_numerics = check_numerics
@@ -92,6 +107,8 @@ class Session:
     def run(self, fetches: Any, feed_dict: dict | None = None, options: Any = None,
             run_metadata: Any = None) -> Any:  # fmt: skip
         """Runs the ops ``fetches`` need; returns their values in the same structure."""
+        if fetches is None:
+            raise TypeError(f"Fetch argument None has invalid type {type(None)}")
         return self._run(self.graph, fetches, feed_dict)
 
     def _run(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None = None) -> Any:
@@ -125,10 +142,13 @@ class Session:
                         plan.executable.lowered.var_ops[name],
                     )
                 args.append(value)
-            for value, dtype in zip(feed_values, plan.feed_dtypes, strict=False):
-                args.append(value if dtype is None else np.asarray(value, dtype))
+            for value, dtype, tensor in zip(feed_values, plan.feed_dtypes, plan.feeds, strict=False):
+                args.append(value if dtype is None else _convert_feed(tensor, value, dtype))
             args.append(self._rng_key(graph) if plan.executable.lowered.uses_key else None)
-            fetched, updated, key = plan.executable(*args)
+            try:
+                fetched, updated, key = plan.executable(*args)
+            except JaxGraphError as e:
+                raise self._forget_lost_variables(plan, args, e) from None
             variables.update(zip(plan.updated, updated, strict=False))
             if plan.executable.lowered.uses_key:
                 self._key = key
@@ -136,6 +156,27 @@ class Session:
             return None if plan.slots[0] is None else fetched[0]
         results = [None if slot is None else fetched[slot] for slot in plan.slots]
         return jax.tree_util.tree_unflatten(treedef, results)
+
+    def _forget_lost_variables(self, plan: _Plan, args: list, error: JaxGraphError) -> JaxGraphError:
+        """``error`` of a failed run, after removing the Variables whose donated buffers the
+        run consumed anyway (so reading them says uninitialized instead of failing in JAX);
+        the message then names them. Only a run that fails after launch without the memory
+        check's warning can do that (see ``jaxgraph.lowering.executable``)."""
+        lost = [
+            name
+            for name, value in zip(plan.executable.lowered.donated_vars, args, strict=False)
+            if value.is_deleted()
+        ]
+        if not lost:
+            return error
+        for name in lost:
+            del self._variables[name]
+        listed = ", ".join(f"'{name}'" for name in lost)
+        return type(error)(
+            f"{error.message}; the failed run had already taken over the buffers of Variable(s) "
+            f"{listed}: they are uninitialized now (run their initializer or restore a checkpoint)",
+            error.op,
+        )
 
     def _check_open(self) -> None:
         if self._closed:
@@ -231,7 +272,7 @@ class Session:
         executable = compile_fetches(fetch_elements, feeds, self.device, self.check_numerics, self.mesh)
         with self._plan_lock:
             self.compile_count += 1
-        plan = _Plan(executable, feed_dtypes, slots)
+        plan = _Plan(executable, feeds, feed_dtypes, slots)
         directory = dumps.dump_dir(self.dump_dir)
         if directory:
             dumps.write_dumps(directory, name or dumps.fetch_label(fetch_elements), executable,
@@ -257,7 +298,7 @@ class Session:
                 variable.op,
             )
         with self._lock:
-            self._variables[variable.op.name] = jax.device_put(array, self.device)
+            self._variables[variable.op.name] = self._place(f"Variable '{variable.op.name}'", array)
 
     def snapshot(self, names: Sequence[str]) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """Host copies of the named Variables' values and of the RNG key (None until a random op
@@ -276,12 +317,21 @@ class Session:
         """Sets the named Variables and the RNG key (None: derive it again from the graph seed)
         at once, between runs: ``jg.train.Saver.restore``. Values must have the Variables'
         shapes and dtypes (the Saver checks them)."""
-        placed = {name: jax.device_put(value, self.device) for name, value in values.items()}
-        key = None if rng_key is None else jax.device_put(rng_key, self.device)
+        placed = {name: self._place(f"Variable '{name}'", value) for name, value in values.items()}
+        key = None if rng_key is None else self._place("the RNG key", rng_key)
         with self._lock:
             self._check_open()
             self._variables.update(placed)
             self._key = key
+
+    def _place(self, name: str, value: Any) -> jax.Array:
+        """``value`` on the Session's device; an XLA failure (out of memory, say) as the TF1
+        error of its status code, naming the Variable."""
+        try:
+            return jax.device_put(value, self.device)
+        except jax.errors.JaxRuntimeError as e:
+            message = str(e).split("\n")[0]
+            raise error_class_for_status(message)(f"cannot place {name} on the device: {message}") from None
 
     def dump(self, fetches: Any, feed_dict: dict | None = None, stage: str = "jax") -> str:
         """The text of one compilation stage for this fetch set: one of ``STAGES``."""
@@ -308,7 +358,7 @@ class Session:
         with ``jg.ir.parse`` has no graph-building scopes: only the Session becomes default)."""
         self._default_stack = contextlib.ExitStack()
         self._default_stack.enter_context(self.as_default())
-        if isinstance(self.graph, Graph):
+        if isinstance(self.graph, builder.Graph):
             self._default_stack.enter_context(self.graph.as_default())
         return self
 
@@ -389,10 +439,10 @@ def _arg_specs(plan: _Plan, feed_values: list) -> list[Any]:
 
 def _compile_ahead(plan: _Plan, feed_values: list) -> None:
     """XLA-compiles ``plan`` for its argument types (JAX caches the result for the first call),
-    so a Session compiles outside its run lock. Best effort: a failure here happens again in
-    the run itself, which reports it blamed on its op."""
+    so a Session compiles outside its run lock, and learns the memory a run needs. Best effort:
+    a failure here happens again in the run itself, which reports it blamed on its op."""
     try:
-        plan.executable.jitted.lower(*_arg_specs(plan, feed_values)).compile()
+        plan.executable.compile(_arg_specs(plan, feed_values))
     except Exception:  # noqa: BLE001 - reported by the run (see docstring)
         pass
 
@@ -411,7 +461,8 @@ def _as_element(graph: Graph, obj: Any, what: str) -> Tensor | Operation:
 
 
 def _check_feed(tensor: Tensor, value: Any) -> Any:
-    """Validates a feed; returns the NumPy dtype to convert it to (None: use as is)."""
+    """Validates a feed; returns the NumPy dtype to convert it to (None: use as is). A value
+    may change width (and integers signedness), not kind; ``_convert_feed`` checks its range."""
     target = tensor.type
     if target.ref:
         raise InvalidArgumentError(f"cannot feed the Variable handle '{tensor.name}'", tensor.op)
@@ -429,13 +480,43 @@ def _check_feed(tensor: Tensor, value: Any) -> Any:
         )
     if source is target.dtype:
         return None
-    if not np.can_cast(source.np, target.dtype.np, casting="same_kind"):
+    integers = source.np.kind in "iu" and target.dtype.np.kind in "iu"  # signed <-> unsigned: range-checked
+    if not integers and not np.can_cast(source.np, target.dtype.np, casting="same_kind"):
         raise InvalidArgumentError(
             f"feed for '{tensor.name}' has dtype {source.name}, which cannot be converted to "
             f"{target.dtype.name} without changing its kind",
             tensor.op,
         )
     return target.dtype.np
+
+
+def _convert_feed(tensor: Tensor, value: Any, dtype: np.dtype) -> np.ndarray:
+    """``value`` converted to the placeholder's ``dtype``; InvalidArgumentError when a narrowing
+    conversion (int64 to int32, float64 to float16, int to uint8 ...) would wrap or overflow
+    instead of keeping a value. Cheap: floats let NumPy report overflow while it converts, and
+    integers compare the converted values with the originals only when the target is narrower."""
+    if dtype.kind not in "iu" or np.can_cast(value.dtype, dtype, casting="safe"):
+        try:
+            with np.errstate(over="raise"):
+                return np.asarray(value, dtype)
+        except FloatingPointError:
+            original = np.asarray(value)
+            with np.errstate(over="ignore"):
+                overflow = np.isinf(original.astype(dtype)) & np.isfinite(original)
+            bad, limits = original[overflow].flat[0], f"up to {float(np.finfo(dtype).max)!r} in magnitude"
+    else:
+        original = np.asarray(value)
+        converted = original.astype(dtype)
+        if (converted == original).all():  # nothing wrapped
+            return converted
+        info = np.iinfo(dtype)
+        low = original.min()
+        bad, limits = low if low < info.min else original.max(), f"from {info.min} to {info.max}"
+    raise InvalidArgumentError(
+        f"feed for '{tensor.name}' has the value {bad.item()!r}, which {as_dtype(dtype).name} cannot "
+        f"hold ({limits})",
+        tensor.op,
+    )
 
 
 _sessions = threading.local()

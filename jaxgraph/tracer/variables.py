@@ -4,7 +4,12 @@ A Variable is a ``variable`` op (its handle) plus the ops that use it. Its value
 Session. ``Variable(...)`` creates, TF1-style, ``name`` (the handle), ``name/Assign`` (the
 initializer) and ``name/read``. Using the Variable as a Tensor reads it: the latest read op is
 reused until an assign to it is traced, after which a new read is created, so reads see the
-assigns traced before them (automatic control dependencies).
+assigns traced before them (automatic control dependencies). A read made under
+``control_dependencies`` carries those dependencies and is never reused.
+
+Fetching a Variable (``sess.run(v)``, ``v.eval()``, ``sess.run("v:0")``) fetches its handle:
+the value the Variable holds after the run, with no other op run for it (as in TF1, fetching a
+Variable has no side effects).
 """
 
 from __future__ import annotations
@@ -67,8 +72,8 @@ class Variable:
                  snapshot: Tensor | None = None, read: Tensor | None = None,
                  assigned: bool = False) -> Variable:  # fmt: skip
         """Wraps an existing ``variable`` op (of a loaded graph file) without adding ops or
-        touching collections. ``snapshot``: the read made at creation (what fetching the Variable
-        gives while no assign was traced); ``read``: the latest read, still fresh; ``assigned``:
+        touching collections. ``snapshot``: the read made at creation (TF1's ``name/read``, kept
+        so a graph file saved again names it); ``read``: the latest read, still fresh; ``assigned``:
         whether assigns were traced (later reads must then be new read ops)."""
         self = cls.__new__(cls)
         self._handle = handle.outputs[0]
@@ -144,9 +149,10 @@ class Variable:
         if fresh and not current._control_stack:
             return self._read
         with graph.name_scope(self.op.name + "/"):
-            self._read = graph.create_op("read", [self._handle], name="read").outputs[0]
-        self._read_version = self._version
-        return self._read
+            read = graph.create_op("read", [self._handle], name="read").outputs[0]
+        if not read.op.control_inputs:  # one under control_dependencies runs them: never reused
+            self._read, self._read_version = read, self._version
+        return read
 
     read_value = value
 
@@ -162,7 +168,9 @@ class Variable:
         return self.value()
 
     def _as_graph_element(self) -> Tensor:
-        return self._snapshot if self._version == 0 and self._snapshot is not None else self.value()
+        """What fetching the Variable fetches: its handle, i.e. its value after the run, which
+        runs nothing else (a read op could carry control dependencies)."""
+        return self._handle
 
     # ---- writing ---------------------------------------------------------------------------
     def _state_op(self, op_type: str, value: Any, name: str | None) -> Tensor:

@@ -217,3 +217,30 @@ def test_assign_rejects_wrong_dtype_and_shape():
     assert info.value.message == "assign of a value of shape [4] to a Variable of shape [3]"
     with pytest.raises(errors.InvalidArgumentError, match=re.escape("has dtype int32, expected float32")):
         v.assign_add(jg.constant([1, 2, 3]))
+
+
+def test_fetching_a_variable_runs_nothing_else(tmp_path):
+    """A read made under control_dependencies carries them; fetching the Variable (object, name,
+    ``eval``, a later ``value()``) or saving it must not run them, as in TF1."""
+    v = jg.Variable(jg.zeros((2,)), name="v")
+    bump = v.assign_add(jg.ones((2,)))
+    with jg.control_dependencies([bump]):
+        after_bump = v + 0.0  # reads v under the dependency
+    plain = v.value()
+    assert plain.op.control_inputs == () and after_bump.op.inputs[0].op.control_inputs == (bump.op,)
+    with jg.Session() as sess:
+        sess.run(v.initializer)
+        for fetch in (v, "v:0", plain, [v, plain]):
+            sess.run(fetch)
+        assert_close(v.eval(), np.zeros(2, np.float32))
+        saver = jg.train.Saver()
+        saved = saver.save(sess, str(tmp_path / "ckpt"))
+        assert_close(sess.run(v), np.zeros(2, np.float32))
+        assert_close(sess.run(after_bump), np.ones(2, np.float32))  # this one does run the assign
+        assert_close(sess.run(v), np.ones(2, np.float32))
+        # fetched with its assign, a Variable gives its value after the run
+        out = sess.run([bump, v])
+        assert_close(out[0], np.full(2, 2.0, np.float32))
+        assert_close(out[1], np.full(2, 2.0, np.float32))
+        saver.restore(sess, saved)
+        assert_close(sess.run(v), np.zeros(2, np.float32))
