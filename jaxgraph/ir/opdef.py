@@ -43,8 +43,9 @@ class OpDef:
     (lowered with the current value and the new one; the result replaces it).
     ``needs_key``: lowered with a PRNG key as first argument. ``stateful``: never merged,
     folded or removed as redundant by IR passes (Variables, random draws, effects).
-    ``check``: a run-time check; its lowering's last output is a bool that must be true, or the
-    run fails (with the op's ``message`` attr) and changes nothing.
+    ``check``: a run-time check; its lowering's last output is its status, a bool that must be
+    true, or a vector whose first entry must be non-zero, or the run fails and changes nothing;
+    ``explain(op, detail)`` gives the failure's message from the rest of the status (``detail``).
     """
 
     type: str
@@ -57,6 +58,7 @@ class OpDef:
     needs_key: bool = False
     stateful: bool = False
     check: bool = False
+    explain: Callable[..., str] | None = None
 
     def complete_attrs(self, given: dict[str, Any]) -> dict[str, Any]:
         """Fills defaults; rejects unknown or missing attributes (a TypeRuleError)."""
@@ -99,7 +101,7 @@ def op(
         return declare(
             type_name, default_name, namespace["infer"], namespace.get("lower"),
             namespace.get("grad"), attrs=attrs, state=state, needs_key=needs_key,
-            stateful=stateful, check=check,
+            stateful=stateful, check=check, explain=namespace.get("explain"),
         )  # fmt: skip
 
     return register
@@ -117,6 +119,7 @@ def declare(
     needs_key: bool = False,
     stateful: bool = False,
     check: bool = False,
+    explain: Callable[..., str] | None = None,
 ) -> OpDef:
     """Registers an op type from its rules (``@op`` and table-driven op families use this)."""
     if type_name in REGISTRY:
@@ -132,6 +135,7 @@ def declare(
         needs_key=needs_key,
         stateful=stateful or state is not None or needs_key or check,
         check=check,
+        explain=explain,
     )
     REGISTRY[type_name] = opdef
     return opdef

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from jaxgraph.errors import InvalidArgumentError, JaxGraphError
@@ -76,11 +75,12 @@ class Executable:
             raise _blame(self.lowered, e, e.message) from None
         except (TypeError, ValueError) as e:
             raise _blame(self.lowered, e, f"{type(e).__name__}: {e}".split("\n")[0]) from None
-        if checks:
-            for (op, _), ok in zip(self.lowered.checks, np.asarray(jnp.stack(checks))):
-                if not ok:
-                    message = op.attrs.get("message") or "found NaN or Inf in the output"
-                    raise InvalidArgumentError(f"{message} (check_numerics)", op)
+        for (op, _), status in zip(self.lowered.checks, jax.device_get(checks)):
+            status = np.atleast_1d(status)
+            if not status[0]:
+                explain = op.op_def.explain  # None: a Session(check_numerics=True) check
+                message = explain(op, status[1:]) if explain else "found NaN or Inf in the output (check_numerics)"
+                raise InvalidArgumentError(message, op)
         return fetched, updated, key
 
     def dump(self, stage: str, args: Sequence[Any]) -> str:
