@@ -79,7 +79,9 @@ class Executable:
             status = np.atleast_1d(status)
             if not status[0]:
                 explain = op.op_def.explain  # None: a Session(check_numerics=True) check
-                message = explain(op, status[1:]) if explain else "found NaN or Inf in the output (check_numerics)"
+                message = (
+                    explain(op, status[1:]) if explain else "found NaN or Inf in the output (check_numerics)"
+                )
                 raise InvalidArgumentError(message, op)
         return fetched, updated, key
 

@@ -619,7 +619,9 @@ class Tile:
             f"tile's multiples {list(multiples)} must be {len(x.shape)} non-negative ints, one per "
             f"axis of {x}",
         )
-        dims = [0 if m == 0 else None if d is None else d * m for d, m in zip(x.shape, multiples, strict=True)]
+        dims = [
+            0 if m == 0 else None if d is None else d * m for d, m in zip(x.shape, multiples, strict=True)
+        ]
         check_dims(dims, "tile", unknown_ok=True)
         return TensorType(x.dtype, TensorShape(dims))
 

@@ -227,4 +227,6 @@ def _broadcast_constant(array: np.ndarray, shape: Any) -> np.ndarray:
     except TypeRuleError as e:
         raise InvalidArgumentError(str(e)) from None
     except (TypeError, ValueError):
-        raise InvalidArgumentError(f"cannot broadcast a constant of shape {list(array.shape)} to {shape!r}") from None
+        raise InvalidArgumentError(
+            f"cannot broadcast a constant of shape {list(array.shape)} to {shape!r}"
+        ) from None

@@ -130,7 +130,10 @@ def checked_indices(
     """``indices`` guarded by a ``check_indices`` op (when checks are on), for use as the indices
     of an op over ``params``' ``axis``. Constant indices against a static size are checked now
     instead: the result is then ``indices`` itself and the problem found (None if in range)."""
-    if not (runtime_checks_enabled() if validate is None else validate) or not -params.ndim <= axis < params.ndim:
+    if (
+        not (runtime_checks_enabled() if validate is None else validate)
+        or not -params.ndim <= axis < params.ndim
+    ):
         return indices, None  # an axis out of range: the guarded op's type rule reports it
     bound = params.shape[axis]
     value = _constant_value(indices)
@@ -162,7 +165,9 @@ class CheckValues:
     (``"nonzero"`` or ``"nonnegative"``)."""
 
     def infer(x, *, test, message):
-        require(test in _VALUE_TESTS, f"check_values' test must be one of {sorted(_VALUE_TESTS)}, got {test!r}")
+        require(
+            test in _VALUE_TESTS, f"check_values' test must be one of {sorted(_VALUE_TESTS)}, got {test!r}"
+        )
         return TensorType(x.dtype, x.shape)
 
     def lower(x, *, test, message):

@@ -215,7 +215,9 @@ def _select_grad(pick_a: Callable[..., Tensor]) -> Callable[..., tuple]:
     return rule
 
 
-def _binary_builder(type_name: str, default_name: str, guard: tuple[str, str] | None) -> Callable[..., Tensor]:
+def _binary_builder(
+    type_name: str, default_name: str, guard: tuple[str, str] | None
+) -> Callable[..., Tensor]:
     """The builder of a binary op; ``guard = (test, message)``: on integers, the second operand
     must pass ``test`` (TF1's CPU kernels raise ``message``; XLA would give garbage), checked when
     the op is built for a constant, else when it runs (``ops.debugging``)."""
@@ -511,11 +513,15 @@ def argmax(input: Any, axis: int | None = None, name: str | None = None, output_
     TF1's int64 default needs JAX's x64 mode, which jaxgraph does not switch on."""
     from jaxgraph.ir.dtypes import as_dtype
 
-    return apply1("argmax", [input], name, axis=axis_arg(0 if axis is None else axis), output_type=as_dtype(output_type))
+    return apply1(
+        "argmax", [input], name, axis=axis_arg(0 if axis is None else axis), output_type=as_dtype(output_type)
+    )
 
 
 def argmin(input: Any, axis: int | None = None, name: str | None = None, output_type: Any = int32) -> Tensor:
     """Index of the smallest value along ``axis`` (default 0); see ``argmax``."""
     from jaxgraph.ir.dtypes import as_dtype
 
-    return apply1("argmin", [input], name, axis=axis_arg(0 if axis is None else axis), output_type=as_dtype(output_type))
+    return apply1(
+        "argmin", [input], name, axis=axis_arg(0 if axis is None else axis), output_type=as_dtype(output_type)
+    )
