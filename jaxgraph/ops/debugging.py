@@ -110,11 +110,13 @@ class CheckIndices:
 
     def lower(indices, params, *, axis, what):
         bound = params.shape[axis]
+        status_type = jnp.promote_types(indices.dtype, jnp.int32)
+        if indices.size == 0:  # nothing to check
+            return indices, jnp.asarray([1] + [0] * (indices.ndim + 1) + [bound], status_type)
         bad = (indices < 0) | (indices >= bound)
         first = jnp.argmax(bad.ravel())
-        status_type = jnp.promote_types(indices.dtype, jnp.int32)
         position = jnp.unravel_index(first, indices.shape) if indices.ndim else ()
-        parts = [~jnp.any(bad), *position, indices.ravel()[first] if indices.size else 0, bound]
+        parts = [~jnp.any(bad), *position, indices.ravel()[first], bound]
         return indices, jnp.stack([jnp.asarray(p).astype(status_type) for p in parts])
 
     def explain(op, detail):

@@ -126,6 +126,12 @@ def test_gather_checks_indices_when_it_runs_with_tf1s_message():
         _assert_error(info, message, "GatherV2/CheckIndices", "check_indices", "# gather-line")
 
 
+def test_gather_of_no_indices_passes_its_check():
+    ids = jg.placeholder(jg.int32, (None,), name="ids")
+    rows = jg.gather(jg.zeros((3, 2)), ids)
+    assert run(rows, {ids: np.zeros((0,), np.int32)}).shape == (0, 2)
+
+
 def test_gather_checks_constant_indices_when_built_and_adds_no_check_for_good_ones():
     params = jg.zeros((3, 4))
     assert jg.gather(params, [1, 3], axis=1).op.inputs[1].op.type == "constant"
