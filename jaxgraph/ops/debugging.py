@@ -132,11 +132,10 @@ def checked_indices(
     """``indices`` guarded by a ``check_indices`` op (when checks are on), for use as the indices
     of an op over ``params``' ``axis``. Constant indices against a static size are checked now
     instead: the result is then ``indices`` itself and the problem found (None if in range)."""
-    if (
-        not (runtime_checks_enabled() if validate is None else validate)
-        or not -params.ndim <= axis < params.ndim
-    ):
-        return indices, None  # an axis out of range: the guarded op's type rule reports it
+    if not (runtime_checks_enabled() if validate is None else validate):
+        return indices, None
+    if not indices.dtype.is_integer or not -params.ndim <= axis < params.ndim:
+        return indices, None  # the guarded op's type rule reports these
     bound = params.shape[axis]
     value = _constant_value(indices)
     if value is None or bound is None:

@@ -281,10 +281,7 @@ def sparse_softmax_cross_entropy_with_logits(
     labels, logits = convert_to_tensor(labels), convert_to_tensor(logits)
     type_name = "sparse_softmax_cross_entropy_with_logits"
     with debugging.guarded_scope(name, "SparseSoftmaxCrossEntropyWithLogits") as scope:
-        if labels.dtype.is_integer and logits.ndim >= 1:  # else the op's type rule reports them
-            labels, problem = debugging.checked_indices(labels, logits, -1, "labels")
-        else:
-            problem = None
+        labels, problem = debugging.checked_indices(labels, logits, -1, "labels")
         result = apply1(type_name, [labels, logits], scope)
     debugging.raise_if(problem, result.op)
     return result

@@ -126,6 +126,13 @@ def test_gather_checks_indices_when_it_runs_with_tf1s_message():
         _assert_error(info, message, "GatherV2/CheckIndices", "check_indices", "# gather-line")
 
 
+def test_float_indices_are_reported_by_the_guarded_op():
+    with pytest.raises(errors.InvalidArgumentError) as info:
+        jg.gather(jg.zeros((3,)), jg.placeholder(jg.float32, (2,)))
+    assert info.value.message == "gather's indices must be integers, got f32[2]"
+    assert info.value.op.name == "GatherV2"
+
+
 def test_gather_of_no_indices_passes_its_check():
     ids = jg.placeholder(jg.int32, (None,), name="ids")
     rows = jg.gather(jg.zeros((3, 2)), ids)
