@@ -43,8 +43,9 @@ class OpDef:
     (lowered with the current value and the new one; the result replaces it).
     ``needs_key``: lowered with a PRNG key as first argument. ``stateful``: never merged,
     folded or removed as redundant by IR passes (Variables, random draws, effects).
-    ``check``: a run-time check; its lowering's last output is a bool that must be true, or the
-    run fails (with the op's ``message`` attr) and changes nothing.
+    ``check``: a run-time check; its lowering's last output is its status, a bool that must be
+    true, or a vector whose first entry must be non-zero, or the run fails and changes nothing;
+    ``explain(op, detail)`` gives the failure's message from the rest of the status (``detail``).
 
     Traits the IR passes, the verifier and the lowering ask instead of naming op types:
 
@@ -79,6 +80,7 @@ class OpDef:
     identity_element: Any = None
     involution: bool = False
     forwards_input: str | None = None
+    explain: Callable[..., str] | None = None
 
     def __post_init__(self) -> None:
         if self.state is not None or self.needs_key or self.check:  # effects are stateful
@@ -136,7 +138,7 @@ def op(
     def register(cls: type) -> OpDef:
         namespace = vars(cls)
         return declare(type_name, default_name, namespace["infer"], namespace.get("lower"),
-                       namespace.get("grad"), attrs=attrs, **traits)  # fmt: skip
+                       namespace.get("grad"), attrs=attrs, explain=namespace.get("explain"), **traits)  # fmt: skip
 
     return register
 

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from jax.sharding import NamedSharding, PartitionSpec
 
@@ -127,11 +126,14 @@ class Executable:
             raise _blame(self.lowered, e, f"{type(e).__name__}: {e}".split("\n")[0]) from None
         except jax.errors.JaxRuntimeError as e:
             raise self._runtime_error(str(e).split("\n")[0].rstrip(".")) from None
-        if checks:
-            for (op, _), ok in zip(self.lowered.checks, np.asarray(jnp.stack(checks))):
-                if not ok:
-                    message = op.attrs.get("message") or "found NaN or Inf in the output"
-                    raise InvalidArgumentError(f"{message} (check_numerics)", op)
+        for (op, _), status in zip(self.lowered.checks, jax.device_get(checks)):
+            status = np.atleast_1d(status)
+            if not status[0]:
+                explain = op.op_def.explain  # None: a Session(check_numerics=True) check
+                message = (
+                    explain(op, status[1:]) if explain else "found NaN or Inf in the output (check_numerics)"
+                )
+                raise InvalidArgumentError(message, op)
         return fetched, updated, key
 
     def _fits_with_donation(self) -> bool:

@@ -16,16 +16,22 @@ Where TF1 and JAX differ, jaxgraph decides:
   be unknown).
 * Checks that unknown (``None``) dimensions put off — an index past the end, split sizes, concat
   shapes — run when the graph runs and raise ``InvalidArgumentError``: XLA would clamp an index.
-* ``gather`` follows ``jnp.take``: negative indices count from the end and an index out of range
-  gives the fill value (NaN for floats); its gradient drops such indices. ``one_hot`` gives an
-  all-``off_value`` row for an index outside ``[0, depth)`` (TF1).
+* ``gather`` checks its indices when the graph runs, as TF1 on CPU does (``indices[3] = 7 is not
+  in [0, 5)``); XLA cannot raise, so a check op returns a flag the run inspects
+  (``ops.debugging``). With the check off (``validate_indices=False`` or
+  ``jg.debugging.set_runtime_checks(False)``) it follows ``jnp.take``: negative indices count from
+  the end and an index past it gives the fill value (NaN for floats); its gradient drops such
+  indices. ``one_hot`` gives an all-``off_value`` row for an index outside ``[0, depth)`` (TF1).
+* ``slice`` (TF1's ``tf.slice``) rejects a slice past the end, as TF1 does; ``x[a:b]`` clamps, as
+  NumPy and TF1's ``strided_slice`` do.
+* Shapes (of ``fill``, ``placeholder``, ``reshape``, ``broadcast_to``, results of ``tile`` ...)
+  must have dimensions in ``[0, 2**63)`` and fewer than ``2**63`` elements (XLA's int64 sizes).
 """
 
 from __future__ import annotations
 
 import builtins
 import itertools
-import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,13 +45,17 @@ from jaxgraph.ir.dtypes import DType, as_dtype, bool_, float32, int32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, OpDef, TypeRuleError, op, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ops import debugging
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops.core import (
     apply,
     apply1,
+    axis_arg,
     broadcast_type,
+    check_dims,
     constant,
     convert_to_tensor,
+    is_int,
     normalize_axes,
     normalize_axis,
     require,
@@ -75,7 +85,9 @@ def _static_ints(values: Any, what: str, unknown: int | None = None) -> tuple[in
     if _is_tensor(values) or isinstance(values, str):
         raise _not_static(values, what)
     try:
-        return tuple(unknown if v is None and unknown is not None else operator.index(v) for v in values)
+        if not all(is_int(v) or (v is None and unknown is not None) for v in values):
+            raise TypeError
+        return tuple(unknown if v is None else int(v) for v in values)
     except TypeError:
         raise _not_static(values, what) from None
 
@@ -162,6 +174,7 @@ class Placeholder:
             isinstance(shape, tuple) and all(d is None or isinstance(d, int) and d >= 0 for d in shape),
             f"placeholder shape must list sizes >= 0 or None, got {shape!r}",
         )
+        check_dims(shape, "placeholder", unknown_ok=True)
         return TensorType(dtype, TensorShape(shape))
 
     def grad(op, g):
@@ -182,7 +195,9 @@ def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tenso
         if isinstance(shape, str) or _is_tensor(shape):
             raise TypeError
         dims = (shape,) if isinstance(shape, int) else shape
-        dims = tuple(None if d is None or d == -1 else operator.index(d) for d in dims)
+        if not all(d is None or is_int(d) for d in dims):
+            raise TypeError
+        dims = tuple(None if d is None or d == -1 else int(d) for d in dims)
     except TypeError:
         raise InvalidArgumentError(f"placeholder's shape must list ints or None, got {shape!r}") from None
     return apply1("placeholder", [], name, dtype=as_dtype(dtype), shape=dims)
@@ -332,6 +347,7 @@ class Reshape:
                     total == known,
                     f"cannot reshape {x.dtype.short}{x.shape} ({total} elements) to {list(shape)}",
                 )
+        check_dims(dims, "reshape", unknown_ok=True)
         return TensorType(x.dtype, TensorShape(dims))
 
     def lower(x, *, shape):
@@ -390,7 +406,7 @@ class ExpandDims:
 
 
 def expand_dims(input: Any, axis: int, name: str | None = None) -> Tensor:
-    return apply1("expand_dims", [input], name, axis=int(axis))
+    return apply1("expand_dims", [input], name, axis=axis_arg(axis))
 
 
 @op("squeeze", "Squeeze", attrs={"axis": REQUIRED})
@@ -487,10 +503,7 @@ class BroadcastTo:
     """``x`` broadcast (NumPy's rules) to a static shape."""
 
     def infer(x, *, shape):
-        require(
-            all(isinstance(d, int) and d >= 0 for d in shape),
-            f"broadcast_to needs a fully known shape, got {list(shape)}",
-        )
+        check_dims(shape, "broadcast_to")
         fits = len(x.shape) <= len(shape) and all(
             d in (1, None, t) for d, t in zip(reversed(x.shape), reversed(shape), strict=False)
         )
@@ -517,10 +530,7 @@ def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
 @op("fill", "Fill", attrs={"shape": REQUIRED, "value": REQUIRED, "dtype": REQUIRED}, value_attr="value")
 class Fill:
     def infer(*, shape, value, dtype):
-        require(
-            all(isinstance(d, int) and d >= 0 for d in shape),
-            f"fill needs a fully known shape, got {list(shape)}",
-        )
+        check_dims(shape, "fill")
         return TensorType(dtype, TensorShape(shape))
 
     def lower(*, shape, value, dtype):
@@ -604,14 +614,16 @@ class Tile:
 
     def infer(x, *, multiples):
         valid = len(multiples) == len(x.shape) and all(isinstance(m, int) and m >= 0 for m in multiples)
+        check_dims(multiples if valid else (), "tile's multiples")
         require(
             valid,
             f"tile's multiples {list(multiples)} must be {len(x.shape)} non-negative ints, one per "
             f"axis of {x}",
         )
-        dims = (
+        dims = [
             0 if m == 0 else None if d is None else d * m for d, m in zip(x.shape, multiples, strict=True)
-        )
+        ]
+        check_dims(dims, "tile", unknown_ok=True)
         return TensorType(x.dtype, TensorShape(dims))
 
     def lower(x, *, multiples):
@@ -659,7 +671,8 @@ class Pad:
             f"pad's paddings {[list(p) if isinstance(p, tuple) else p for p in paddings]} must be "
             f"{len(x.shape)} pairs [before, after] of non-negative ints, one per axis of {x}",
         )
-        dims = (None if d is None else d + b + a for d, (b, a) in zip(x.shape, paddings, strict=True))
+        dims = [None if d is None else d + b + a for d, (b, a) in zip(x.shape, paddings, strict=True)]
+        check_dims(dims, "pad", unknown_ok=True)
         return TensorType(x.dtype, TensorShape(dims))
 
     def lower(x, *, paddings, constant_values):
@@ -708,7 +721,7 @@ class Concat:
 
 def concat(values: Sequence[Any], axis: int, name: str | None = None) -> Tensor:
     """TF1's ``tf.concat``."""
-    return apply1("concat", list(values), name, axis=operator.index(axis))
+    return apply1("concat", list(values), name, axis=axis_arg(axis))
 
 
 @op("split_like", "SplitLike", attrs={"axis": REQUIRED})
@@ -787,12 +800,12 @@ def split(
     """TF1's ``tf.split``: ``num_or_size_splits`` is a number of equal pieces or a list of sizes
     (one may be -1); ``num`` is only checked against the list's length."""
     if isinstance(num_or_size_splits, (int, np.integer)):
-        spec: int | tuple = operator.index(num_or_size_splits)
+        spec: int | tuple = int(num_or_size_splits)
     else:
         spec = _static_ints(num_or_size_splits, "split's num_or_size_splits")
         if num is not None and num != len(spec):
             raise InvalidArgumentError(f"split got num={num} but {len(spec)} sizes {list(spec)}")
-    return list(apply("split", [value], name, num_or_size_splits=spec, axis=operator.index(axis)).outputs)
+    return list(apply("split", [value], name, num_or_size_splits=spec, axis=axis_arg(axis)).outputs)
 
 
 @op("stack", "Stack", attrs={"axis": 0})
@@ -815,7 +828,7 @@ class Stack:
 
 def stack(values: Sequence[Any], axis: int = 0, name: str | None = None) -> Tensor:
     """TF1's ``tf.stack``."""
-    return apply1("stack", list(values), name, axis=operator.index(axis))
+    return apply1("stack", list(values), name, axis=axis_arg(axis))
 
 
 @op("unstack", "Unstack", attrs={"num": None, "axis": 0})
@@ -845,8 +858,8 @@ class Unstack:
 
 def unstack(value: Any, num: int | None = None, axis: int = 0, name: str | None = None) -> list[Tensor]:
     """TF1's ``tf.unstack``; ``num`` is needed when the axis' size is unknown."""
-    num = None if num is None else operator.index(num)
-    return list(apply("unstack", [value], name, num=num, axis=operator.index(axis)).outputs)
+    num = None if num is None else axis_arg(num, "unstack's num")
+    return list(apply("unstack", [value], name, num=num, axis=axis_arg(axis)).outputs)
 
 
 # ---- static indexing ---------------------------------------------------------------------------
@@ -1067,24 +1080,58 @@ def strided_slice(
     return apply1("strided_slice", [input_], name, index=tuple(index))
 
 
+@op("slice", "Slice", attrs={"begin": REQUIRED, "size": REQUIRED})
+class Slice:
+    """TF1's ``Slice``: ``size[i]`` elements from ``begin[i]`` on along each axis (-1: all the
+    rest). Unlike ``x[...]``, which clamps as NumPy does, a slice past the end is an error (TF1's
+    messages), when the op is built or, for an unknown dimension, when it runs."""
+
+    def infer(x, *, begin, size):
+        require(
+            len(begin) == len(size) == len(x.shape),
+            f"slice's begin {list(begin)} and size {list(size)} must have one entry per axis of {x}",
+        )
+        dims = []
+        for i, (b, s, d) in enumerate(zip(begin, size, x.shape, strict=True)):
+            end = "?" if d is None else d
+            require(0 <= b and (d is None or b <= d), f"Expected begin[{i}] in [0, {end}], but got {b}")
+            rest = None if d is None else d - b
+            require(
+                s == -1 or 0 <= s and (rest is None or s <= rest),
+                f"Expected size[{i}] in [0, {'?' if rest is None else rest}], but got {s}",
+            )
+            dims.append(rest if s == -1 else s)
+        return TensorType(x.dtype, TensorShape(dims))
+
+    def lower(x, *, begin, size):
+        _check_at_run_time(Slice, x, begin=begin, size=size)
+        return x[tuple(builtins.slice(*i[:2]) for i in _slice_index(begin, size))]
+
+    def grad(op, g):
+        index = _slice_index(op.attrs["begin"], op.attrs["size"])
+        return (apply1("strided_slice_grad", [g, op.inputs[0]], index=index),)
+
+
+def _slice_index(begin: tuple, size: tuple) -> tuple:
+    """The ``strided_slice`` index taking what ``slice(begin, size)`` takes."""
+    return tuple((b, None if s == -1 else b + s, 1) for b, s in zip(begin, size, strict=True))
+
+
 def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Tensor:
     """TF1's ``tf.slice``: ``size[i]`` elements from ``begin[i]`` on along each axis (-1: all the
-    rest), i.e. ``x[b0:b0+s0, b1:b1+s1, ...]``."""
+    rest), i.e. ``x[b0:b0+s0, b1:b1+s1, ...]``, except that a slice past the end is an error."""
     begin = _static_ints(begin, "slice's begin")
     size = _static_ints(size, "slice's size")
-    if len(begin) != len(size) or any(b < 0 for b in begin) or any(s < -1 for s in size):
-        raise InvalidArgumentError(
-            f"slice needs begin >= 0 and size >= -1 of the same length, got {list(begin)}, {list(size)}"
-        )
-    index = tuple((b, None if s == -1 else b + s, 1) for b, s in zip(begin, size, strict=True))
-    return apply1("strided_slice", [input_], name or "Slice", index=index)
+    return apply1("slice", [input_], name, begin=begin, size=size)
 
 
 # ---- gathering ---------------------------------------------------------------------------------
 @op("gather", "GatherV2", attrs={"axis": 0})
 class Gather:
-    """The slices of ``params`` along ``axis`` at the integer ``indices`` (``jnp.take``: negative
-    indices count from the end, out-of-range ones give the fill value, NaN for floats)."""
+    """The slices of ``params`` along ``axis`` at the integer ``indices``. The ``gather`` builder
+    checks the indices (``ops.debugging.check_indices``); unchecked, this op follows
+    ``jnp.take``: negative indices count from the end, indices past it give the fill value (NaN
+    for floats)."""
 
     def infer(params, indices, *, axis):
         axis = normalize_axis(axis, len(params.shape))
@@ -1108,10 +1155,20 @@ def gather(
     axis: int | None = None,
     batch_dims: int = 0,
 ) -> Tensor:
-    """TF1's ``tf.gather`` (``validate_indices`` is ignored, as in TF1; ``batch_dims`` must be 0)."""
+    """TF1's ``tf.gather`` (``batch_dims`` must be 0). An index outside ``[0, params.shape[axis])``
+    fails the run with TF1's message (``indices[3] = 7 is not in [0, 5)``), or the build for
+    constant indices. ``validate_indices=False`` leaves that check out of this op (None: as
+    ``jg.debugging.set_runtime_checks`` says, on by default); see ``Gather`` for what unchecked
+    bad indices give."""
     if batch_dims != 0:
         raise InvalidArgumentError(f"gather supports batch_dims=0 only, got {batch_dims}")
-    return apply1("gather", [params, indices], name, axis=0 if axis is None else operator.index(axis))
+    params, indices = convert_to_tensor(params), convert_to_tensor(indices)
+    axis = 0 if axis is None else axis_arg(axis)
+    with debugging.guarded_scope(name, "GatherV2") as scope:
+        indices, problem = debugging.checked_indices(indices, params, axis, validate=validate_indices)
+        result = apply1("gather", [params, indices], scope, axis=axis)
+    debugging.raise_if(problem, result.op)
+    return result
 
 
 @op("gather_grad", "GatherGrad", attrs={"axis": REQUIRED})
@@ -1134,7 +1191,7 @@ class GatherGrad:
 
     def grad(op, gg):
         _, indices, _ = op.inputs
-        return (gather(gg, indices, axis=op.attrs["axis"]), None, None)
+        return (gather(gg, indices, axis=op.attrs["axis"], validate_indices=False), None, None)
 
 
 @op(
@@ -1154,6 +1211,7 @@ class OneHot:
         )
         dims = list(indices.shape)
         dims.insert(normalize_axis(axis, len(dims) + 1), depth)
+        check_dims(dims, "one_hot", unknown_ok=True)
         return TensorType(dtype, TensorShape(dims))
 
     def lower(indices, *, depth, on_value, off_value, axis, dtype):
@@ -1185,7 +1243,7 @@ def one_hot(
         depth=depth,
         on_value=_scalar_attr(1 if on_value is None else on_value, dtype, "one_hot's on_value"),
         off_value=_scalar_attr(0 if off_value is None else off_value, dtype, "one_hot's off_value"),
-        axis=-1 if axis is None else operator.index(axis),
+        axis=-1 if axis is None else axis_arg(axis),
         dtype=dtype,
     )
 

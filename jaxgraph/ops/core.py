@@ -8,7 +8,6 @@ stays ``f32`` for an ``f32`` x.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType, as_dtype, float32, promote_types, x64_enabled
 from jaxgraph.ir.graph import Operation, Tensor
-from jaxgraph.ir.opdef import type_error
+from jaxgraph.ir.opdef import TypeRuleError, type_error
 from jaxgraph.ir.shapes import TensorType, broadcast_shapes
 from jaxgraph.ir.values import ArrayValue
 
@@ -138,16 +137,49 @@ def normalize_axes(axis: Any, rank: int) -> tuple[int, ...]:
     return result
 
 
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is a Python or NumPy int (bools are not ints here)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def canonical_axes(axis: Any) -> Any:
     """A builder's ``axis`` argument as an attribute value: None, or a tuple of ints."""
     if axis is None:
         return None
-    if isinstance(axis, (int, np.integer)):
-        return (int(axis),)
+    items = (axis,) if is_int(axis) else axis
     try:
-        return tuple(operator.index(a) for a in axis)
+        if all(is_int(a) for a in items):
+            return tuple(int(a) for a in items)
     except TypeError:
-        raise InvalidArgumentError(f"axis must be an int, a list of ints or None, got {axis!r}") from None
+        pass
+    raise InvalidArgumentError(f"axis must be an int, a list of ints or None, got {axis!r}")
+
+
+def axis_arg(axis: Any, what: str = "axis") -> int:
+    """A builder's single ``axis`` argument as an int (floats and bools are not axes)."""
+    if is_int(axis):
+        return int(axis)
+    raise InvalidArgumentError(f"{what} must be an int, got {axis!r}")
+
+
+INT64_MAX = 2**63 - 1
+
+
+def check_dims(dims: Any, what: str, unknown_ok: bool = False) -> None:
+    """A type error unless every dimension of ``dims`` is an int in ``[0, 2**63)`` (or None, where
+    ``unknown_ok``) and the element count fits in int64, as XLA and TF1 require."""
+    if any(d is None for d in dims) and not unknown_ok:
+        raise type_error(f"{what} needs a fully known shape, got {list(dims)}")
+    known = [d for d in dims if d is not None]
+    if not all(isinstance(d, int) and not isinstance(d, bool) for d in known):
+        raise type_error(f"{what}'s shape {list(dims)} must list ints")
+    if any(d < 0 for d in known):
+        raise type_error(f"{what}'s shape {list(dims)} has a negative dimension")
+    count = 1
+    for d in known:
+        count *= d
+    if count > INT64_MAX or any(d > INT64_MAX for d in known):
+        raise type_error(f"{what}'s shape {list(dims)} does not fit in int64 (dimensions and element count)")
 
 
 def require(condition: bool, message: str) -> None:
@@ -166,8 +198,27 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
         array = to_numpy(value, dtype)
     except (TypeError, ValueError, OverflowError) as e:
         if isinstance(e, InvalidArgumentError):
+            if np.asarray(value).dtype == object:
+                raise InvalidArgumentError(
+                    f"cannot convert {value!r} to a tensor: it holds an int beyond 64 bits or a "
+                    "value that is not a number"
+                ) from None
             raise
         raise InvalidArgumentError(f"cannot convert {value!r} to a tensor: {e}") from None
     if shape is not None:
-        array = np.broadcast_to(array, tuple(shape))
+        array = _broadcast_constant(array, shape)
     return apply1("constant", [], name, value=ArrayValue(array), dtype=as_dtype(array.dtype))
+
+
+def _broadcast_constant(array: np.ndarray, shape: Any) -> np.ndarray:
+    """``array`` broadcast to ``constant``'s ``shape`` argument; InvalidArgumentError if it can't."""
+    try:
+        dims = tuple(int(d) if is_int(d) else d for d in shape)
+        check_dims(dims, "constant")
+        return np.broadcast_to(array, dims)
+    except TypeRuleError as e:
+        raise InvalidArgumentError(str(e)) from None
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(
+            f"cannot broadcast a constant of shape {list(array.shape)} to {shape!r}"
+        ) from None

@@ -19,8 +19,10 @@ from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, declare, op, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import debugging
 from jaxgraph.ops.core import (
     apply1,
+    axis_arg,
     broadcast_type,
     canonical_axes,
     convert_pair,
@@ -213,21 +215,37 @@ def _select_grad(pick_a: Callable[..., Tensor]) -> Callable[..., tuple]:
     return rule
 
 
-def _binary_builder(type_name: str) -> Callable[..., Tensor]:
+def _binary_builder(
+    type_name: str, default_name: str, guard: tuple[str, str] | None
+) -> Callable[..., Tensor]:
+    """The builder of a binary op; ``guard = (test, message)``: on integers, the second operand
+    must pass ``test`` (TF1's CPU kernels raise ``message``; XLA would give garbage), checked when
+    the op is built for a constant, else when it runs (``ops.debugging``)."""
+
     def build(x: Any, y: Any, name: str | None = None) -> Tensor:
-        return apply1(type_name, list(convert_operands(x, y)), name)
+        x, y = convert_operands(x, y)
+        if guard is None or not promoted(x.type, y.type).is_integer:
+            return apply1(type_name, [x, y], name)
+        with debugging.guarded_scope(name, default_name) as scope:
+            y, problem = debugging.checked_values(y, *guard)
+            result = apply1(type_name, [x, y], scope)
+        debugging.raise_if(problem, result.op)
+        return result
 
     build.__name__ = build.__qualname__ = type_name
     build.__doc__ = f"Elementwise ``{type_name}`` with NumPy broadcasting."
     return build
 
 
-def _binary(type_name, default_name, kind, fn, grad, **traits):
+def _binary(type_name, default_name, kind, fn, grad, guard=None, **traits):
     """Declares an elementwise binary op; ``grad(op, g, a, b)`` gives ``(ga, gb)`` before
-    un-broadcasting."""
+    un-broadcasting; ``guard``: see ``_binary_builder``."""
     declare(type_name, default_name, _binary_infer(kind, type_name), fn, _grad_pair(grad) if grad else None,
             **traits)  # fmt: skip
-    return _binary_builder(type_name)
+    return _binary_builder(type_name, default_name, guard)
+
+
+_NONZERO_DIVISOR = ("nonzero", debugging.DIVISION_BY_ZERO)
 
 
 add = _binary("add", "Add", "number", jnp.add, lambda op, g, a, b: (g, g), commutative=True, identity_element=0)  # fmt: skip
@@ -237,9 +255,12 @@ truediv = _binary(
     "truediv", "RealDiv", "truediv", jnp.true_divide, lambda op, g, a, b: (g / b, neg(g) * a / square(b)),
     identity_element=1,
 )  # fmt: skip
-floordiv = _binary("floordiv", "FloorDiv", "number", jnp.floor_divide, None)
-mod = _binary("mod", "FloorMod", "number", jnp.mod, lambda op, g, a, b: (g, neg(g) * floordiv(a, b)))
-pow = _binary("pow", "Pow", "number", jnp.power, _pow_grad, identity_element=1)
+floordiv = _binary("floordiv", "FloorDiv", "number", jnp.floor_divide, None, _NONZERO_DIVISOR)
+mod = _binary(
+    "mod", "FloorMod", "number", jnp.mod, lambda op, g, a, b: (g, neg(g) * floordiv(a, b)), _NONZERO_DIVISOR
+)
+pow = _binary("pow", "Pow", "number", jnp.power, _pow_grad, ("nonnegative", debugging.NEGATIVE_POWER),
+              identity_element=1)  # fmt: skip
 maximum = _binary("maximum", "Maximum", "number", jnp.maximum, _select_grad(lambda a, b: greater_equal(a, b)))
 minimum = _binary("minimum", "Minimum", "number", jnp.minimum, _select_grad(lambda a, b: less_equal(a, b)))
 squared_difference = _binary(
@@ -493,9 +514,13 @@ for _name, _default, _fn in [("argmax", "ArgMax", jnp.argmax), ("argmin", "ArgMi
 def argmax(input: Any, axis: int | None = None, name: str | None = None, output_type: Any = int32) -> Tensor:
     """Index of the largest value along ``axis`` (default 0). ``output_type`` defaults to int32:
     TF1's int64 default needs JAX's x64 mode, which jaxgraph does not switch on."""
-    return apply1("argmax", [input], name, axis=int(axis or 0), output_type=as_dtype(output_type))
+    return apply1(
+        "argmax", [input], name, axis=axis_arg(0 if axis is None else axis), output_type=as_dtype(output_type)
+    )
 
 
 def argmin(input: Any, axis: int | None = None, name: str | None = None, output_type: Any = int32) -> Tensor:
     """Index of the smallest value along ``axis`` (default 0); see ``argmax``."""
-    return apply1("argmin", [input], name, axis=int(axis or 0), output_type=as_dtype(output_type))
+    return apply1(
+        "argmin", [input], name, axis=axis_arg(0 if axis is None else axis), output_type=as_dtype(output_type)
+    )

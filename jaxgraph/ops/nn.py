@@ -9,8 +9,12 @@ so the losses can be differentiated twice.
 
 Where TF1 and JAX differ:
 
-* ``sparse_softmax_cross_entropy_with_logits`` gives NaN (loss and gradient) for a label outside
-  ``[0, num_classes)``, as TF1 does on GPU (TF1 on CPU raises at run time; XLA cannot).
+* A label of ``sparse_softmax_cross_entropy_with_logits`` outside ``[0, num_classes)`` and an id
+  of ``embedding_lookup`` outside ``[0, len(params))`` fail the run, as on TF1's CPU
+  (``labels[1] = 7 is not in [0, 5)``): XLA cannot raise, so a check op returns a flag the run
+  inspects (``ops.debugging``). With the checks off (``jg.debugging.set_runtime_checks(False)``,
+  or ``validate_indices=False`` for one lookup) the loss and gradient are NaN for such a label,
+  as on TF1's GPU, and a lookup gives a NaN row.
 * ``dropout`` accepts ``None`` entries in ``noise_shape``, meaning "this dimension of ``x``", so
   an unknown batch dimension works without TF1's dynamic ``tf.shape(x)``.
 """
@@ -30,9 +34,18 @@ from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import debugging
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import random as random_ops
-from jaxgraph.ops.core import apply1, convert_to_tensor, normalize_axis, require, require_float
+from jaxgraph.ops.core import (
+    apply1,
+    axis_arg,
+    check_dims,
+    convert_to_tensor,
+    normalize_axis,
+    require,
+    require_float,
+)
 
 __all__ = [
     "bias_add", "dropout", "elu", "embedding_lookup", "l2_loss", "leaky_relu", "log_softmax",
@@ -74,7 +87,7 @@ def _axis_attr(axis: int | None, dim: int | None) -> int:
     if axis is not None and dim is not None and axis != dim:
         raise InvalidArgumentError(f"axis ({axis}) and its deprecated alias dim ({dim}) differ")
     chosen = axis if axis is not None else dim
-    return -1 if chosen is None else int(chosen)
+    return -1 if chosen is None else axis_arg(chosen)
 
 
 # ---- softmax and log_softmax -------------------------------------------------------------------
@@ -222,7 +235,8 @@ def _sparse_parts(labels, logits):
 
 @op("sparse_softmax_cross_entropy_with_logits", "SparseSoftmaxCrossEntropyWithLogits")
 class SparseSoftmaxCrossEntropyWithLogits:
-    """``-log_softmax(logits)[label]`` per example; NaN for an out-of-range label."""
+    """``-log_softmax(logits)[label]`` per example; NaN for an out-of-range label (the builder
+    checks the labels, see the module's docstring)."""
 
     def infer(labels, logits):
         return _sparse_type("sparse_softmax_cross_entropy_with_logits", labels, logits)
@@ -265,7 +279,13 @@ def sparse_softmax_cross_entropy_with_logits(
     """TF1's ``tf.nn.sparse_softmax_cross_entropy_with_logits``: ``labels`` are class ids of
     shape ``logits.shape[:-1]``; the loss per example, no gradient to labels."""
     _check_xent_args("sparse_softmax_cross_entropy_with_logits", _sentinel, labels, logits)
-    return apply1("sparse_softmax_cross_entropy_with_logits", [labels, logits], name)
+    labels, logits = convert_to_tensor(labels), convert_to_tensor(logits)
+    type_name = "sparse_softmax_cross_entropy_with_logits"
+    with debugging.guarded_scope(name, "SparseSoftmaxCrossEntropyWithLogits") as scope:
+        labels, problem = debugging.checked_indices(labels, logits, -1, "labels")
+        result = apply1(type_name, [labels, logits], scope)
+    debugging.raise_if(problem, result.op)
+    return result
 
 
 @op("sigmoid_cross_entropy_with_logits", "SigmoidCrossEntropyWithLogits")
@@ -385,7 +405,10 @@ class RandomUniformLike:
             f"random_uniform_like: shape {list(shape)} and {x} differ in rank",
         )
         require(dtype.is_floating, f"random_uniform_like draws floating-point values, not {dtype.short}")
-        return TensorType(dtype, TensorShape(x.shape[i] if d is None else d for i, d in enumerate(shape)))
+        random_ops.check_seed_attr(seed, "random_uniform_like")
+        dims = [x.shape[i] if d is None else d for i, d in enumerate(shape)]
+        check_dims(dims, "random_uniform_like", unknown_ok=True)
+        return TensorType(dtype, TensorShape(dims))
 
     def lower(key, x, *, shape, dtype, seed):
         dims = tuple(x.shape[i] if d is None else d for i, d in enumerate(shape))
@@ -472,14 +495,15 @@ def embedding_lookup(
     ids: Any,
     partition_strategy: str = "mod",
     name: str | None = None,
-    validate_indices: Any = True,
+    validate_indices: bool | None = None,
     max_norm: float | None = None,
 ) -> Tensor:
     """TF1's ``tf.nn.embedding_lookup``: the rows of ``params`` at integer ``ids``
     (``gather(params, ids, axis=0)``; the result has shape ``ids.shape + params.shape[1:]``).
 
     ``params`` is a Tensor, a Variable or a one-element list of them; sharded lists and
-    ``max_norm`` are not supported. An out-of-range id gives a NaN row (XLA cannot raise).
+    ``max_norm`` are not supported. An id outside ``[0, len(params))`` fails the run
+    (``validate_indices``: see ``jg.gather``).
     """
     if isinstance(params, (list, tuple)):
         if len(params) != 1:
@@ -489,4 +513,4 @@ def embedding_lookup(
         params = params[0]
     if max_norm is not None:
         raise InvalidArgumentError("embedding_lookup does not support max_norm")
-    return array_ops.gather(params, ids, name=name or "embedding_lookup", axis=0)
+    return array_ops.gather(params, ids, validate_indices, name=name or "embedding_lookup", axis=0)

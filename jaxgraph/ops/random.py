@@ -4,6 +4,8 @@ A random op is lowered with a key folded from the Session's key and the op's see
 has its own stream, every run draws new values, and ``set_random_seed`` + op seeds make runs
 reproducible (TF1's semantics). The op ``seed`` attribute is fixed when the op is created: the
 given seed, else (with a graph seed) the op's position in the graph, as TF1's ``get_seed`` does.
+Seeds are ints that fit in 64 bits (anything else is an InvalidArgumentError when the op is
+built); an op seed is stored modulo ``2**31 - 1``, as TF1 truncates it.
 """
 
 from __future__ import annotations
@@ -17,18 +19,38 @@ from jaxgraph.ir.dtypes import as_dtype, float32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
-from jaxgraph.ops.core import apply1, require
+from jaxgraph.ops.core import INT64_MAX, apply1, check_dims, is_int, require
 
 _RANDOM_ATTRS = {"shape": REQUIRED, "dtype": float32, "seed": None}
+
+SEED_MODULUS = 2**31 - 1
+"""TF1's ``_MAXINT32``: op seeds are taken modulo it (so they fit ``jax.random.fold_in``)."""
+
+
+def seed_problem(seed: Any) -> str | None:
+    """Why ``seed`` is not a seed (an int that fits in 64 bits, or None); None if it is one."""
+    if seed is None:
+        return None
+    if not is_int(seed):
+        return f"seed must be an int or None, got {seed!r}"
+    if not -INT64_MAX - 1 <= seed <= INT64_MAX:
+        return f"seed {seed} does not fit in 64 bits"
+    return None
+
+
+def check_seed_attr(seed: Any, op_name: str) -> None:
+    """A random op's ``seed`` attribute: None, or an op seed already taken modulo 2**31 - 1."""
+    problem = seed_problem(seed)
+    if problem is None and seed is not None and not 0 <= seed < SEED_MODULUS:
+        problem = f"seed {seed} is not in [0, {SEED_MODULUS}): op seeds are taken modulo 2**31 - 1"
+    require(problem is None, f"{op_name}: {problem}")
 
 
 def _random_infer(op_name: str):
     def infer(*, shape, dtype, seed, **params):
-        require(
-            all(isinstance(d, int) and d >= 0 for d in shape),
-            f"{op_name} needs a fully known shape, got {list(shape)}",
-        )
+        check_dims(shape, op_name)
         require(dtype.is_floating, f"{op_name} draws floating-point values, not {dtype.short}")
+        check_seed_attr(seed, op_name)
         return TensorType(dtype, TensorShape(shape))
 
     return infer
@@ -63,17 +85,19 @@ class TruncatedNormal:
         return mean + stddev * jax.random.truncated_normal(key, -2.0, 2.0, shape, dtype.np)
 
 
-def op_seed(seed: int | None) -> int | None:
-    """TF1's op-seed rule: the given seed, else the graph's op count when a graph seed is set."""
+def op_seed(seed: int | None) -> Any:
+    """TF1's op-seed rule: the given seed (modulo 2**31 - 1), else the graph's op count when a graph
+    seed is set. A bad seed is returned as given, for the op's type rule to report."""
     if seed is not None:
-        return int(seed)
+        return seed if seed_problem(seed) else int(seed) % SEED_MODULUS
     graph = get_default_graph()
     return len(graph.operations) if graph.seed is not None else None
 
 
-def _shape(shape: Any) -> tuple[int, ...]:
-    """A shape attribute; unknown dims stay None so the type rule can report them."""
-    return (int(shape),) if isinstance(shape, int) else tuple(None if d is None else int(d) for d in shape)
+def _shape(shape: Any) -> tuple[Any, ...]:
+    """A shape attribute; unknown dims stay None (and non-ints as given) for the type rule to report."""
+    dims = (shape,) if is_int(shape) else tuple(shape)
+    return tuple(int(d) if is_int(d) else d for d in dims)
 
 
 def random_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = float32,

@@ -8,6 +8,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from jaxgraph.builder import get_default_graph
+from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ops.random import seed_problem
 
 
 @contextlib.contextmanager
@@ -27,6 +29,10 @@ def device(device_name: str | None) -> Any:
     return get_default_graph().device(device_name)
 
 
-def set_random_seed(seed: int) -> None:
-    """Sets the default graph's seed: random ops then draw reproducible sequences."""
-    get_default_graph().seed = int(seed)
+def set_random_seed(seed: int | None) -> None:
+    """Sets the default graph's seed (an int that fits in 64 bits; None unsets it): random ops then
+    draw reproducible sequences. Anything else is an InvalidArgumentError now, not at run time."""
+    problem = seed_problem(seed)
+    if problem is not None:
+        raise InvalidArgumentError(f"set_random_seed: {problem}")
+    get_default_graph().seed = None if seed is None else int(seed)
