@@ -474,7 +474,7 @@ class BroadcastLike:
         return jnp.broadcast_to(x, like.shape)
 
     def grad(op, g):
-        return (math_ops.unbroadcast(g, op.inputs[0]), None)
+        return (math_ops.unbroadcast(g, op.inputs[0], op.inputs[1]), None)
 
 
 def broadcast_like(x: Any, like: Tensor, name: str | None = None) -> Tensor:
@@ -501,7 +501,7 @@ class BroadcastTo:
         return jnp.broadcast_to(x, shape)
 
     def grad(op, g):
-        return (math_ops.unbroadcast(g, op.inputs[0]),)
+        return (math_ops.unbroadcast(g, op.inputs[0], op.outputs[0]),)
 
 
 def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
@@ -1207,8 +1207,8 @@ class Select:
         zero = zeros_like(g)
         return (
             None,
-            math_ops.unbroadcast(where(condition, g, zero), x),
-            math_ops.unbroadcast(where(condition, zero, g), y),
+            math_ops.unbroadcast(where(condition, g, zero), x, condition, y),
+            math_ops.unbroadcast(where(condition, zero, g), y, condition, x),
         )
 
 
