@@ -131,7 +131,7 @@ def _activation_grad_infer(type_name: str, kind: str) -> Callable[..., TensorTyp
     return infer
 
 
-def _activation_grad(type_name, default_name, kind, fn, grad):
+def _activation_grad(type_name, default_name, kind, fn, grad, doc):
     """Declares a two-input activation-gradient op; returns its builder."""
     declare(type_name, default_name, _activation_grad_infer(type_name, kind), fn, grad)
 
@@ -139,6 +139,7 @@ def _activation_grad(type_name, default_name, kind, fn, grad):
         return apply1(type_name, [a, b], name)
 
     build.__name__ = build.__qualname__ = type_name
+    build.__doc__ = doc
     return build
 
 
@@ -146,20 +147,20 @@ relu_grad = _activation_grad(
     "relu_grad", "ReluGrad", "number",
     lambda g, features: jnp.where(features > 0, g, jnp.zeros_like(g)),
     lambda op, gg: (relu_grad(gg, op.inputs[1]), array_ops.zeros_like(op.inputs[1])),
+    "``relu_grad(gradients, features)``: ``gradients`` where ``features > 0``, else 0.",
 )  # fmt: skip
-relu_grad.__doc__ = "``relu_grad(gradients, features)``: ``gradients`` where ``features > 0``, else 0."
 tanh_grad = _activation_grad(
     "tanh_grad", "TanhGrad", "float",
     lambda y, dy: dy * (1 - jnp.square(y)),
     lambda op, gg: (gg * -2.0 * op.inputs[1] * op.inputs[0], tanh_grad(op.inputs[0], gg)),
+    "``tanh_grad(y, dy)``: ``dy * (1 - y²)``, the gradient of ``y = tanh(x)``.",
 )  # fmt: skip
-tanh_grad.__doc__ = "``tanh_grad(y, dy)``: ``dy * (1 - y²)``, the gradient of ``y = tanh(x)``."
 sigmoid_grad = _activation_grad(
     "sigmoid_grad", "SigmoidGrad", "float",
     lambda y, dy: dy * (y * (1 - y)),
     lambda op, gg: _sigmoid_grad_grad(op.inputs[0], op.inputs[1], gg),
+    "``sigmoid_grad(y, dy)``: ``dy * y * (1 - y)``, the gradient of ``y = sigmoid(x)``.",
 )  # fmt: skip
-sigmoid_grad.__doc__ = "``sigmoid_grad(y, dy)``: ``dy * y * (1 - y)``, the gradient of ``y = sigmoid(x)``."
 
 
 def _sigmoid_grad_grad(y: Tensor, dy: Tensor, gg: Tensor) -> tuple[Tensor, Tensor]:
