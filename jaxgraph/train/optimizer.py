@@ -14,6 +14,7 @@ from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Operation, Tensor, get_default_graph
 from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import math as math_ops
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.tracer.variables import Variable, trainable_variables
 
@@ -128,7 +129,11 @@ class Optimizer:
 
     def _one_minus(self, key: str, dtype: DType) -> Tensor:
         """``1 - <hyperparameter key>`` as ``dtype``, shared (Adam's and RMSProp's decay factors)."""
-        return self._shared_tensor(f"1-{key}", dtype, lambda: self._one(dtype) - self._get_hyper(key, dtype))
+        return self._shared_tensor(
+            f"one_minus_{key}",
+            dtype,
+            lambda: math_ops.sub(self._one(dtype), self._get_hyper(key, dtype), name=f"one_minus_{key}"),
+        )
 
     def _one(self, dtype: DType) -> Tensor:
         """The constant 1 as ``dtype``, one op for every ``1 - x`` of the update."""

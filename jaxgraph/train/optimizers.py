@@ -99,7 +99,7 @@ class AdamOptimizer(Optimizer):
         """``lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)``, one tensor for every Variable."""
         beta1_power, beta2_power = (array_ops.cast(p, dtype) for p in self._get_beta_accumulators())
         lr, one = self._get_hyper("learning_rate", dtype), self._one(dtype)
-        return lr * math_ops.sqrt(one - beta2_power) / (one - beta1_power)
+        return math_ops.truediv(lr * math_ops.sqrt(one - beta2_power), one - beta1_power, name="lr_t")
 
     def _apply_dense(self, grad: Tensor, var: Variable) -> Tensor:
         dtype = var.dtype
