@@ -491,7 +491,7 @@ class BroadcastLike:
         return jnp.broadcast_to(x, like.shape)
 
     def grad(op, g):
-        return (math_ops.unbroadcast(g, op.inputs[0]), None)
+        return (math_ops.unbroadcast(g, op.inputs[0], op.inputs[1]), None)
 
 
 def broadcast_like(x: Any, like: Tensor, name: str | None = None) -> Tensor:
@@ -515,7 +515,7 @@ class BroadcastTo:
         return jnp.broadcast_to(x, shape)
 
     def grad(op, g):
-        return (math_ops.unbroadcast(g, op.inputs[0]),)
+        return (math_ops.unbroadcast(g, op.inputs[0], op.outputs[0]),)
 
 
 def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
@@ -1266,8 +1266,8 @@ class Select:
         zero = zeros_like(g)
         return (
             None,
-            math_ops.unbroadcast(where(condition, g, zero), x),
-            math_ops.unbroadcast(where(condition, zero, g), y),
+            math_ops.unbroadcast(where(condition, g, zero), x, condition, y),
+            math_ops.unbroadcast(where(condition, zero, g), y, condition, x),
         )
 
 

@@ -8,7 +8,7 @@ gradients are graphs that can be differentiated again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
@@ -98,8 +98,8 @@ exp = _unary("exp", "Exp", "float", jnp.exp, lambda op, g: g * _y(op))
 expm1 = _unary("expm1", "Expm1", "float", jnp.expm1, lambda op, g: g * (_y(op) + 1))
 log = _unary("log", "Log", "float", jnp.log, lambda op, g: g / _x(op))
 log1p = _unary("log1p", "Log1p", "float", jnp.log1p, lambda op, g: g / (_x(op) + 1))
-tanh = _unary("tanh", "Tanh", "float", jnp.tanh, lambda op, g: g * (1 - square(_y(op))))
-sigmoid = _unary("sigmoid", "Sigmoid", "float", jax.nn.sigmoid, lambda op, g: g * (_y(op) * (1 - _y(op))))
+tanh = _unary("tanh", "Tanh", "float", jnp.tanh, lambda op, g: tanh_grad(_y(op), g))
+sigmoid = _unary("sigmoid", "Sigmoid", "float", jax.nn.sigmoid, lambda op, g: sigmoid_grad(_y(op), g))
 sqrt = _unary("sqrt", "Sqrt", "float", jnp.sqrt, lambda op, g: g * (0.5 / _y(op)))
 rsqrt = _unary("rsqrt", "Rsqrt", "float", jax.lax.rsqrt, lambda op, g: g * (-0.5 * _y(op) / _x(op)))
 reciprocal = _unary(
@@ -107,13 +107,7 @@ reciprocal = _unary(
 )
 sin = _unary("sin", "Sin", "float", jnp.sin, lambda op, g: g * cos(_x(op)))
 cos = _unary("cos", "Cos", "float", jnp.cos, lambda op, g: neg(g) * sin(_x(op)))
-relu = _unary(
-    "relu",
-    "Relu",
-    "number",
-    jax.nn.relu,
-    lambda op, g: array_ops.where(greater(_y(op), 0), g, array_ops.zeros_like(g)),
-)
+relu = _unary("relu", "Relu", "number", jax.nn.relu, lambda op, g: relu_grad(g, _y(op)))
 softplus = _unary("softplus", "Softplus", "float", jax.nn.softplus, lambda op, g: g * sigmoid(_x(op)))
 floor = _unary("floor", "Floor", "float", jnp.floor, lambda op, g: array_ops.zeros_like(g))
 ceil = _unary("ceil", "Ceil", "float", jnp.ceil, lambda op, g: array_ops.zeros_like(g))
@@ -123,23 +117,108 @@ logical_not = _unary("logical_not", "LogicalNot", "bool", jnp.logical_not, None)
 negative = neg
 
 
-# ---- elementwise binary ------------------------------------------------------------------------
-def unbroadcast(g: Tensor, x: Tensor) -> Tensor:
-    """Sums ``g`` down to the shape of ``x`` (the gradient of NumPy broadcasting).
+# ---- activation gradients (TF1's ReluGrad, TanhGrad, SigmoidGrad) ------------------------------
+# One op per activation gradient keeps gradient graphs small and readable; each has its own
+# gradient rule (TF1's), so second derivatives through the activation still work.
+def _activation_grad_infer(type_name: str, kind: str) -> Callable[..., TensorType]:
+    def infer(a, b):
+        require(
+            a.dtype is b.dtype and a.shape.is_compatible_with(b.shape),
+            f"{type_name} needs two tensors of one type, got {a.dtype.short}{a.shape} and "
+            f"{b.dtype.short}{b.shape}",
+        )
+        _unary_infer(kind, type_name)(a)
+        return TensorType(a.dtype, TensorShape(x if x is not None else y for x, y in zip(a.shape, b.shape)))
 
-    With fully known shapes this is a ``reduce_sum`` over the broadcast axes (plus a reshape);
-    otherwise a ``sum_to_like`` op decides the axes from the run-time shapes.
+    return infer
+
+
+def _activation_grad(type_name, default_name, kind, fn, grad, doc):
+    """Declares a two-input activation-gradient op; returns its builder."""
+    declare(type_name, default_name, _activation_grad_infer(type_name, kind), fn, grad)
+
+    def build(a: Any, b: Any, name: str | None = None) -> Tensor:
+        return apply1(type_name, [a, b], name)
+
+    build.__name__ = build.__qualname__ = type_name
+    build.__doc__ = doc
+    return build
+
+
+relu_grad = _activation_grad(
+    "relu_grad", "ReluGrad", "number",
+    lambda g, features: jnp.where(features > 0, g, jnp.zeros_like(g)),
+    lambda op, gg: (relu_grad(gg, op.inputs[1]), array_ops.zeros_like(op.inputs[1])),
+    "``relu_grad(gradients, features)``: ``gradients`` where ``features > 0``, else 0.",
+)  # fmt: skip
+tanh_grad = _activation_grad(
+    "tanh_grad", "TanhGrad", "float",
+    lambda y, dy: dy * (1 - jnp.square(y)),
+    lambda op, gg: (gg * -2.0 * op.inputs[1] * op.inputs[0], tanh_grad(op.inputs[0], gg)),
+    "``tanh_grad(y, dy)``: ``dy * (1 - y²)``, the gradient of ``y = tanh(x)``.",
+)  # fmt: skip
+sigmoid_grad = _activation_grad(
+    "sigmoid_grad", "SigmoidGrad", "float",
+    lambda y, dy: dy * (y * (1 - y)),
+    lambda op, gg: _sigmoid_grad_grad(op.inputs[0], op.inputs[1], gg),
+    "``sigmoid_grad(y, dy)``: ``dy * y * (1 - y)``, the gradient of ``y = sigmoid(x)``.",
+)  # fmt: skip
+
+
+def _sigmoid_grad_grad(y: Tensor, dy: Tensor, gg: Tensor) -> tuple[Tensor, Tensor]:
+    """TF1's ``_SigmoidGradGrad``: ``d/dy = gg·dy·(1 - 2y)``, ``d/d(dy) = sigmoid_grad(y, gg)``."""
+    g_dy = gg * dy
+    return g_dy - 2.0 * g_dy * y, sigmoid_grad(y, gg)
+
+
+# ---- elementwise binary ------------------------------------------------------------------------
+def broadcast_axes(out: Sequence[int | None], x: Sequence[int | None],
+                   partners: Sequence[Sequence[int | None]]) -> list[int] | None:  # fmt: skip
+    """The axes of ``out`` that NumPy broadcasting added or stretched for an operand of shape
+    ``x``, proved from static shapes; None when unknown dimensions leave it open.
+
+    ``partners`` are the shapes of the other operands of the same broadcast: where none of them
+    has a dimension other than 1 on an axis, ``x`` alone set that axis, even if it is unknown.
     """
-    gs, xs = g.shape, x.shape
-    if gs == xs and xs.is_fully_defined():
-        return g
-    if not (gs.is_fully_defined() and xs.is_fully_defined()):
+    lead = len(out) - len(x)
+    if lead < 0:
+        return None
+    axes = list(range(lead))
+    for i, d in enumerate(x):
+        axis = lead + i
+        if (d is not None and d != 1) or out[axis] == 1:
+            continue
+        others = [p[axis - len(out) + len(p)] for p in partners if axis - len(out) + len(p) >= 0]
+        if all(p == 1 for p in others):
+            continue
+        if d == 1 and (out[axis] is not None or any(p not in (None, 1) for p in others)):
+            axes.append(axis)
+            continue
+        return None
+    return axes
+
+
+def sum_to(g: Tensor, x: Tensor, axes: list[int] | None) -> Tensor:
+    """``g`` summed over ``axes`` (from ``broadcast_axes``) and reshaped to ``x``'s shape; a
+    ``sum_to_like`` op, which finds the axes from the run-time shapes, when ``axes`` is None."""
+    if axes is None:
         return apply1("sum_to_like", [g, x])
-    lead = len(gs) - len(xs)
-    axes = list(range(lead)) + [lead + i for i, d in enumerate(xs) if d == 1 and gs[lead + i] != 1]
-    if axes:
-        g = reduce_sum(g, axis=axes, keepdims=True)
-    return array_ops.reshape(g, xs) if g.shape != xs else g
+    if not axes:
+        return g
+    lead = len(g.shape) - len(x.shape)
+    summed = reduce_sum(g, axis=axes, keepdims=not lead)
+    return summed if not lead or len(axes) == lead else array_ops.reshape_like(summed, x)
+
+
+def unbroadcast(g: Tensor, x: Tensor, *partners: Tensor) -> Tensor:
+    """Sums ``g`` down to the shape of ``x`` (the gradient of NumPy broadcasting), where
+    ``partners`` are the other operands ``x`` was broadcast with.
+
+    Decided from the static types when the gradient is built: nothing when no broadcast can have
+    happened, a ``reduce_sum`` (and a reshape) over the axes it provably added, and a
+    ``sum_to_like`` op only when unknown dimensions leave it open until run time.
+    """
+    return sum_to(g, x, broadcast_axes(g.shape, x.shape, [p.shape for p in partners]))
 
 
 @op("sum_to_like", "SumToLike")
@@ -189,8 +268,8 @@ def _grad_pair(rule: Callable[..., tuple]) -> Callable[..., tuple]:
         a, b = op.inputs
         ga, gb = rule(op, g, a, b)
         return (
-            unbroadcast(ga, a) if ga is not None else None,
-            unbroadcast(gb, b) if gb is not None else None,
+            unbroadcast(ga, a, b) if ga is not None else None,
+            unbroadcast(gb, b, a) if gb is not None else None,
         )
 
     return grad
@@ -361,7 +440,13 @@ class MatMul:
                 matmul(b, g, transpose_a=True, transpose_b=True),
                 matmul(g, a, transpose_a=True, transpose_b=True),
             )
-        return unbroadcast(ga, a), unbroadcast(gb, b)
+        return _unbroadcast_batch(ga, a, b), _unbroadcast_batch(gb, b, a)
+
+
+def _unbroadcast_batch(g: Tensor, x: Tensor, partner: Tensor) -> Tensor:
+    """A matmul operand's gradient summed over the batch axes broadcasting gave it (none for
+    rank-2 operands: only the leading batch axes broadcast)."""
+    return sum_to(g, x, broadcast_axes(g.shape[:-2], x.shape[:-2], [partner.shape[:-2]]))
 
 
 def matmul(
@@ -392,8 +477,10 @@ def _reduce_infer(type_name: str, kind: str) -> Callable[..., TensorType]:
 def _restore_reduced(g: Tensor, op) -> Tensor:
     """``g`` (a reduction's output gradient) broadcast back to the reduction's input shape."""
     x = op.inputs[0]
-    if not op.attrs["keepdims"]:
-        for axis in normalize_axes(op.attrs["axis"], len(x.shape)):
+    axes = normalize_axes(op.attrs["axis"], len(x.shape))
+    # after a reduction over leading axes, broadcasting itself puts them back
+    if not op.attrs["keepdims"] and axes != tuple(range(len(axes))):
+        for axis in axes:
             g = array_ops.expand_dims(g, axis)
     return array_ops.broadcast_like(g, x)
 

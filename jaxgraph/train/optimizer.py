@@ -6,14 +6,16 @@ Variables are named as TF1 names them: ``<var>/<OptimizerName>``, ``<var>/<Optim
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from jaxgraph.autodiff import gradients
 from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import math as math_ops
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.tracer.variables import Variable, trainable_variables
 
@@ -26,6 +28,9 @@ class Optimizer:
     def __init__(self, use_locking: bool = False, name: str = "Optimizer"):
         self._name = name
         self._slots: dict[tuple[Any, str, str], Variable] = {}
+        self._scope = ""
+        self._hypers: dict[str, Tensor] = {}
+        self._shared: dict[tuple[str, DType], Tensor] = {}
 
     def get_name(self) -> str:
         return self._name
@@ -41,7 +46,13 @@ class Optimizer:
 
     def apply_gradients(self, grads_and_vars: Sequence[tuple[Any, Variable]], global_step: Variable | None = None,
                         name: str | None = None) -> Operation:  # fmt: skip
-        """One op that applies every update (and then increments ``global_step``)."""
+        """One op that applies every update (and then increments ``global_step``).
+
+        The hyperparameters become tensors once (``_prepare``), shared by every Variable's update.
+        Only the ``global_step`` increment has a control input (the group of updates), so that
+        fetching it runs them; the rest is ordered by data and by jaxgraph's program order of
+        Variable effects (a read sees only the assigns traced before it).
+        """
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         if not pairs:
             names = [v.op.name for _, v in grads_and_vars]
@@ -51,18 +62,18 @@ class Optimizer:
             for _, var in pairs:
                 self._create_slots(var)
             self._create_non_slots(pairs[0][1])
-        with graph.name_scope(name or self._name):
+        with graph.name_scope(name or self._name) as self._scope:
+            self._prepare()
             updates = []
             for grad, var in pairs:
                 with graph.name_scope(f"update_{var.op.name}"):
                     updates.append(self._apply_dense(convert_to_tensor(grad), var))
-            with graph.control_dependencies(updates):
-                finish = self._finish()
-            apply = array_ops.group(*updates, *finish, name=name or self._name)
+            apply = array_ops.group(*updates, *self._finish(), name=name or self._name)
             if global_step is None:
                 return apply
+            one = convert_to_tensor(1, dtype=global_step.dtype)
             with graph.control_dependencies([apply]):
-                return global_step.assign_add(1).op
+                return global_step.assign_add(one).op
 
     def minimize(self, loss: Any, global_step: Variable | None = None, var_list: Sequence[Variable] | None = None,
                  name: str | None = None, **unused: Any) -> Operation:  # fmt: skip
@@ -101,9 +112,41 @@ class Optimizer:
     def _finish(self) -> list[Tensor]:
         return []
 
-    @staticmethod
-    def _hyper(value: Any, var: Variable) -> Tensor:
-        return array_ops.cast(convert_to_tensor(value), var.dtype)
+    def _hyper_values(self) -> dict[str, Any]:
+        """The hyperparameters by name (Python numbers or Tensors), made tensors by ``_prepare``."""
+        return {}
+
+    def _prepare(self) -> None:
+        """Makes the hyperparameter tensors once per ``apply_gradients`` (TF1's ``_prepare``):
+        ``<Optimizer>/learning_rate`` ... shared by every Variable's update."""
+        self._hypers = {
+            key: convert_to_tensor(value, name=key) for key, value in self._hyper_values().items()
+        }
+        self._shared = {}
+
+    def _get_hyper(self, key: str, dtype: DType) -> Tensor:
+        """The prepared hyperparameter ``key`` as ``dtype`` (cast once per dtype, TF1's casts)."""
+        return self._shared_tensor(key, dtype, lambda: array_ops.cast(self._hypers[key], dtype))
+
+    def _one_minus(self, key: str, dtype: DType) -> Tensor:
+        """``1 - <hyperparameter key>`` as ``dtype``, shared (Adam's and RMSProp's decay factors)."""
+        return self._shared_tensor(
+            f"one_minus_{key}",
+            dtype,
+            lambda: math_ops.sub(self._one(dtype), self._get_hyper(key, dtype), name=f"one_minus_{key}"),
+        )
+
+    def _one(self, dtype: DType) -> Tensor:
+        """The constant 1 as ``dtype``, one op for every ``1 - x`` of the update."""
+        return self._shared_tensor("one", dtype, lambda: array_ops.constant(1, dtype=dtype, name="one"))
+
+    def _shared_tensor(self, key: str, dtype: DType, make: Callable[[], Tensor]) -> Tensor:
+        """The tensor ``make()`` builds, made once per ``apply_gradients`` and dtype in the
+        optimizer's scope, shared by every Variable's update of that dtype."""
+        if (key, dtype) not in self._shared:
+            with get_default_graph().name_scope(self._scope):
+                self._shared[(key, dtype)] = make()
+        return self._shared[(key, dtype)]
 
 
 def get_global_step() -> Variable | None:

@@ -1,15 +1,21 @@
-"""TF1's optimizers as graph ops, with TF1's documented update formulas and slot names.
+"""TF1's optimizers as graph ops, with TF1's slot names and the arithmetic of TF1's update kernels
+(``training_ops``), so results round as TF1's do.
 
 * ``GradientDescentOptimizer``: ``var -= lr * g``.
 * ``MomentumOptimizer``: ``accum = momentum * accum + g``; ``var -= lr * accum``
   (Nesterov: ``var -= lr * (g + momentum * accum)``). Slot ``<var>/Momentum``.
-* ``AdamOptimizer``: ``lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)``;
-  ``m = beta1 m + (1 - beta1) g``; ``v = beta2 v + (1 - beta2) g²``;
-  ``var -= lr_t * m / (sqrt(v) + epsilon)``. Slots ``<var>/Adam`` (m), ``<var>/Adam_1`` (v);
+* ``AdamOptimizer`` (TF1's ``ApplyAdam``): ``lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)``;
+  ``m += (g - m) * (1 - beta1)``; ``v += (g² - v) * (1 - beta2)``;
+  ``var -= m * lr_t / (sqrt(v) + epsilon)`` — the documented ``m = beta1 m + (1 - beta1) g``
+  rearranged as the kernel computes it. Slots ``<var>/Adam`` (m), ``<var>/Adam_1`` (v);
   ``beta1_power`` / ``beta2_power`` Variables advanced after every step.
-* ``RMSPropOptimizer``: ``ms = decay ms + (1 - decay) g²`` (centered: also
-  ``mg = decay mg + (1 - decay) g`` and ``ms - mg²`` below); ``mom = momentum mom + lr g / sqrt(ms + epsilon)``;
-  ``var -= mom``. Slots ``<var>/RMSProp`` (ms, starts at ones), then ``_1`` (mg if centered), then momentum.
+* ``RMSPropOptimizer`` (TF1's ``ApplyRMSProp``): ``ms += (g² - ms) * (1 - decay)`` (centered:
+  also ``mg += (g - mg) * (1 - decay)`` and ``ms - mg²`` below);
+  ``mom = momentum mom + lr g / sqrt(ms + epsilon)``; ``var -= mom``. Slots ``<var>/RMSProp``
+  (ms, starts at ones), then ``_1`` (mg if centered), then momentum.
+
+Hyperparameters are tensors made once per ``apply_gradients`` (``<Optimizer>/learning_rate``,
+``lr_t``, ``1 - beta1`` ...) and shared by every Variable's update.
 """
 
 from __future__ import annotations
@@ -17,7 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from jaxgraph.builder import get_default_graph
+from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Tensor
+from jaxgraph.ops import array as array_ops
 from jaxgraph.ops import math as math_ops
 from jaxgraph.tracer.variables import Variable
 from jaxgraph.train.optimizer import Optimizer
@@ -28,8 +36,11 @@ class GradientDescentOptimizer(Optimizer):
         super().__init__(use_locking, name)
         self._lr = learning_rate
 
+    def _hyper_values(self) -> dict[str, Any]:
+        return {"learning_rate": self._lr}
+
     def _apply_dense(self, grad: Tensor, var: Variable) -> Tensor:
-        return var.assign_sub(self._hyper(self._lr, var) * grad)
+        return var.assign_sub(self._get_hyper("learning_rate", var.dtype) * grad)
 
 
 class MomentumOptimizer(Optimizer):
@@ -38,11 +49,14 @@ class MomentumOptimizer(Optimizer):
         super().__init__(use_locking, name)
         self._lr, self._momentum, self._nesterov = learning_rate, momentum, use_nesterov
 
+    def _hyper_values(self) -> dict[str, Any]:
+        return {"learning_rate": self._lr, "momentum": self._momentum}
+
     def _create_slots(self, var: Variable) -> None:
         self._slot(var, "momentum")
 
     def _apply_dense(self, grad: Tensor, var: Variable) -> Tensor:
-        lr, momentum = self._hyper(self._lr, var), self._hyper(self._momentum, var)
+        lr, momentum = (self._get_hyper(k, var.dtype) for k in ("learning_rate", "momentum"))
         accum = self._slot(var, "momentum")
         new_accum = accum.assign(accum * momentum + grad)
         step = grad + momentum * new_accum if self._nesterov else new_accum
@@ -55,6 +69,14 @@ class AdamOptimizer(Optimizer):
         super().__init__(use_locking, name)
         self._lr, self._beta1, self._beta2, self._epsilon = learning_rate, beta1, beta2, epsilon
         self._powers: dict[Any, tuple[Variable, Variable]] = {}
+
+    def _hyper_values(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self._lr,
+            "beta1": self._beta1,
+            "beta2": self._beta2,
+            "epsilon": self._epsilon,
+        }
 
     def _create_slots(self, var: Variable) -> None:
         self._slot(var, "m")
@@ -74,22 +96,29 @@ class AdamOptimizer(Optimizer):
         """``(beta1_power, beta2_power)`` of the graph being built."""
         return self._powers[get_default_graph()]
 
+    def _step_size(self, dtype: DType) -> Tensor:
+        """``lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)``, one tensor for every Variable."""
+        beta1_power, beta2_power = (array_ops.cast(p, dtype) for p in self._get_beta_accumulators())
+        lr, one = self._get_hyper("learning_rate", dtype), self._one(dtype)
+        return math_ops.truediv(lr * math_ops.sqrt(one - beta2_power), one - beta1_power, name="lr_t")
+
     def _apply_dense(self, grad: Tensor, var: Variable) -> Tensor:
-        lr, beta1, beta2, eps = (
-            self._hyper(h, var) for h in (self._lr, self._beta1, self._beta2, self._epsilon)
-        )
-        beta1_power, beta2_power = (self._hyper(p, var) for p in self._get_beta_accumulators())
-        lr_t = lr * math_ops.sqrt(1.0 - beta2_power) / (1.0 - beta1_power)
+        dtype = var.dtype
+        lr_t = self._shared_tensor("lr_t", dtype, lambda: self._step_size(dtype))
         m, v = self._slot(var, "m"), self._slot(var, "v")
-        m_t = m.assign(beta1 * m + (1.0 - beta1) * grad)
-        v_t = v.assign(beta2 * v + (1.0 - beta2) * math_ops.square(grad))
-        return var.assign_sub(lr_t * m_t / (math_ops.sqrt(v_t) + eps))
+        m_t = m.assign_add((grad - m) * self._one_minus("beta1", dtype))
+        v_t = v.assign_add((math_ops.square(grad) - v) * self._one_minus("beta2", dtype))
+        return var.assign_sub(m_t * lr_t / (math_ops.sqrt(v_t) + self._get_hyper("epsilon", dtype)))
 
     def _finish(self) -> list[Tensor]:
         beta1_power, beta2_power = self._get_beta_accumulators()
         return [
-            beta1_power.assign(beta1_power * self._beta1, name="update_beta1_power"),
-            beta2_power.assign(beta2_power * self._beta2, name="update_beta2_power"),
+            beta1_power.assign(
+                beta1_power * self._get_hyper("beta1", beta1_power.dtype), name="update_beta1_power"
+            ),
+            beta2_power.assign(
+                beta2_power * self._get_hyper("beta2", beta2_power.dtype), name="update_beta2_power"
+            ),
         ]
 
 
@@ -100,6 +129,14 @@ class RMSPropOptimizer(Optimizer):
         self._lr, self._decay, self._momentum, self._epsilon = learning_rate, decay, momentum, epsilon
         self._centered = centered
 
+    def _hyper_values(self) -> dict[str, Any]:
+        return {
+            "learning_rate": self._lr,
+            "decay": self._decay,
+            "momentum": self._momentum,
+            "epsilon": self._epsilon,
+        }
+
     def _create_slots(self, var: Variable) -> None:
         self._slot(var, "rms", 1.0)
         if self._centered:
@@ -107,15 +144,14 @@ class RMSPropOptimizer(Optimizer):
         self._slot(var, "momentum")
 
     def _apply_dense(self, grad: Tensor, var: Variable) -> Tensor:
-        lr, decay, momentum, eps = (
-            self._hyper(h, var) for h in (self._lr, self._decay, self._momentum, self._epsilon)
-        )
+        lr, momentum, eps = (self._get_hyper(k, var.dtype) for k in ("learning_rate", "momentum", "epsilon"))
+        one_minus_decay = self._one_minus("decay", var.dtype)
         ms = self._slot(var, "rms")
-        ms_t = ms.assign(decay * ms + (1.0 - decay) * math_ops.square(grad))
+        ms_t = ms.assign_add((math_ops.square(grad) - ms) * one_minus_decay)
         denominator = ms_t
         if self._centered:
             mg = self._slot(var, "mg")
-            mg_t = mg.assign(decay * mg + (1.0 - decay) * grad)
+            mg_t = mg.assign_add((grad - mg) * one_minus_decay)
             denominator = ms_t - math_ops.square(mg_t)
         mom = self._slot(var, "momentum")
         mom_t = mom.assign(momentum * mom + lr * grad / math_ops.sqrt(denominator + eps))

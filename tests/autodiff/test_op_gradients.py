@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import jaxgraph as jg
+from jaxgraph.ops import math as math_ops
 from tests.helpers import assert_close
 
 RNG = np.random.default_rng(0)
@@ -83,6 +84,11 @@ CASES = [
     ("reshape", lambda x: jg.reshape(x, (4, 3)), [(3, 4)], _any),
     ("expand_dims", lambda x: jg.expand_dims(x, 1), [(3, 4)], _any),
     ("where", lambda a, b: jg.where(jg.greater(a, 0.0), a, b), [(3, 4), (4,)], _any),
+    ("where_broadcast", lambda a, b: jg.where(jg.greater(a, 0.0), a, b), [(3, 1), (1, 4)], _any),
+    ("broadcast_to", lambda x: jg.broadcast_to(x, (2, 3, 4)), [(3, 1)], _any),
+    ("relu_grad", math_ops.relu_grad, [(3, 4), (3, 4)], _away_from_zero),
+    ("tanh_grad", math_ops.tanh_grad, [(3, 4), (3, 4)], _any),
+    ("sigmoid_grad", math_ops.sigmoid_grad, [(3, 4), (3, 4)], _any),
 ]
 
 
@@ -126,13 +132,18 @@ def test_gradient_matches_jax_vjp(case):
     _check(builder, shapes, generate)
 
 
-@pytest.mark.parametrize("name", ["mul", "reduce_mean", "matmul_batch", "reduce_max", "sub"])
+@pytest.mark.parametrize(
+    "name",
+    ["mul", "reduce_mean", "matmul_batch", "reduce_max", "sub", "add", "where", "relu_grad", "broadcast_to"],
+)
 def test_gradient_with_unknown_dims(name):
     _, builder, shapes, generate = next(c for c in CASES if c[0] == name)
     _check(builder, shapes, generate, dynamic=True)
 
 
-@pytest.mark.parametrize("name", ["tanh", "pow", "matmul", "reduce_prod", "truediv", "mul"])
+@pytest.mark.parametrize(
+    "name", ["tanh", "pow", "matmul", "reduce_prod", "truediv", "mul", "tanh_grad", "sigmoid_grad"]
+)
 def test_gradient_matches_finite_differences(name):
     _, builder, shapes, generate = next(c for c in CASES if c[0] == name)
     values, inputs, y, grads, cotangent = _check(builder, shapes, generate)

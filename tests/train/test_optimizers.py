@@ -1,4 +1,5 @@
-"""Optimizers: 10 steps of each against a NumPy implementation of TF1's documented formulas,
+"""Optimizers: 10 steps of each against a NumPy implementation of TF1's documented formulas (and
+Adam against its kernel's float32 arithmetic), hyperparameters made once, control inputs,
 TF1's slot names, global_step, and training a small model end to end."""
 
 from __future__ import annotations
@@ -122,3 +123,71 @@ def test_clip_by_global_norm_matches_tf1_formula():
     assert float(out[2]) == pytest.approx(13.0)
     np.testing.assert_allclose(np.asarray(out[0]), [1.5, 2.0], rtol=1e-6)
     np.testing.assert_allclose(np.asarray(out[1]), [[6.0]], rtol=1e-6)
+
+
+def _two_variable_adam_step():
+    w = jg.Variable(W0, name="w")
+    b = jg.Variable(np.array([0.5, -0.5], np.float32), name="b")
+    loss = jg.reduce_sum((jg.matmul(w, w) + b) ** 2)
+    step = jg.train.get_or_create_global_step()
+    return w, b, step, jg.train.AdamOptimizer(0.05).minimize(loss, global_step=step)
+
+
+def test_hyperparameters_are_made_once_per_apply_gradients():
+    _two_variable_adam_step()
+    ops = jg.get_default_graph().operations
+    shared = [op.name for op in ops if op.name.startswith("Adam/") and "/update_" not in op.name]
+    assert shared[:5] == ["Adam/learning_rate", "Adam/beta1", "Adam/beta2", "Adam/epsilon", "Adam/one"]
+    assert {"Adam/lr_t", "Adam/one_minus_beta1", "Adam/one_minus_beta2"} <= set(shared)
+    per_variable = [op for op in ops if "/update_" in op.name]
+    assert {op.type for op in per_variable if op.name.startswith("Adam/update_w/")} == {
+        "sub", "mul", "square", "assign_add", "sqrt", "add", "truediv", "assign_sub"}  # fmt: skip
+    assert not [op.name for op in per_variable if op.type == "constant"]
+
+
+def test_only_the_global_step_increment_waits_for_the_updates():
+    *_, train_op = _two_variable_adam_step()
+    waiting = {op.name: [c.name for c in op.control_inputs] for op in jg.get_default_graph().operations
+               if op.control_inputs}  # fmt: skip
+    assert waiting == {
+        "Adam/Adam": ["Adam/update_w/AssignSub", "Adam/update_b/AssignSub", "Adam/update_beta1_power",
+                      "Adam/update_beta2_power"],
+        "Adam/AssignAdd": ["Adam/Adam"],
+    }  # fmt: skip
+    assert train_op.name == "Adam/AssignAdd"
+
+
+def _numpy_adam_kernel(values, grads, steps, lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8):
+    """TF1's ApplyAdam kernel (training_ops.cc) in float32, as TF1 computes it."""
+    f = np.float32
+    lr, beta1, beta2, eps = f(lr), f(beta1), f(beta2), f(eps)
+    ms, vs = [np.zeros_like(v) for v in values], [np.zeros_like(v) for v in values]
+    b1p, b2p = beta1, beta2
+    for _ in range(steps):
+        gs = grads(values)
+        lr_t = lr * np.sqrt(f(1) - b2p) / (f(1) - b1p)
+        for i, g in enumerate(gs):
+            ms[i] = ms[i] + (g - ms[i]) * (f(1) - beta1)
+            vs[i] = vs[i] + (np.square(g) - vs[i]) * (f(1) - beta2)
+            values[i] = values[i] - ms[i] * lr_t / (np.sqrt(vs[i]) + eps)
+        b1p, b2p = b1p * beta1, b2p * beta2
+    return values
+
+
+def test_adam_follows_tf1_kernel_arithmetic_in_float32():
+    w, b, step, train_op = _two_variable_adam_step()
+
+    def grads(values):
+        wv, bv = values
+        r = 2 * (wv @ wv + bv)
+        return [r @ wv.T + wv.T @ r, r.sum(axis=0)]
+
+    with jg.Session() as sess:
+        sess.run(jg.global_variables_initializer())
+        for _ in range(5):
+            sess.run(train_op)
+        got = sess.run([w, b, step])
+    expected = _numpy_adam_kernel([W0.copy(), np.array([0.5, -0.5], np.float32)], grads, 5)
+    np.testing.assert_allclose(got[0], expected[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[1], expected[1], rtol=1e-5, atol=1e-6)
+    assert int(got[2]) == 5
