@@ -45,6 +45,10 @@ class OpDef:
     folded or removed as redundant by IR passes (Variables, random draws, effects).
     ``check``: a run-time check; its lowering's last output is a bool that must be true, or the
     run fails (with the op's ``message`` attr) and changes nothing.
+    ``jax_call``: how generated code shows the op when its lowering is one JAX expression, a
+    template over its lowering's arguments (``{0}``, ``{1}``) and attributes (``{axis}``):
+    ``"{0} + {1}"``, ``"jnp.matmul({0}, {1})"``; used only while the attributes it leaves out
+    hold their defaults (``"None"``: the op computes nothing). See ``jaxgraph.lowering.codegen``.
     """
 
     type: str
@@ -57,6 +61,7 @@ class OpDef:
     needs_key: bool = False
     stateful: bool = False
     check: bool = False
+    jax_call: str | None = None
 
     def complete_attrs(self, given: dict[str, Any]) -> dict[str, Any]:
         """Fills defaults; rejects unknown or missing attributes (a TypeRuleError)."""
@@ -91,6 +96,7 @@ def op(
     needs_key: bool = False,
     stateful: bool = False,
     check: bool = False,
+    jax_call: str | None = None,
 ) -> Callable[[type], OpDef]:
     """Class decorator registering an op type; returns the OpDef in place of the class."""
 
@@ -99,7 +105,7 @@ def op(
         return declare(
             type_name, default_name, namespace["infer"], namespace.get("lower"),
             namespace.get("grad"), attrs=attrs, state=state, needs_key=needs_key,
-            stateful=stateful, check=check,
+            stateful=stateful, check=check, jax_call=jax_call,
         )  # fmt: skip
 
     return register
@@ -117,6 +123,7 @@ def declare(
     needs_key: bool = False,
     stateful: bool = False,
     check: bool = False,
+    jax_call: str | None = None,
 ) -> OpDef:
     """Registers an op type from its rules (``@op`` and table-driven op families use this)."""
     if type_name in REGISTRY:
@@ -132,6 +139,7 @@ def declare(
         needs_key=needs_key,
         stateful=stateful or state is not None or needs_key or check,
         check=check,
+        jax_call=jax_call,
     )
     REGISTRY[type_name] = opdef
     return opdef

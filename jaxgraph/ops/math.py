@@ -81,14 +81,14 @@ def _unary_builder(type_name: str) -> Callable[..., Tensor]:
     return build
 
 
-def _unary(type_name, default_name, kind, fn, grad):
+def _unary(type_name, default_name, kind, fn, grad, jax_call=None):
     """Declares an elementwise unary op; ``grad(op, g)`` gives the input's gradient."""
     declare(type_name, default_name, _unary_infer(kind, type_name), fn,
-            (lambda op, g: (grad(op, g),)) if grad else None)  # fmt: skip
+            (lambda op, g: (grad(op, g),)) if grad else None, jax_call=jax_call)  # fmt: skip
     return _unary_builder(type_name)
 
 
-neg = _unary("neg", "Neg", "number", jnp.negative, lambda op, g: neg(g))
+neg = _unary("neg", "Neg", "number", jnp.negative, lambda op, g: neg(g), jax_call="-{0}")
 abs = _unary("abs", "Abs", "number", jnp.abs, lambda op, g: g * sign(_x(op)))
 sign = _unary("sign", "Sign", "number", jnp.sign, lambda op, g: array_ops.zeros_like(g))
 square = _unary("square", "Square", "number", jnp.square, lambda op, g: g * (2 * _x(op)))
@@ -222,18 +222,20 @@ def _binary_builder(type_name: str) -> Callable[..., Tensor]:
     return build
 
 
-def _binary(type_name, default_name, kind, fn, grad):
+def _binary(type_name, default_name, kind, fn, grad, jax_call=None):
     """Declares an elementwise binary op; ``grad(op, g, a, b)`` gives ``(ga, gb)`` before
     un-broadcasting."""
-    declare(type_name, default_name, _binary_infer(kind, type_name), fn, _grad_pair(grad) if grad else None)
+    declare(type_name, default_name, _binary_infer(kind, type_name), fn, _grad_pair(grad) if grad else None,
+            jax_call=jax_call)  # fmt: skip
     return _binary_builder(type_name)
 
 
-add = _binary("add", "Add", "number", jnp.add, lambda op, g, a, b: (g, g))
-sub = _binary("sub", "Sub", "number", jnp.subtract, lambda op, g, a, b: (g, neg(g)))
-mul = _binary("mul", "Mul", "number", jnp.multiply, lambda op, g, a, b: (g * b, a * g))
+add = _binary("add", "Add", "number", jnp.add, lambda op, g, a, b: (g, g), jax_call="{0} + {1}")
+sub = _binary("sub", "Sub", "number", jnp.subtract, lambda op, g, a, b: (g, neg(g)), jax_call="{0} - {1}")
+mul = _binary("mul", "Mul", "number", jnp.multiply, lambda op, g, a, b: (g * b, a * g), jax_call="{0} * {1}")
 truediv = _binary(
-    "truediv", "RealDiv", "truediv", jnp.true_divide, lambda op, g, a, b: (g / b, neg(g) * a / square(b))
+    "truediv", "RealDiv", "truediv", jnp.true_divide, lambda op, g, a, b: (g / b, neg(g) * a / square(b)),
+    jax_call="{0} / {1}",
 )
 floordiv = _binary("floordiv", "FloorDiv", "number", jnp.floor_divide, None)
 mod = _binary("mod", "FloorMod", "number", jnp.mod, lambda op, g, a, b: (g, neg(g) * floordiv(a, b)))
@@ -296,7 +298,7 @@ def add_n(inputs: list[Any], name: str | None = None) -> Tensor:
 
 
 # ---- matmul ------------------------------------------------------------------------------------
-@op("matmul", "MatMul", attrs={"transpose_a": False, "transpose_b": False})
+@op("matmul", "MatMul", attrs={"transpose_a": False, "transpose_b": False}, jax_call="jnp.matmul({0}, {1})")
 class MatMul:
     """Matrix product of the last two axes; leading (batch) axes broadcast."""
 
