@@ -80,7 +80,7 @@ IMPORTS = {
 SMALL_CONSTANT = 16
 """Constants with at most this many elements are written as ``np.array`` literals."""
 
-INLINE_WIDTH = 90
+INLINE_WIDTH = 80
 """A value is written inside its user's expression only if its own text is at most this long."""
 
 WIDTH = 100
@@ -116,7 +116,9 @@ class LoweredGraph:
             lines[index] = f"{ident} = {_constant_source(value.array)}"
         return "\n".join(lines) + "\n"
 
-    def op_at_line(self, line: int, column: int | None = None, end_column: int | None = None) -> Operation | None:
+    def op_at_line(
+        self, line: int, column: int | None = None, end_column: int | None = None
+    ) -> Operation | None:
         """The op whose generated code at ``line`` (and columns, when known) raised: the
         innermost op expression holding those columns, else the op the line assigns."""
         if column is not None and end_column is not None:
@@ -169,7 +171,7 @@ class _Names:
     """Unique Python identifiers, made of ASCII letters, digits and ``_`` only."""
 
     def __init__(self, op_names: Iterable[str]) -> None:
-        self.used = {"key", "slice", *IMPORTS}
+        self.used = {"key", *IMPORTS}
         self.short = _short_names(op_names)
 
     def make(self, name: str) -> str:
@@ -229,16 +231,14 @@ def _number(value: Any, dtype: np.dtype) -> ast.expr:
 
 
 def _literal(value: Any) -> ast.expr:
-    """A Python literal for an attribute value (tuples, strings, numbers, None, slices)."""
+    """A Python literal for an attribute value (tuples, strings, numbers, None)."""
     if isinstance(value, tuple):
         return ast.Tuple(elts=[_literal(v) for v in value], ctx=ast.Load())
     if isinstance(value, float):
         return _number(value, np.dtype(np.float64))
-    if isinstance(value, slice):
-        return ast.Call(_name("slice"), [_literal(v) for v in (value.start, value.stop, value.step)], [])
     if isinstance(value, int) and not isinstance(value, bool):
         return _number(value, np.dtype(np.int64))
-    if value is None or isinstance(value, (bool, str)) or value is Ellipsis:
+    if value is None or isinstance(value, (bool, str)):
         return ast.Constant(value)
     raise InvalidArgumentError(f"an attribute value of type {type(value).__name__} cannot be lowered")
 
@@ -261,7 +261,9 @@ def _constant_source(array: np.ndarray) -> str:
             return ast.List(elts=[as_list(e) for e in x], ctx=ast.Load()) if isinstance(x, list) else x
 
         data = as_list(nested) if array.ndim else elements[0]
-        call = ast.Call(_attribute("np.array"), [data], [ast.keyword("dtype", _attribute("jnp." + dtype.name))])
+        call = ast.Call(
+            _attribute("np.array"), [data], [ast.keyword("dtype", _attribute("jnp." + dtype.name))]
+        )
         return ast.unparse(call)
     args = [ast.Constant(rules.to_base64(array)), ast.Constant(dtype.name), _literal(tuple(array.shape))]
     return ast.unparse(ast.Call(_attribute("L.from_base64"), args, []))
@@ -285,7 +287,7 @@ def _template(opdef: OpDef, attrs: dict[str, Any], arity: int) -> str | None:
         if all(k in used or attrs[k] == opdef.attrs[k] for k in attrs):
             return opdef.jax_call
     if not attrs and (name := _public_jax_name(opdef.lower)):
-        return name + "(" + ", ".join("{%d}" % i for i in range(arity)) + ")"
+        return name + "(" + ", ".join(f"{{{i}}}" for i in range(arity)) + ")"
     return None
 
 
@@ -340,13 +342,16 @@ def _locations(ops: Iterable[Operation]) -> str:
     return f"  # {where}" if where else ""
 
 
-def _statement(targets: list[str], value: ast.expr, op: Operation, ops: Iterable[Operation]) -> _Line:
-    """``targets = value  # locations``, with the columns of every op expression in it."""
+def _statement(
+    targets: list[str], value: ast.expr, op: Operation, ops: Iterable[Operation], unpack: bool = False
+) -> _Line:
+    """``targets = value  # locations`` (``unpack``: a tuple even of one), with the columns of
+    every op expression in it."""
     if not targets:
         stmt: ast.stmt = ast.Expr(value=value)
     else:
         names = [ast.Name(id=t, ctx=ast.Store()) for t in targets]
-        target = names[0] if len(names) == 1 else ast.Tuple(elts=names, ctx=ast.Store())
+        target = names[0] if len(names) == 1 and not unpack else ast.Tuple(elts=names, ctx=ast.Store())
         stmt = ast.Assign(targets=[target], value=value, type_comment=None, lineno=1)
     text = ast.unparse(stmt)
     spans = []
@@ -436,7 +441,11 @@ class _Emitter:
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f and not f.isdigit()}
             attrs = {k: self.attr(op.attrs[k], f"{hint}_{k}", lines) for k in used}
             node = _fill(template, [a.node for a in args], attrs)
-            if isinstance(node, ast.BinOp) and len(args) == 2 and (node.left, node.right) == (args[0].node, args[1].node):
+            if (
+                isinstance(node, ast.BinOp)
+                and len(args) == 2
+                and (node.left, node.right) == (args[0].node, args[1].node)
+            ):
                 node.left, node.right = _bare_scalars(op, args)
             return node
         kwargs = [
@@ -472,7 +481,9 @@ class _Emitter:
         outs = results(graph)
         body = self.body(body_ops, values, var_name, Counter(outs), set(), None)
         state = [_name(var_name[op.name]) for op in graph.operations if op.type == "variable"]
-        returned = ast.Tuple([ast.Tuple([values[t].node for t in outs], ast.Load()), ast.Tuple(state, ast.Load())])
+        returned = ast.Tuple(
+            [ast.Tuple([values[t].node for t in outs], ast.Load()), ast.Tuple(state, ast.Load())]
+        )
         lines = [_Line(f"def {fname}({', '.join(args + ['key'])}):")]
         lines += [line.nested() for line in body] + [_Line("return " + ast.unparse(returned), 1)]
         return fname, lines
@@ -516,6 +527,7 @@ class _Emitter:
             if op.outputs[0] not in fed:
                 values[op.outputs[0]] = self.constant(op)
             return
+        self.shorten([t for t in op.inputs if not t.type.ref], values, lines)
         args = [values[t] for t in op.inputs if not t.type.ref]
         targets = []
         for t in (t for t in op.inputs if t.type.ref):
@@ -557,10 +569,13 @@ class _Emitter:
         if targets and not region:
             outs = [var_name[h] for h in targets]
         else:
-            outs = [self.names.make(op.name if len(op.outputs) == 1 else f"{op.name}_{i}") for i in range(len(op.outputs))]
+            outs = [
+                self.names.make(op.name if len(op.outputs) == 1 else f"{op.name}_{i}")
+                for i in range(len(op.outputs))
+            ]
             outs += [var_name[h] for h in targets]
         flag = self.names.make(f"ok_{op.name}") if opdef.check else None
-        lines.append(_statement(outs + ([flag] if flag else []), node, op, computed))
+        lines.append(_statement(outs + ([flag] if flag else []), node, op, computed, unpack=region))
         for t, ident in zip(op.outputs, outs):
             if t not in fed:
                 values[t] = _Expr(_name(ident), frozenset({ident}))
@@ -574,6 +589,19 @@ class _Emitter:
                     finite = self.names.make(f"finite_{ident}")
                     lines.append(_Line(f"{finite} = jnp.all(jnp.isfinite({ident}))"))
                     self.checks.append((op, finite))
+
+    def shorten(self, inputs: list[Tensor], values: dict[Tensor, _Expr], lines: list[_Line]) -> None:
+        """Gives the longest inlined inputs lines of their own until the rest fit ``INLINE_WIDTH``."""
+        while True:
+            pending = sorted(
+                (len(ast.unparse(values[t].node)), i, t) for i, t in enumerate(inputs) if values[t].ops
+            )
+            if not pending or sum(n for n, _, _ in pending) <= INLINE_WIDTH:
+                return
+            t = pending[-1][2]
+            ident = self.names.make(t.op.name)
+            lines.append(_statement([ident], values[t].node, t.op, values[t].ops))
+            values[t] = _Expr(_name(ident), frozenset({ident}))
 
     def inlinable(self, op, opdef, users, live, fed, top, node) -> bool:
         """Whether the op's one output can be written inside its only user's expression: same

@@ -234,7 +234,11 @@ add = _binary("add", "Add", "number", jnp.add, lambda op, g, a, b: (g, g), jax_c
 sub = _binary("sub", "Sub", "number", jnp.subtract, lambda op, g, a, b: (g, neg(g)), jax_call="{0} - {1}")
 mul = _binary("mul", "Mul", "number", jnp.multiply, lambda op, g, a, b: (g * b, a * g), jax_call="{0} * {1}")
 truediv = _binary(
-    "truediv", "RealDiv", "truediv", jnp.true_divide, lambda op, g, a, b: (g / b, neg(g) * a / square(b)),
+    "truediv",
+    "RealDiv",
+    "truediv",
+    jnp.true_divide,
+    lambda op, g, a, b: (g / b, neg(g) * a / square(b)),
     jax_call="{0} / {1}",
 )
 floordiv = _binary("floordiv", "FloorDiv", "number", jnp.floor_divide, None)
