@@ -8,7 +8,7 @@ executable::
     import jax.numpy as jnp
 
     def run_graph(dense_w, x, key):
-        with jax.named_scope("dense"):
+        with jax.named_scope('dense'):
             MatMul = jnp.matmul(x, dense_w)  # model.py:8
             Relu = jax.nn.relu(MatMul + 0.5)  # model.py:8,9
         return (Relu,), (), key, ()
@@ -231,7 +231,9 @@ def _number(value: Any, dtype: np.dtype) -> ast.expr:
 
 
 def _literal(value: Any) -> ast.expr:
-    """A Python literal for an attribute value (tuples, strings, numbers, None)."""
+    """A Python literal for an attribute value (tuples, strings, numbers, None, dtypes)."""
+    if isinstance(value, DType):
+        return _dtype(value)
     if isinstance(value, tuple):
         return ast.Tuple(elts=[_literal(v) for v in value], ctx=ast.Load())
     if isinstance(value, float):
@@ -421,8 +423,6 @@ class _Emitter:
 
     def attr(self, value: Any, hint: str, lines: list[_Line]) -> ast.expr:
         """An attribute value as an expression; sub-graphs become nested functions."""
-        if isinstance(value, DType):
-            return _dtype(value)
         if isinstance(value, Graph):
             name, function = self.function(value, hint)
             lines.extend(function)
