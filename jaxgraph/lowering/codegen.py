@@ -539,7 +539,7 @@ class _Emitter:
                 args.append(current)
             elif reads_old:  # read / update: the Variable is the first argument
                 args.insert(0, current)
-            if opdef.state not in (None, "read"):
+            if opdef.state != "read":  # written, or threaded through control flow
                 targets.append(handle)
         if opdef.needs_key:
             self.uses_key = True
