@@ -47,6 +47,11 @@ class OpDef:
     true, or a vector whose first entry must be non-zero, or the run fails and changes nothing;
     ``explain(op, detail)`` gives the failure's message from the rest of the status (``detail``).
 
+    ``jax_call``: how generated code shows the op when its lowering is one JAX expression, a
+    template over its lowering's arguments (``{0}``, ``{1}``) and attributes (``{axis}``):
+    ``"{0} + {1}"``, ``"jnp.matmul({0}, {1})"``; used only while the attributes it leaves out
+    hold their defaults (``"None"``: the op computes nothing). See ``jaxgraph.lowering.codegen``.
+
     Traits the IR passes, the verifier and the lowering ask instead of naming op types:
 
     * ``parameter``: the op's value comes from outside the graph (placeholders, Variables, a
@@ -81,6 +86,7 @@ class OpDef:
     involution: bool = False
     forwards_input: str | None = None
     explain: Callable[..., str] | None = None
+    jax_call: str | None = None
 
     def __post_init__(self) -> None:
         if self.state is not None or self.needs_key or self.check:  # effects are stateful

@@ -1,50 +1,99 @@
-"""IR → JAX: the pruned sub-graph of a fetch set becomes the Python source of one function.
+"""IR → JAX: the pruned sub-graph of a fetch set becomes a Python module over JAX.
 
-Like torch.fx's generated code, the result is plain, readable Python, one line per op, calling
-each op's lowering rule by its op type::
+Like torch.fx's generated code, the result is plain, readable Python; it runs as is (its
+imports at the top, its constants embedded) and takes the same arguments as the Session's
+executable::
 
-    def run_graph(var_dense_w, x, key):
-        with named_scope("dense/w/read"): dense_w_read = read(var_dense_w)  # model.py:7
-        with named_scope("dense/MatMul"): dense_MatMul = matmul(x, dense_w_read, ...)  # model.py:8
-        return (dense_MatMul, ), (), key, ()
+    import jax
+    import jax.numpy as jnp
 
-Each op runs under ``jax.named_scope(op name)``, so jaxgraph's op names reach XLA's ``op_name``
-metadata (``jit(run_graph)/dense/MatMul/dot_general``) and an HLO fusion can be traced back to
-the ops it came from.
+    def run_graph(dense_w, x, key):
+        with jax.named_scope('dense'):
+            MatMul = jnp.matmul(x, dense_w)  # model.py:8
+            Relu = jax.nn.relu(MatMul + 0.5)  # model.py:8,9
+        return (Relu,), (), key, ()
+
+- An op whose lowering is one JAX call appears as that call: the op's ``jax_call`` template
+  (``"{0} + {1}"``, ``"jnp.matmul({0}, {1})"``), else its lowering rule itself when that is a
+  public ``jax.numpy`` / ``jax.nn`` / ``jax.lax`` function (``jnp.tanh(x)``), else
+  ``L.<op type>(...)`` from ``jaxgraph.lowering.rules`` with the non-default attributes.
+- A value used once, by an op of the same name scope, is written inside its user's expression;
+  other values get a line of their own, named after the shortest suffix of the op's name that
+  is unique in the program (``dense0/w/Adam`` -> ``dense0_w_Adam``). Variable reads vanish (the
+  value is the Variable's own name), scalar constants are inlined (``0.9 * m``, or
+  ``jnp.float32(0.9)`` where a bare number would change the dtype), other constants are defined
+  at the top of the module (``np.array`` literals, or base64 for more than 16 elements).
+- One ``with jax.named_scope(scope):`` block per run of lines of one name scope: the scopes
+  reach XLA's ``op_name`` metadata (``jit(run_graph)/dense/dot_general``), so an HLO fusion can
+  be traced back to its scope; each line ends with the source lines of the ops it computes, and
+  ``LoweredGraph.op_at_line`` maps a line and column back to the op (to blame errors).
 
 Parameters, in order: Variables updated by the run (donated), Variables only read, feeds, and
 the PRNG key. Results: fetched values, the updated Variables' new values, the next key, and the
 run-time checks (one bool per check: ``check_numerics`` ops, or every floating-point op output
 when ``check_numerics=True``), which the Session inspects before it commits anything.
 Variable values are threaded through in trace order, so a read sees the assigns before it.
+
+Security: nothing from the graph's text reaches the source unescaped. Identifiers are made
+here from ASCII letters, digits and ``_``; every attribute value, name scope and op name is a
+Python literal built through ``ast`` (strings ``repr``'d); location comments keep only the
+printable characters of a file's base name.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
-import json
 import keyword
+import math
 import os
 import re
+import string
+import textwrap
 import zlib
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
 
-from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.dtypes import ALL_DTYPES, DType
+from jaxgraph.errors import InvalidArgumentError, describe_location
+from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Graph, Operation, Tensor
-from jaxgraph.ir.opdef import get_op_def
+from jaxgraph.ir.opdef import REQUIRED, OpDef, get_op_def
 from jaxgraph.ir.passes import prune
 from jaxgraph.ir.values import ArrayValue
+from jaxgraph.lowering import rules
+from jaxgraph.ops.control_flow import params, results
+
+IMPORTS = {
+    "jax": "import jax",
+    "jnp": "import jax.numpy as jnp",
+    "np": "import numpy as np",
+    "lax": "from jax import lax",
+    "L": "from jaxgraph.lowering import rules as L",
+}
+"""The modules a generated program may use, by the name it uses them under."""
+
+SMALL_CONSTANT = 16
+"""Constants with at most this many elements are written as ``np.array`` literals."""
+
+INLINE_WIDTH = 80
+"""A value is written inside its user's expression only if its own text is at most this long."""
+
+WIDTH = 100
+"""Parameter and result lists wrap at this width."""
+
+_PUBLIC_JAX = (("jnp", jnp), ("jax.nn", jax.nn), ("lax", lax))
 
 
 @dataclasses.dataclass
 class LoweredGraph:
     """A fetch set turned into a Python function over JAX, with its calling convention."""
 
-    source: str
     fn: Any
     ops: list[Operation]
     donated_vars: list[str]
@@ -56,9 +105,27 @@ class LoweredGraph:
     uses_key: bool
     checks: list[tuple[Operation, str]]
     line_ops: dict[int, Operation]
+    spans: dict[int, list[tuple[int, int, Operation]]]
+    lines: list[str]
+    constants: dict[int, tuple[str, ArrayValue]]
 
-    def op_at_line(self, line: int) -> Operation | None:
-        """The op whose generated line is ``line`` (to blame errors raised while tracing)."""
+    @property
+    def source(self) -> str:
+        """The module's text: what the Session runs, with its constants written out."""
+        lines = list(self.lines)
+        for index, (ident, value) in self.constants.items():
+            lines[index] = f"{ident} = {_constant_source(value.array)}"
+        return "\n".join(lines) + "\n"
+
+    def op_at_line(
+        self, line: int, column: int | None = None, end_column: int | None = None
+    ) -> Operation | None:
+        """The op whose generated code at ``line`` (and columns, when known) raised: the
+        innermost op expression holding those columns, else the op the line assigns."""
+        if column is not None and end_column is not None:
+            holding = [s for s in self.spans.get(line, ()) if s[0] <= column and end_column <= s[1]]
+            if holding:
+                return min(holding, key=lambda s: s[1] - s[0])[2]
         return self.line_ops.get(line)
 
 
@@ -67,16 +134,49 @@ def missing_feeds(ops: Sequence[Operation]) -> list[Operation]:
     return [op for op in ops if op.type == "placeholder"]
 
 
+def op_seed(op: Operation) -> int:
+    """The seed that makes a random op's stream its own: its ``seed`` attr, else its name's CRC."""
+    seed = op.attrs.get("seed")
+    return int(seed) if seed is not None else zlib.crc32(op.name.encode()) & 0x7FFFFFFF
+
+
+def scope_of(op: Operation) -> str:
+    """The op's name scope (``dense/MatMul`` -> ``dense``)."""
+    return op.name.rpartition("/")[0]
+
+
+# ---- names -------------------------------------------------------------------------------------
+def _all_names(ops: Iterable[Operation]) -> list[str]:
+    """Names of ``ops`` and of the ops of their sub-graphs."""
+    names = []
+    for op in ops:
+        names.append(op.name)
+        for value in op.attrs.values():
+            if isinstance(value, Graph):
+                names += _all_names(value.operations)
+    return names
+
+
+def _short_names(names: Iterable[str]) -> dict[str, str]:
+    """Each name's shortest suffix of ``/``-separated parts that no other name ends with."""
+    parts = {name: name.split("/") for name in names}
+    counts = Counter(tuple(p[-k:]) for p in parts.values() for k in range(1, len(p) + 1))
+    short = {}
+    for name, p in parts.items():
+        k = next((k for k in range(1, len(p)) if counts[tuple(p[-k:])] == 1), len(p))
+        short[name] = "/".join(p[-k:])
+    return short
+
+
 class _Names:
-    """Unique Python identifiers derived from op names."""
+    """Unique Python identifiers, made of ASCII letters, digits and ``_`` only."""
 
-    def __init__(self) -> None:
-        from jaxgraph.ir.opdef import REGISTRY
-
-        self.used = {"key", "jax", "inf", "nan", "named_scope", *REGISTRY, *(d.short for d in ALL_DTYPES)}
+    def __init__(self, op_names: Iterable[str]) -> None:
+        self.used = {"key", *IMPORTS}
+        self.short = _short_names(op_names)
 
     def make(self, name: str) -> str:
-        base = re.sub(r"[^A-Za-z0-9_]", "_", name)  # ASCII: \W keeps "²", no identifier
+        base = re.sub(r"[^0-9A-Za-z_]", "_", self.short.get(name, name))
         if not base or base[0].isdigit() or keyword.iskeyword(base):
             base = "t_" + base
         candidate, n = base, 1
@@ -86,130 +186,462 @@ class _Names:
         return candidate
 
 
-def op_seed(op: Operation) -> int:
-    """The seed that makes a random op's stream its own: its ``seed`` attr, else its name's CRC."""
-    seed = op.attrs.get("seed")
-    return int(seed) if seed is not None else zlib.crc32(op.name.encode()) & 0x7FFFFFFF
+# ---- expressions -------------------------------------------------------------------------------
+@dataclasses.dataclass
+class _Expr:
+    """A value in the generated code: an expression, the identifiers it reads, the ops it
+    computes (for the location comment) and, for an inlined scalar constant, its value."""
+
+    node: ast.expr
+    refs: frozenset[str]
+    ops: tuple[Operation, ...] = ()
+    scalar: np.ndarray | None = None
 
 
+def _name(ident: str) -> ast.expr:
+    return ast.Name(id=ident, ctx=ast.Load())
+
+
+def _attribute(path: str) -> ast.expr:
+    """``jnp.float32`` as an AST."""
+    node = _name(path.split(".")[0])
+    for part in path.split(".")[1:]:
+        node = ast.Attribute(value=node, attr=part, ctx=ast.Load())
+    return node
+
+
+def _number(value: Any, dtype: np.dtype) -> ast.expr:
+    """A Python number literal for a NumPy scalar: the shortest text that gives back the same
+    ``dtype`` value (``0.9``, not ``0.8999999761581421``); ``jnp.inf`` / ``jnp.nan``."""
+    if dtype.kind == "b":
+        return ast.Constant(bool(value))
+    if dtype.kind in "iu":
+        number: Any = int(value)
+    else:
+        number = float(value)
+        if math.isnan(number):
+            return _attribute("jnp.nan")
+        if math.isinf(number):
+            node = _attribute("jnp.inf")
+            return ast.UnaryOp(op=ast.USub(), operand=node) if number < 0 else node
+        shortest = float(str(np.asarray(value, dtype)))
+        number = shortest if np.asarray(shortest, dtype) == np.asarray(value, dtype) else number
+    if number < 0 or (number == 0 and math.copysign(1.0, number) < 0):
+        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(-number))
+    return ast.Constant(number)
+
+
+def _literal(value: Any) -> ast.expr:
+    """A Python literal for an attribute value (tuples, strings, numbers, None, dtypes)."""
+    if isinstance(value, DType):
+        return _dtype(value)
+    if isinstance(value, tuple):
+        return ast.Tuple(elts=[_literal(v) for v in value], ctx=ast.Load())
+    if isinstance(value, float):
+        return _number(value, np.dtype(np.float64))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _number(value, np.dtype(np.int64))
+    if value is None or isinstance(value, (bool, str)):
+        return ast.Constant(value)
+    raise InvalidArgumentError(f"an attribute value of type {type(value).__name__} cannot be lowered")
+
+
+def _dtype(dtype: DType) -> ast.expr:
+    """``jnp.float32`` for a jaxgraph dtype."""
+    return _attribute("jnp." + np.dtype(dtype.np).name)
+
+
+def _constant_source(array: np.ndarray) -> str:
+    """A Python expression for a constant: ``np.array`` literal, or base64 when large."""
+    dtype = np.dtype(array.dtype)
+    if array.size <= SMALL_CONSTANT:
+        elements = [_number(v, dtype) for v in array.reshape(-1)]
+        nested: Any = elements
+        for dim in reversed(array.shape[1:]):
+            nested = [nested[i : i + dim] for i in range(0, len(nested), dim)]
+
+        def as_list(x: Any) -> ast.expr:
+            return ast.List(elts=[as_list(e) for e in x], ctx=ast.Load()) if isinstance(x, list) else x
+
+        data = as_list(nested) if array.ndim else elements[0]
+        call = ast.Call(
+            _attribute("np.array"), [data], [ast.keyword("dtype", _attribute("jnp." + dtype.name))]
+        )
+        return ast.unparse(call)
+    args = [ast.Constant(rules.to_base64(array)), ast.Constant(dtype.name), _literal(tuple(array.shape))]
+    return ast.unparse(ast.Call(_attribute("L.from_base64"), args, []))
+
+
+def _public_jax_name(fn: Any) -> str | None:
+    """``jnp.tanh`` when ``fn`` is that public function of jax.numpy / jax.nn / jax.lax."""
+    name = getattr(fn, "__name__", None)
+    for prefix, module in _PUBLIC_JAX:
+        if name and not name.startswith("_") and getattr(module, name, None) is fn:
+            return f"{prefix}.{name}"
+    return None
+
+
+def _template(opdef: OpDef, attrs: dict[str, Any], arity: int) -> str | None:
+    """The JAX expression template of an op with these attributes, if it has one: its
+    ``jax_call`` when every attribute the template leaves out holds its default, else the
+    public JAX function its lowering is (for ops without attributes)."""
+    if opdef.jax_call is not None:
+        used = {field for _, field, _, _ in string.Formatter().parse(opdef.jax_call) if field}
+        if all(k in used or attrs[k] == opdef.attrs[k] for k in attrs):
+            return opdef.jax_call
+    if not attrs and (name := _public_jax_name(opdef.lower)):
+        return name + "(" + ", ".join(f"{{{i}}}" for i in range(arity)) + ")"
+    return None
+
+
+class _Substitute(ast.NodeTransformer):
+    """Replaces a parsed template's ``_in0`` / ``_at_axis`` names with argument expressions."""
+
+    def __init__(self, replacements: dict[str, ast.expr]):
+        self.replacements = replacements
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.replacements.get(node.id, node)
+
+
+def _fill(template: str, args: list[ast.expr], attrs: dict[str, ast.expr]) -> ast.expr:
+    """The template with ``{0}``, ``{1}``... the arguments and ``{axis}``... the attributes."""
+    text = template.format(*[f"_in{i}" for i in range(len(args))], **{k: f"_at_{k}" for k in attrs})
+    replacements = {f"_in{i}": a for i, a in enumerate(args)} | {f"_at_{k}": v for k, v in attrs.items()}
+    return _Substitute(replacements).visit(ast.parse(text, mode="eval").body)
+
+
+# ---- lines -------------------------------------------------------------------------------------
+@dataclasses.dataclass
+class _Line:
+    """One generated line, ``indent`` levels deep, with the op it assigns and, per op computed
+    in it, the columns of that op's expression (to blame errors)."""
+
+    text: str
+    indent: int = 0
+    op: Operation | None = None
+    spans: list[tuple[int, int, Operation]] = dataclasses.field(default_factory=list)
+
+    def nested(self, levels: int = 1, prefix: str = "") -> _Line:
+        shift = len(prefix)
+        spans = [(a + shift, b + shift, op) for a, b, op in self.spans]
+        return _Line(prefix + self.text, self.indent + levels, self.op, spans)
+
+
+def _safe_file(path: str) -> str:
+    """A location comment's file: the base name's printable characters (no line breaks)."""
+    return "".join(c for c in os.path.basename(path) if c.isprintable())
+
+
+def _locations(ops: Iterable[Operation]) -> str:
+    """``  # model.py:8,9``: where the ops a line computes were created."""
+    lines: dict[str, list[int]] = {}
+    for op in ops:
+        if op.location is not None:
+            found = lines.setdefault(_safe_file(op.location.file), [])
+            if int(op.location.line) not in found:
+                found.append(int(op.location.line))
+    where = " ".join(f"{f}:{','.join(str(n) for n in sorted(ns))}" for f, ns in lines.items())
+    return f"  # {where}" if where else ""
+
+
+def _statement(
+    targets: list[str], value: ast.expr, op: Operation, ops: Iterable[Operation], unpack: bool = False
+) -> _Line:
+    """``targets = value  # locations`` (``unpack``: a tuple even of one), with the columns of
+    every op expression in it."""
+    if not targets:
+        stmt: ast.stmt = ast.Expr(value=value)
+    else:
+        names = [ast.Name(id=t, ctx=ast.Store()) for t in targets]
+        target = names[0] if len(names) == 1 and not unpack else ast.Tuple(elts=names, ctx=ast.Store())
+        stmt = ast.Assign(targets=[target], value=value, type_comment=None, lineno=1)
+    text = ast.unparse(stmt)
+    spans = []
+    for made, parsed in zip(ast.walk(stmt), ast.walk(ast.parse(text).body[0])):
+        if type(made) is not type(parsed):  # unparse changed the tree's shape: no columns
+            spans = []
+            break
+        if getattr(made, "jaxgraph_op", None) is not None:
+            spans.append((parsed.col_offset, parsed.end_col_offset, made.jaxgraph_op))
+    return _Line(text + _locations(ops), op=op, spans=spans)
+
+
+def _scoped(groups: list[tuple[str, list[_Line]]]) -> list[_Line]:
+    """One ``with jax.named_scope(scope):`` per run of lines of one scope (a single line
+    shares the ``with``'s line)."""
+    merged: list[tuple[str, list[_Line]]] = []
+    for scope, lines in groups:
+        if merged and merged[-1][0] == scope:
+            merged[-1][1].extend(lines)
+        elif lines:
+            merged.append((scope, list(lines)))
+    out = []
+    for scope, lines in merged:
+        head = f"with jax.named_scope({scope!r}):"
+        if not scope:
+            out += lines
+        elif len(lines) == 1 and lines[0].indent == 0 and len(head) + len(lines[0].text) < WIDTH:
+            out.append(lines[0].nested(0, head + " "))
+        else:
+            out.append(_Line(head))
+            out += [line.nested() for line in lines]
+    return out
+
+
+def _wrapped(head: str, items: Sequence[str], tail: str) -> list[_Line]:
+    """``head + items + tail`` on one line, or wrapped at ``WIDTH`` inside the brackets."""
+    text = head + ", ".join(items) + tail
+    if len(text) <= WIDTH:
+        return [_Line(text)]
+    body = textwrap.wrap(", ".join(items), WIDTH - 4, break_long_words=False, break_on_hyphens=False)
+    return [_Line(head)] + [_Line(line, 1) for line in body[:-1]] + [_Line(body[-1] + tail, 1)]
+
+
+# ---- the emitter -------------------------------------------------------------------------------
 class _Emitter:
-    """Writes the lines of the generated source: one per op, nested functions for sub-graphs."""
+    """Writes the generated function: a line per value that needs a name, nested functions for
+    sub-graphs, module-level constants."""
 
-    def __init__(self, check_numerics: bool):
-        self.names = _Names()
-        self.namespace: dict[str, Any] = {"jax": jax, "inf": float("inf"), "nan": float("nan"),
-                                          "named_scope": jax.named_scope}  # fmt: skip
-        self.namespace.update({d.short: d for d in ALL_DTYPES})
-        self.lines: list[str] = []
-        self.line_ops: dict[int, Operation] = {}
+    def __init__(self, ops: Sequence[Operation], check_numerics: bool):
+        self.names = _Names(_all_names(ops))
+        self.constants: list[tuple[str, ArrayValue]] = []
         self.checks: list[tuple[Operation, str]] = []
         self.check_numerics = check_numerics
         self.uses_key = False
 
-    def expr(self, value: Any, indent: str, hint: str) -> str:
-        """An attribute value as a Python expression (sub-graphs become nested functions)."""
-        if isinstance(value, DType):
-            return value.short
-        if isinstance(value, ArrayValue):
-            ident = self.names.make("const")
-            self.namespace[ident] = value
-            return ident
+    def constant(self, op: Operation) -> _Expr:
+        """A scalar constant inline (``jnp.float32(0.5)``; a bare number where its user allows),
+        any other one by the name of its module-level definition."""
+        array = op.attrs["value"].array
+        if array.shape == ():
+            value = array[()]
+            node = ast.Call(_dtype(op.attrs["dtype"]), [_number(value, array.dtype)], [])
+            return _Expr(node, frozenset(), scalar=array)
+        ident = self.names.make(op.name)
+        self.constants.append((ident, op.attrs["value"]))
+        return _Expr(_name(ident), frozenset({ident}))
+
+    def attr(self, value: Any, hint: str, lines: list[_Line]) -> ast.expr:
+        """An attribute value as an expression; sub-graphs become nested functions."""
         if isinstance(value, Graph):
-            return self.function(value, indent, hint)
-        if isinstance(value, tuple):
-            return "(" + "".join(self.expr(v, indent, hint) + ", " for v in value) + ")"
-        return repr(value)
+            name, function = self.function(value, hint)
+            lines.extend(function)
+            return _name(name)
+        if isinstance(value, ArrayValue):
+            ident = self.names.make(hint)
+            self.constants.append((ident, value))
+            return _name(ident)
+        return _literal(value)
 
-    def function(self, graph: Graph, indent: str, hint: str) -> str:
-        """Emits ``def hint(*params, key): ... return (results), (variables)`` for a sub-graph;
+    def call(self, op: Operation, opdef: OpDef, args: list[_Expr], lines: list[_Line]) -> ast.expr:
+        """The op's expression: its JAX template filled in, else ``L.<type>(...)``."""
+        template = _template(opdef, op.attrs, len(args))
+        hint = self.names.short.get(op.name, op.name)
+        if template is not None:
+            used = {f for _, f, _, _ in string.Formatter().parse(template) if f and not f.isdigit()}
+            attrs = {k: self.attr(op.attrs[k], f"{hint}_{k}", lines) for k in used}
+            node = _fill(template, [a.node for a in args], attrs)
+            if (
+                isinstance(node, ast.BinOp)
+                and len(args) == 2
+                and (node.left, node.right) == (args[0].node, args[1].node)
+            ):
+                node.left, node.right = _bare_scalars(op, args)
+            return node
+        kwargs = [
+            ast.keyword(k, self.attr(v, f"{hint}_{k}", lines))
+            for k, v in op.attrs.items()
+            if opdef.attrs[k] is REQUIRED or not (type(v) is type(opdef.attrs[k]) and v == opdef.attrs[k])
+        ]
+        if any(isinstance(v, Graph) for v in op.attrs.values()):
+            refs = sum(1 for t in op.inputs if t.type.ref)
+            kwargs += [ast.keyword("num_refs", ast.Constant(refs))] if refs else []
+            kwargs.append(ast.keyword("key", _name("key")))
+        if not op.type.isidentifier() or keyword.iskeyword(op.type):
+            raise InvalidArgumentError(f"op type '{op.type}' cannot be lowered to JAX", op)
+        return ast.Call(_attribute("L." + op.type), [a.node for a in args], kwargs)
+
+    def function(self, graph: Graph, hint: str) -> tuple[str, list[_Line]]:
+        """``def hint(*params, key): ... return (results), (variables)`` for a sub-graph;
         ``key`` is the PRNG key its random ops draw from (a loop passes a new one per step)."""
-        from jaxgraph.ops.control_flow import params, results
-
         fname = self.names.make(hint)
-        values: dict[Tensor, str] = {}
+        values: dict[Tensor, _Expr] = {}
         var_name: dict[str, str] = {}
         args = []
         for t in params(graph):
+            ident = self.names.make(t.op.name)
+            args.append(ident)
             if t.type.ref:
-                var_name[t.op.name] = self.names.make("var_" + t.op.name)
-                args.append(var_name[t.op.name])
+                var_name[t.op.name] = ident
             else:
-                values[t] = self.names.make(t.op.name)
-                args.append(values[t])
-        self.lines.append(f"{indent}def {fname}({', '.join(args + ['key'])}):")
+                values[t] = _Expr(_name(ident), frozenset({ident}))
         body_ops = [op for op in graph.operations[:-1] if op.type not in ("placeholder", "variable")]
-        self.ops(body_ops, values, var_name, [], [], set(), indent + "    ", top=False)
-        outs = "".join(values[t] + ", " for t in results(graph))
-        state = "".join(var_name[op.name] + ", " for op in graph.operations if op.type == "variable")
-        self.lines.append(f"{indent}    return ({outs}), ({state})")
-        return fname
+        outs = results(graph)
+        body = self.body(body_ops, values, var_name, Counter(outs), set(), None)
+        state = [_name(var_name[op.name]) for op in graph.operations if op.type == "variable"]
+        returned = ast.Tuple(
+            [ast.Tuple([values[t].node for t in outs], ast.Load()), ast.Tuple(state, ast.Load())]
+        )
+        lines = [_Line(f"def {fname}({', '.join(args + ['key'])}):")]
+        lines += [line.nested() for line in body] + [_Line("return " + ast.unparse(returned), 1)]
+        return fname, lines
 
-    def ops(self, ops, values, var_name, var_inputs, updated, fed, indent, top=True) -> None:
-        """Emits one line per op, threading Variable values through ``var_name``."""
+    def body(
+        self,
+        ops: Sequence[Operation],
+        values: dict[Tensor, _Expr],
+        var_name: dict[str, str],
+        escapes: Counter[Tensor],
+        fed: set[Tensor],
+        top: _TopState | None,
+    ) -> list[_Line]:
+        """The lines computing ``ops``, threading Variable values through ``var_name``.
+        ``escapes`` counts the values read after the last op (fetches, results)."""
+        users: dict[Tensor, list[Operation]] = {}
         for op in ops:
-            opdef = get_op_def(op.type)
-            if op.type == "variable":
-                var_name[op.name] = self.names.make("var_" + op.name)
-                continue
-            if opdef.lower is None:
-                raise InvalidArgumentError(f"op type '{op.type}' cannot be lowered to JAX", op)
-            self.namespace.setdefault(op.type, opdef.lower)
-            refs = [t for t in op.inputs if t.type.ref]
-            args = [values[t] for t in op.inputs if not t.type.ref]
-            hint = re.sub(r"\W", "_", op.name)
-            kwargs = [f"{k}={self.expr(v, indent, f'{hint}_{k}')}" for k, v in op.attrs.items()]
-            region = any(isinstance(v, Graph) for v in op.attrs.values())
-            if region:  # control flow: lowered to a tuple of its outputs and Variables
-                kwargs += [f"num_refs={len(refs)}", "key=key"]
-            targets = []
-            for t in refs:
-                handle = t.op.name
-                reads_old = opdef.state != "write"
-                if top and reads_old and handle not in updated and handle not in var_inputs:
-                    var_inputs.append(handle)
-                if reads_old and opdef.state is None:  # control flow: Variables follow the values
-                    args.append(var_name[handle])
-                elif reads_old:  # read / update: the Variable is the first argument
-                    args.insert(0, var_name[handle])
-                if opdef.state != "read":
-                    targets.append(var_name[handle])
-                    if top and handle not in updated:
-                        updated.append(handle)
-            if opdef.needs_key:
-                self.uses_key = True
-                args.insert(0, f"jax.random.fold_in(key, {op_seed(op)})")
+            for t in op.inputs:
+                if not t.type.ref:
+                    users.setdefault(t, []).append(op)
+        live = Counter({t: len(u) for t, u in users.items()})
+        live.update(escapes)
+        groups: list[tuple[str, list[_Line]]] = []
+        for op in ops:
+            lines: list[_Line] = []
+            self.op(op, values, var_name, users, live, fed, top, lines)
+            groups.append((scope_of(op), lines))
+        return _scoped(groups)
+
+    def op(self, op, values, var_name, users, live, fed, top, lines) -> None:
+        """Emits one op: as a line, inside its user's expression, or as an alias of a name."""
+        opdef = get_op_def(op.type)
+        if op.type == "variable":
+            var_name[op.name] = self.names.make(op.name)
+            if top is not None:
+                top.params[op.name] = var_name[op.name]
+            return
+        if opdef.lower is None:
+            raise InvalidArgumentError(f"op type '{op.type}' cannot be lowered to JAX", op)
+        if op.type == "constant":
+            if op.outputs[0] not in fed:
+                values[op.outputs[0]] = self.constant(op)
+            return
+        self.shorten([t for t in op.inputs if not t.type.ref], values, lines)
+        args = [values[t] for t in op.inputs if not t.type.ref]
+        targets = []
+        for t in (t for t in op.inputs if t.type.ref):
+            handle, reads_old = t.op.name, opdef.state != "write"
+            current = _Expr(_name(var_name[handle]), frozenset({var_name[handle]}))
+            if top is not None:
+                top.touch(handle, reads_old, opdef.state != "read")
+            if reads_old and opdef.state is None:  # control flow: Variables follow the values
+                args.append(current)
+            elif reads_old:  # read / update: the Variable is the first argument
+                args.insert(0, current)
+            if opdef.state != "read":  # written, or threaded through control flow
+                targets.append(handle)
+        if opdef.needs_key:
+            self.uses_key = True
+            fold = ast.Call(_attribute("jax.random.fold_in"), [_name("key"), ast.Constant(op_seed(op))], [])
+            args.insert(0, _Expr(fold, frozenset({"key"})))
+        node = self.call(op, opdef, args, lines)
+        if not isinstance(node, ast.Name) and not hasattr(node, "jaxgraph_op"):
+            node.jaxgraph_op = op  # its columns blame errors on this op
+        for t in op.inputs:
+            if not t.type.ref:
+                live[t] -= 1
+        computed = tuple(o for a in args for o in a.ops) + (op,)
+        expr = _Expr(node, frozenset().union(*(a.refs for a in args)), computed)
+        if not op.outputs and isinstance(node, ast.Constant) and node.value is None:
+            return  # computes nothing (no_op)
+        for handle in targets:  # a new value: a new name if the old one is still needed
+            if any(live[t] > 0 and var_name[handle] in e.refs for t, e in values.items()):
+                var_name[handle] = self.names.make(handle)
+        region = any(isinstance(v, Graph) for v in op.attrs.values())
+        if len(op.outputs) == 1 and not targets and not opdef.check and not region:
+            if isinstance(node, ast.Name):  # a read, an identity: the value keeps its name
+                values[op.outputs[0]] = _Expr(node, expr.refs)
+                return
+            if self.inlinable(op, opdef, users, live, fed, top, node):
+                values[op.outputs[0]] = expr
+                return
+        if targets and not region:
+            outs = [var_name[h] for h in targets]
+        else:
             outs = [
                 self.names.make(op.name if len(op.outputs) == 1 else f"{op.name}_{i}")
                 for i in range(len(op.outputs))
             ]
+            outs += [var_name[h] for h in targets]
+        flag = self.names.make(f"ok_{op.name}") if opdef.check else None
+        lines.append(_statement(outs + ([flag] if flag else []), node, op, computed, unpack=region))
+        for t, ident in zip(op.outputs, outs):
+            if t not in fed:
+                values[t] = _Expr(_name(ident), frozenset({ident}))
+        if top is None:
+            return
+        if flag is not None:
+            self.checks.append((op, flag))
+        elif self.check_numerics:
             for t, ident in zip(op.outputs, outs):
-                if t not in fed:
-                    values[t] = ident
-            call = f"{op.type}({', '.join(args + kwargs)})"
-            flag = None
-            if opdef.check:
-                flag = self.names.make(f"ok_{op.name}")
-                outs.append(flag)
-            if region:
-                lhs = "".join(name + ", " for name in outs + targets) or "_"
-            elif opdef.state is None:
-                lhs = ", ".join(outs + targets) or "_"
-            else:
-                lhs = " = ".join(targets + [", ".join(outs) or "_"])
-            # Text from a graph file reaches the source only escaped: unicode_escape leaves no line
-            # break or control character in the comment, json.dumps gives a plain string literal.
-            where = f"{os.path.basename(op.location.file)}:{op.location.line}" if op.location else ""
-            location = f"  # {where.encode('unicode_escape').decode('ascii')}" if where else ""
-            self.line_ops[len(self.lines) + 1] = op
-            self.lines.append(f"{indent}with named_scope({json.dumps(op.name)}): {lhs} = {call}{location}")
-            if flag is not None and top:
-                self.checks.append((op, flag))
-            if self.check_numerics and top and not opdef.check:
-                for t, ident in zip(op.outputs, outs):
-                    if t.dtype.is_floating:
-                        finite = self.names.make(f"finite_{ident}")
-                        self.lines.append(f"{indent}{finite} = jax.numpy.all(jax.numpy.isfinite({ident}))")
-                        self.checks.append((op, finite))
+                if t.dtype.is_floating:
+                    finite = self.names.make(f"finite_{ident}")
+                    lines.append(_Line(f"{finite} = jnp.all(jnp.isfinite({ident}))"))
+                    self.checks.append((op, finite))
+
+    def shorten(self, inputs: list[Tensor], values: dict[Tensor, _Expr], lines: list[_Line]) -> None:
+        """Gives the longest inlined inputs lines of their own until the rest fit ``INLINE_WIDTH``."""
+        while True:
+            pending = sorted(
+                (len(ast.unparse(values[t].node)), i, t) for i, t in enumerate(inputs) if values[t].ops
+            )
+            if not pending or sum(n for n, _, _ in pending) <= INLINE_WIDTH:
+                return
+            t = pending[-1][2]
+            ident = self.names.make(t.op.name)
+            lines.append(_statement([ident], values[t].node, t.op, values[t].ops))
+            values[t] = _Expr(_name(ident), frozenset({ident}))
+
+    def inlinable(self, op, opdef, users, live, fed, top, node) -> bool:
+        """Whether the op's one output can be written inside its only user's expression: same
+        name scope, a pure op, not fetched, short, and not a value ``check_numerics`` checks."""
+        t = op.outputs[0]
+        only = users.get(t, [])
+        return (
+            len(only) == 1
+            and live[t] == 1
+            and t not in fed
+            and scope_of(only[0]) == scope_of(op)
+            and opdef.state is None
+            and not opdef.needs_key
+            and not (self.check_numerics and top is not None and t.dtype.is_floating)
+            and len(ast.unparse(node)) <= INLINE_WIDTH
+        )
+
+
+def _bare_scalars(op: Operation, args: list[_Expr]) -> list[ast.expr]:
+    """A binary operator's operands, a scalar constant as a bare number when the other operand
+    has its dtype (JAX's weak typing then gives the same result as the typed constant)."""
+    nodes = [a.node for a in args]
+    for i, (a, other) in enumerate([(args[0], args[1]), (args[1], args[0])]):
+        if a.scalar is not None and other.scalar is None and op.inputs[i].dtype is op.inputs[1 - i].dtype:
+            nodes[i] = _number(a.scalar[()], a.scalar.dtype)
+    return nodes
+
+
+@dataclasses.dataclass
+class _TopState:
+    """The top-level function's Variables: parameters, those read before any write, updated."""
+
+    params: dict[str, str] = dataclasses.field(default_factory=dict)
+    var_inputs: list[str] = dataclasses.field(default_factory=list)
+    updated: list[str] = dataclasses.field(default_factory=list)
+
+    def touch(self, handle: str, reads_old: bool, writes: bool) -> None:
+        if reads_old and handle not in self.updated and handle not in self.var_inputs:
+            self.var_inputs.append(handle)
+        if writes and handle not in self.updated:
+            self.updated.append(handle)
 
 
 def lower_graph(
@@ -218,65 +650,92 @@ def lower_graph(
     name: str = "run_graph",
     check_numerics: bool = False,
 ) -> LoweredGraph:
-    """Generates and compiles (to Python) the function computing ``fetches`` from ``feeds``."""
+    """Generates the module computing ``fetches`` from ``feeds`` and runs it (to Python)."""
     fed = set(feeds)
     ops = prune(fetches, fed)
     unfed = missing_feeds(ops)
     if unfed:
         raise missing_feed_error(unfed)
-    emitter = _Emitter(check_numerics)
-    values: dict[Tensor, str] = {t: emitter.names.make(t.op.name) for t in feeds}
+    emitter = _Emitter(ops, check_numerics)
+    values = {}
+    for t in feeds:
+        ident = emitter.names.make(t.op.name if len(t.op.outputs) == 1 else t.name)
+        values[t] = _Expr(_name(ident), frozenset({ident}))
     var_name: dict[str, str] = {}
-    var_inputs: list[str] = []
-    updated: list[str] = []
-    emitter.lines.append("")  # the def line, written once the parameters are known
-    emitter.ops(ops, values, var_name, var_inputs, updated, fed, "    ")
-    var_ops = {op.name: op for op in ops if op.type == "variable"}
+    top = _TopState()
+    escapes = Counter(f for f in fetches if isinstance(f, Tensor) and not f.type.ref)
+    body = emitter.body(ops, values, var_name, escapes, fed, top)
     fetched = []
     for f in fetches:
         if isinstance(f, Tensor) and f.type.ref:  # a Variable handle: its value after the run
-            if f.op.name not in updated and f.op.name not in var_inputs:
-                var_inputs.append(f.op.name)
+            top.touch(f.op.name, True, False)
             fetched.append(var_name[f.op.name])
         elif isinstance(f, Tensor):
-            fetched.append(values[f])
-    donated = [v for v in var_inputs if v in updated]
-    kept = [v for v in var_inputs if v not in updated]
-    params = [var_name[v] for v in donated + kept] + [values[t] for t in feeds] + ["key"]
+            fetched.append(ast.unparse(values[f].node))
+    donated = [v for v in top.var_inputs if v in top.updated]
+    kept = [v for v in top.var_inputs if v not in top.updated]
+    params = [top.params[v] for v in donated + kept] + [ast.unparse(values[t].node) for t in feeds] + ["key"]
     next_key = "jax.random.fold_in(key, 0x5EED)" if emitter.uses_key else "key"
-    emitter.lines[0] = f"def {name}({', '.join(params)}):"
-    emitter.lines.append(
-        "    return ("
-        + "".join(v + ", " for v in fetched)
-        + "), ("
-        + "".join(var_name[v] + ", " for v in updated)
-        + f"), {next_key}, ("
-        + "".join(flag + ", " for _, flag in emitter.checks)
-        + ")"
-    )
-    source = "\n".join(emitter.lines) + "\n"
-    code = compile(source, f"<jaxgraph {name}>", "exec")
-    exec(code, emitter.namespace)
+    results = [
+        _tuple(fetched),
+        _tuple([var_name[v] for v in top.updated]),
+        next_key,
+        _tuple([flag for _, flag in emitter.checks]),
+    ]
+    function = _wrapped(f"def {name}(", params, "):")
+    function += [line.nested() for line in body]
+    returned = _wrapped("return ", results, "")
+    returned = returned if len(returned) == 1 else _wrapped("return (", results, ")")
+    function += [line.nested() for line in returned]
+    return _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, top, var_name)
+
+
+def _tuple(items: list[str]) -> str:
+    """``(a, b)``, ``(a,)`` or ``()``."""
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, top, var_name) -> LoweredGraph:
+    """The module around the function (imports it uses, its constants), run once."""
+    code = "\n".join("    " * line.indent + line.text for line in function)
+    used = {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+    for _, value in emitter.constants:
+        used |= {"np", "jnp"} if value.array.size <= SMALL_CONSTANT else {"L"}
+    lines = [IMPORTS[m] for m in IMPORTS if m in used] + [""]
+    constants = {}
+    for ident, value in emitter.constants:
+        constants[len(lines)] = (ident, value)
+        lines.append("")
+    if emitter.constants:
+        lines.append("")
+    line_ops, spans = {}, {}
+    for line in function:
+        lines.append("    " * line.indent + line.text)
+        if line.op is not None:
+            line_ops[len(lines)] = line.op
+            spans[len(lines)] = [(a + 4 * line.indent, b + 4 * line.indent, op) for a, b, op in line.spans]
+    namespace: dict[str, Any] = {ident: value.array for ident, value in emitter.constants}
+    exec(compile("\n".join(lines) + "\n", f"<jaxgraph {name}>", "exec"), namespace)
     return LoweredGraph(
-        source=source,
-        fn=emitter.namespace[name],
+        fn=namespace[name],
         ops=ops,
         donated_vars=donated,
         kept_vars=kept,
         feeds=list(feeds),
         fetches=[f for f in fetches if isinstance(f, Tensor)],
-        updated_vars=updated,
-        var_ops=var_ops,
+        updated_vars=top.updated,
+        var_ops={op.name: op for op in ops if op.type == "variable"},
         uses_key=emitter.uses_key,
         checks=emitter.checks,
-        line_ops=emitter.line_ops,
+        line_ops=line_ops,
+        spans=spans,
+        lines=lines,
+        constants=constants,
     )
 
 
 def missing_feed_error(placeholders: Sequence[Operation]) -> InvalidArgumentError:
     """One error listing every placeholder a run needs, each with its type and source line."""
-    from jaxgraph.errors import describe_location
-
     lines = [
         f"  '{op.outputs[0].name}' ({op.outputs[0].type}) {describe_location(op.location)}"
         for op in placeholders

@@ -7,7 +7,7 @@ argument types, so the same program compiled again in another process lands in t
 
     00.traced.ir        the ops the fetch set needs, as traced (jaxgraph IR text)
     01.opt.ir           after jaxgraph's IR passes (prune, simplify, constant folding, CSE)
-    02.jax.py           the generated Python over jax.numpy / jax.lax
+    02.jax.py           the generated Python module over JAX (runs as is: imports, constants)
     03.jaxpr            JAX's jaxpr of that function
     04.stablehlo.mlir   the StableHLO module ``jax.jit`` lowers it to (before XLA's passes)
     05.hlo              the HLO after XLA's optimisation (fusions), from the compiled executable
@@ -42,7 +42,7 @@ ENV_VAR = "JAXGRAPH_DUMP_DIR"
 FILES = {
     "ir": ("00.traced.ir", "#", "jaxgraph.ir.passes.prune: the ops the fetch set needs, as traced"),
     "ir-opt": ("01.opt.ir", "#", "jaxgraph.ir.passes.optimize: prune, simplify, constant folding, CSE"),
-    "jax": ("02.jax.py", "#", "jaxgraph.lowering.codegen.lower_graph: the generated JAX function"),
+    "jax": ("02.jax.py", "#", "jaxgraph.lowering.codegen.lower_graph: the generated JAX module"),
     "jaxpr": ("03.jaxpr", "#", "jax.make_jaxpr of the generated function"),
     "stablehlo": ("04.stablehlo.mlir", "//", "jax.jit(...).lower: StableHLO, before XLA's passes"),
     "hlo": ("05.hlo", "//", "XLA compile: the optimised HLO of the executable"),

@@ -255,9 +255,9 @@ def arg_specs(args: Sequence[Any]) -> list[Any]:
 def _blame(lowered: LoweredGraph, error: BaseException, message: str) -> InvalidArgumentError:
     """An InvalidArgumentError naming the op whose generated line raised ``error``."""
     op = None
-    for frame, line in traceback.walk_tb(error.__traceback__):
-        if frame.f_code.co_filename.startswith("<jaxgraph "):
-            op = lowered.op_at_line(line) or op
+    for frame in traceback.extract_tb(error.__traceback__):  # columns: which op of the line
+        if frame.filename.startswith("<jaxgraph "):
+            op = lowered.op_at_line(frame.lineno, frame.colno, frame.end_colno) or op
     if op is None and isinstance(error, JaxGraphError):
         return error
     return InvalidArgumentError(message, op)

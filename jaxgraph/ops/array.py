@@ -204,7 +204,7 @@ def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tenso
 
 
 # ---- identity and friends ----------------------------------------------------------------------
-@op("identity", "Identity", forwards_input="always")
+@op("identity", "Identity", forwards_input="always", jax_call="{0}")
 class Identity:
     def infer(x):
         return TensorType(x.dtype, x.shape)
@@ -220,7 +220,7 @@ def identity(input: Any, name: str | None = None) -> Tensor:
     return apply1("identity", [input], name)
 
 
-@op("stop_gradient", "StopGradient")
+@op("stop_gradient", "StopGradient", jax_call="lax.stop_gradient({0})")
 class StopGradient:
     """Identity whose gradient is cut (its input gets no gradient through it)."""
 
@@ -238,7 +238,7 @@ def stop_gradient(input: Any, name: str | None = None) -> Tensor:
     return apply1("stop_gradient", [input], name)
 
 
-@op("no_op", "NoOp")
+@op("no_op", "NoOp", jax_call="None")
 class NoOp:
     """Does nothing; its control inputs are what a run executes (``jg.group``, initializers)."""
 
@@ -264,7 +264,7 @@ def group(*inputs: Any, name: str | None = None) -> Any:
 
 
 # ---- dtype and shape ---------------------------------------------------------------------------
-@op("cast", "Cast", attrs={"dtype": REQUIRED}, forwards_input="same_type")
+@op("cast", "Cast", attrs={"dtype": REQUIRED}, forwards_input="same_type", jax_call="{0}.astype({dtype})")
 class Cast:
     """Converts the element type. As in TF1, the gradient goes back only from a float result to a
     float input: casts of integers (``jg.cast(jg.shape(x)[0], jg.float32)``) end gradient paths."""
@@ -324,7 +324,13 @@ def rank(input: Any, name: str | None = None) -> Tensor:
     return constant(convert_to_tensor(input).ndim, dtype=int32, name=name or "Rank")
 
 
-@op("reshape", "Reshape", attrs={"shape": REQUIRED}, forwards_input="same_type")
+@op(
+    "reshape",
+    "Reshape",
+    attrs={"shape": REQUIRED},
+    forwards_input="same_type",
+    jax_call="jnp.reshape({0}, {shape})",
+)
 class Reshape:
     def infer(x, *, shape):
         unknown = [i for i, d in enumerate(shape) if d == -1]
@@ -390,7 +396,7 @@ def reshape_like(x: Any, like: Tensor, name: str | None = None) -> Tensor:
     return apply1("reshape_like", [x, like], name)
 
 
-@op("expand_dims", "ExpandDims", attrs={"axis": REQUIRED})
+@op("expand_dims", "ExpandDims", attrs={"axis": REQUIRED}, jax_call="jnp.expand_dims({0}, {axis})")
 class ExpandDims:
     def infer(x, *, axis):
         axis = normalize_axis(axis, len(x.shape) + 1)
@@ -441,7 +447,7 @@ def squeeze(input: Any, axis: Any = None, name: str | None = None, squeeze_dims:
     return apply1("squeeze", [x], name, axis=axes)
 
 
-@op("transpose", "Transpose", attrs={"perm": REQUIRED})
+@op("transpose", "Transpose", attrs={"perm": REQUIRED}, jax_call="jnp.transpose({0}, {perm})")
 class Transpose:
     """Permutes the axes: result axis ``i`` is input axis ``perm[i]``."""
 
@@ -475,7 +481,9 @@ def transpose(a: Any, perm: Any = None, name: str | None = None) -> Tensor:
 
 
 # ---- broadcasting ------------------------------------------------------------------------------
-@op("broadcast_like", "BroadcastLike", forwards_input="same_type")
+@op(
+    "broadcast_like", "BroadcastLike", forwards_input="same_type", jax_call="jnp.broadcast_to({0}, {1}.shape)"
+)
 class BroadcastLike:
     """Broadcasts ``x`` to the run-time shape of ``like`` (gradients of reductions)."""
 

@@ -90,7 +90,7 @@ def _unary(type_name, default_name, kind, fn, grad, **traits):
     return _unary_builder(type_name)
 
 
-neg = _unary("neg", "Neg", "number", jnp.negative, lambda op, g: neg(g), involution=True)
+neg = _unary("neg", "Neg", "number", jnp.negative, lambda op, g: neg(g), involution=True, jax_call="-{0}")
 abs = _unary("abs", "Abs", "number", jnp.abs, lambda op, g: g * sign(_x(op)))
 sign = _unary("sign", "Sign", "number", jnp.sign, lambda op, g: array_ops.zeros_like(g))
 square = _unary("square", "Square", "number", jnp.square, lambda op, g: g * (2 * _x(op)))
@@ -327,12 +327,20 @@ def _binary(type_name, default_name, kind, fn, grad, guard=None, **traits):
 _NONZERO_DIVISOR = ("nonzero", debugging.DIVISION_BY_ZERO)
 
 
-add = _binary("add", "Add", "number", jnp.add, lambda op, g, a, b: (g, g), commutative=True, identity_element=0)  # fmt: skip
-sub = _binary("sub", "Sub", "number", jnp.subtract, lambda op, g, a, b: (g, neg(g)), identity_element=0)
-mul = _binary("mul", "Mul", "number", jnp.multiply, lambda op, g, a, b: (g * b, a * g), commutative=True, identity_element=1)  # fmt: skip
+add = _binary("add", "Add", "number", jnp.add, lambda op, g, a, b: (g, g), commutative=True, identity_element=0, jax_call="{0} + {1}")  # fmt: skip
+sub = _binary(
+    "sub",
+    "Sub",
+    "number",
+    jnp.subtract,
+    lambda op, g, a, b: (g, neg(g)),
+    identity_element=0,
+    jax_call="{0} - {1}",
+)
+mul = _binary("mul", "Mul", "number", jnp.multiply, lambda op, g, a, b: (g * b, a * g), commutative=True, identity_element=1, jax_call="{0} * {1}")  # fmt: skip
 truediv = _binary(
     "truediv", "RealDiv", "truediv", jnp.true_divide, lambda op, g, a, b: (g / b, neg(g) * a / square(b)),
-    identity_element=1,
+    identity_element=1, jax_call="{0} / {1}",
 )  # fmt: skip
 floordiv = _binary("floordiv", "FloorDiv", "number", jnp.floor_divide, None, _NONZERO_DIVISOR)
 mod = _binary(
@@ -398,7 +406,7 @@ def add_n(inputs: list[Any], name: str | None = None) -> Tensor:
 
 
 # ---- matmul ------------------------------------------------------------------------------------
-@op("matmul", "MatMul", attrs={"transpose_a": False, "transpose_b": False})
+@op("matmul", "MatMul", attrs={"transpose_a": False, "transpose_b": False}, jax_call="jnp.matmul({0}, {1})")
 class MatMul:
     """Matrix product of the last two axes; leading (batch) axes broadcast."""
 

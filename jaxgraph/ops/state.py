@@ -25,7 +25,7 @@ class VariableOp:
         return TensorType(dtype, TensorShape(shape), ref=True)
 
 
-@op("read", "read", state="read")
+@op("read", "read", state="read", jax_call="{0}")
 class Read:
     """The Variable's current value."""
 
@@ -55,7 +55,7 @@ def _assign_infer(op_name: str):
     return infer
 
 
-@op("assign", "Assign", state="write")
+@op("assign", "Assign", state="write", jax_call="{0}")
 class Assign:
     """Replaces the Variable's value; outputs the new value."""
 
@@ -65,7 +65,7 @@ class Assign:
         return value
 
 
-@op("assign_add", "AssignAdd", state="update")
+@op("assign_add", "AssignAdd", state="update", jax_call="{0} + {1}")
 class AssignAdd:
     infer = _assign_infer("assign_add")
 
@@ -73,7 +73,7 @@ class AssignAdd:
         return old + value
 
 
-@op("assign_sub", "AssignSub", state="update")
+@op("assign_sub", "AssignSub", state="update", jax_call="{0} - {1}")
 class AssignSub:
     infer = _assign_infer("assign_sub")
 

@@ -121,7 +121,7 @@ def test_accepted_hostile_text_never_runs(tmp_path):
     source = stages["jax"]
     assert f"# model.py\\r{PAYLOAD}\\n:1" not in source  # x is fed: it has no line of its own
     assert f"tanh(x)  # m.py\"); open('MARKER', 'w'); (\"{PAYLOAD}:3\n" in source
-    assert "    return (y, ), (), key, ()\n" in source and source.count("\n") == 3
+    assert source.endswith("    return (y,), (), key, ()\n") and source.count("\n") == 5  # no line was added
     assert f"%y = tanh(%x) : f32[2]  # m.py\"); open('MARKER', 'w'); (\"{PAYLOAD}:3\n" in stages["ir"]
     assert os.listdir(tmp_path / "dumps")
 
@@ -130,7 +130,7 @@ def test_in_process_location_with_line_breaks_is_escaped_in_generated_code(tmp_p
     graph = parse(graph_text(X, tanh_line("model.py:2")))
     graph.get_operation_by_name("y").location = SourceLocation(f"model.py\r{PAYLOAD}\u2028\x00", 2)
     stages = run_and_dump_every_stage(graph, str(tmp_path / "dumps"))
-    assert f'    with named_scope("y"): y = tanh(x)  # model.py\\r{PAYLOAD}\\u2028\\x00:2\n' in stages["jax"]
+    assert f"    y = jnp.tanh(x)  # model.py{PAYLOAD}:2\n" in stages["jax"]  # control characters dropped
     assert f"  # model.py?{PAYLOAD}??:2\n" in stages["ir"]
     printed = str(graph)
     assert str(parse(printed)) == printed  # the printer's text of any location parses back
