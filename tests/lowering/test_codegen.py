@@ -77,7 +77,10 @@ def test_adam_train_step_dump_runs_as_is_and_matches_session_run():
     assert len(lines) <= 80 and max(map(len, lines)) <= 160  # was 164 lines, up to 400 characters
     assert "    with jax.named_scope('dense0'):" in lines
     layer, tanh = _line("# mlp-layer"), _line("# mlp-tanh")
-    assert f"        dense0_Tanh = jnp.tanh(jnp.matmul(x, dense0_w) + dense0_b)  # {HERE}:{layer},{tanh}" in lines
+    assert (
+        f"        dense0_Tanh = jnp.tanh(jnp.matmul(x, dense0_w) + dense0_b)  # {HERE}:{layer},{tanh}"
+        in lines
+    )
     assert f"        beta1_power = beta1_power * 0.9  # {HERE}:{_line('# mlp-adam')}" in lines
     assert "read(" not in source and "named_scope('dense0/MatMul')" not in source
 
