@@ -27,13 +27,14 @@ from jaxgraph.ir import passes
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.opdef import register_gradient
 from jaxgraph.ir.shapes import TensorShape, TensorType
-from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import construction, selection
+from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops.control_flow import cond, inline, params, scan_loop, trace_body, with_more_results
 
 
 def _zeros_for(grads: Sequence[Tensor | None], outputs: Sequence[Tensor]) -> list[Tensor]:
-    return [g if g is not None else array_ops.zeros_like(t) for g, t in zip(grads, outputs)]
+    return [g if g is not None else construction.zeros_like(t) for g, t in zip(grads, outputs)]
 
 
 def _differentiable(t: Tensor) -> bool:
@@ -43,7 +44,7 @@ def _differentiable(t: Tensor) -> bool:
 def _grads_of(ys: list[Tensor], xs: list[Tensor], grad_ys: list[Tensor]) -> list[Tensor]:
     pairs = [(y, g) for y, g in zip(ys, grad_ys) if _differentiable(y)]
     if not pairs:
-        return [array_ops.zeros_like(x) for x in xs]
+        return [construction.zeros_like(x) for x in xs]
     return gradients([y for y, _ in pairs], xs, grad_ys=[g for _, g in pairs], unconnected_gradients="zero")
 
 
@@ -130,7 +131,7 @@ def scan_grad(op: Operation, *grads: Tensor | None) -> list[Tensor | None]:
         g_carry_t = [dc + g_saved_t[i] for dc, i in zip(d[:n_c], carry_wrt)] if g_saved_t else d[:n_c]
         return (g_carry_t, new_g_captured), d[n_c : n_c + n_x]
 
-    init = ([g_final[i] for i in carry_wrt], [array_ops.zeros_like(captured[i]) for i in cap_wrt])
+    init = ([g_final[i] for i in carry_wrt], [construction.zeros_like(captured[i]) for i in cap_wrt])
     # which forward values the gradient reads: found by tracing one reverse step on the side
     needed: list[Tensor] = []
     state_types = [t.type for t in [*init[0], *init[1]]]
@@ -189,7 +190,7 @@ def while_grad(op: Operation, *grads: Tensor | None) -> list[Tensor | None]:
         )
     n = op.attrs["num_loop_vars"]
     # one stand-in per input: a tensor can be both a loop var's start and a captured value
-    stand_ins = [array_ops.identity(t) for t in op.inputs]
+    stand_ins = [identity_ops.identity(t) for t in op.inputs]
     loop, captured = stand_ins[:n], stand_ins[n:]
     cond_graph, body_graph = op.attrs["cond"], op.attrs["body"]
 
@@ -200,9 +201,9 @@ def while_grad(op: Operation, *grads: Tensor | None) -> list[Tensor | None]:
         (pred,) = inline(cond_graph, list(values) + inner)
         go = math_ops.logical_and(active, pred)
         new = inline(body_graph, list(values) + inner)
-        return ([array_ops.where(go, b, v) for b, v in zip(new, values)], go), []
+        return ([selection.where(go, b, v) for b, v in zip(new, values)], go), []
 
-    (masked, _), _ = scan_loop(step, (loop, array_ops.constant(True)), None, length=int(limit),
+    (masked, _), _ = scan_loop(step, (loop, construction.constant(True)), None, length=int(limit),
                                name=f"{op.name.rsplit('/', 1)[-1]}_bounded")  # fmt: skip
     wrt = [i for i, t in enumerate(op.inputs) if _differentiable(t)]
     pairs = [(m, g) for m, g in zip(masked, _zeros_for(grads, op.outputs)) if _differentiable(m)]

@@ -17,8 +17,9 @@ from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.opdef import get_op_def
-from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import construction, joining
 from jaxgraph.ops import math as math_ops
+from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import convert_to_tensor
 
 
@@ -100,7 +101,7 @@ def gradients(
         for y, g in zip(ys, grad_ys):
             if g is None:
                 with graph.stamp_location(y.op.location):
-                    g = array_ops.ones_like(y, name="grad_ys")
+                    g = construction.ones_like(y, name="grad_ys")
             else:
                 g = convert_to_tensor(g, dtype=y.dtype)
             contributions.setdefault(y, []).append(g)
@@ -120,7 +121,9 @@ def gradients(
                 with graph.name_scope(f"{scope}{x.op.name}_grad/"), graph.stamp_location(x.op.location):
                     results.append(_aggregate(grads))
             elif unconnected_gradients == "zero":
-                results.append(array_ops.zeros(x.shape, x.dtype) if x.type.ref else array_ops.zeros_like(x))
+                results.append(
+                    construction.zeros(x.shape, x.dtype) if x.type.ref else construction.zeros_like(x)
+                )
             else:
                 results.append(None)
     return results
@@ -182,7 +185,7 @@ def _backprop_op(
         out_grads = []
         for t in op.outputs:
             grads = contributions.get(t)
-            out_grads.append(_aggregate(grads) if grads else array_ops.zeros_like(t))
+            out_grads.append(_aggregate(grads) if grads else construction.zeros_like(t))
         in_grads = rule(op, *out_grads)
     if len(in_grads) != len(op.inputs):
         raise InvalidArgumentError(
@@ -218,10 +221,10 @@ def hessians(ys: Any, xs: Any, name: str = "hessians") -> list[Tensor]:
             n *= d
         with get_default_graph().name_scope(name):
             (grad,) = gradients(ys, [x], unconnected_gradients="zero")
-            flat = array_ops.reshape(grad, (n,))
+            flat = shape_ops.reshape(grad, (n,))
             rows = []
             for i in range(n):
                 (row,) = gradients(flat[i], [x], unconnected_gradients="zero")
-                rows.append(array_ops.reshape(row, (n,)))
-            results.append(array_ops.reshape(array_ops.stack(rows), shape + shape))
+                rows.append(shape_ops.reshape(row, (n,)))
+            results.append(shape_ops.reshape(joining.stack(rows), shape + shape))
     return results

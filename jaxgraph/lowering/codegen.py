@@ -30,8 +30,12 @@ executable::
 
 Parameters, in order: Variables updated by the run (donated), Variables only read, feeds, and
 the PRNG key. Results: fetched values, the updated Variables' new values, the next key, and the
-run-time checks (one bool per check: ``check_numerics`` ops, or every floating-point op output
-when ``check_numerics=True``), which the Session inspects before it commits anything.
+run-time check statuses (per check op a bool, or an integer vector starting with its verdict and
+holding the detail of its message; with ``check_numerics=True`` one bool per floating-point op
+output), which the Session inspects before it commits anything. A run with checks returns each
+donated Variable's new value only if every check passed (``L.if_passed(ok, new, old)``): its old
+buffer is gone, so a failed run hands back the old value. Checks inside control-flow bodies are
+threaded out like Variables (``ok_..._so_far`` parameters; see ``_Emitter.regions``).
 Variable values are threaded through in trace order, so a read sees the assigns before it.
 
 Security: nothing from the graph's text reaches the source unescaped. Identifiers are made
@@ -398,6 +402,51 @@ def _wrapped(head: str, items: Sequence[str], tail: str) -> list[_Line]:
     return [_Line(head)] + [_Line(line, 1) for line in body[:-1]] + [_Line(body[-1] + tail, 1)]
 
 
+# ---- run-time checks ---------------------------------------------------------------------------
+def _call(function: str, *args: str) -> ast.expr:
+    """``function(args...)`` of identifiers as an AST."""
+    return ast.Call(_attribute(function), [_name(a) for a in args], [])
+
+
+def _passing_status(op: Operation) -> ast.expr:
+    """The status of a check that passed, with the type of ``op``'s status (what a loop's
+    carried status starts from): ``jnp.ones(shape, dtype)``. A check op's status type comes from
+    its lowering rule evaluated on stand-ins of its inputs (unknown dimensions as 1: statuses
+    depend on ranks only); any other op's (``check_numerics=True``) is a bool."""
+    opdef = get_op_def(op.type)
+    shape, dtype = (), np.dtype(np.bool_)
+    if opdef.check:
+        stand_ins = [
+            jax.ShapeDtypeStruct(tuple(1 if d is None else d for d in t.shape), t.dtype.np) for t in op.inputs
+        ]
+        status = jax.eval_shape(lambda *xs: opdef.lower(*xs, **op.attrs)[-1], *stand_ins)
+        shape, dtype = status.shape, np.dtype(status.dtype)
+    name = "bool_" if dtype == np.bool_ else dtype.name
+    return ast.Call(_attribute("jnp.ones"), [_literal(tuple(shape)), _attribute("jnp." + name)], [])
+
+
+def _has_checks(ops: Iterable[Operation]) -> bool:
+    """Whether ``ops`` or their sub-graphs hold a check op."""
+    return any(
+        get_op_def(op.type).check
+        or any(_has_checks(v.operations) for v in op.attrs.values() if isinstance(v, Graph))
+        for op in ops
+    )
+
+
+@dataclasses.dataclass
+class _Function:
+    """A sub-graph's nested function before its op's check statuses are added (``finish``):
+    its name, parameters, body, results, new Variable values and its checks (op, status)."""
+
+    name: str
+    args: list[str]
+    body: list[_Line]
+    outs: list[ast.expr]
+    state: list[ast.expr]
+    checks: list[tuple[Operation, str]]
+
+
 # ---- the emitter -------------------------------------------------------------------------------
 class _Emitter:
     """Writes the generated function: a line per value that needs a name, nested functions for
@@ -423,19 +472,19 @@ class _Emitter:
         return _Expr(_name(ident), frozenset({ident}))
 
     def attr(self, value: Any, hint: str, lines: list[_Line]) -> ast.expr:
-        """An attribute value as an expression; sub-graphs become nested functions."""
-        if isinstance(value, Graph):
-            name, function = self.function(value, hint)
-            lines.extend(function)
-            return _name(name)
+        """An attribute value (not a sub-graph) as an expression."""
         if isinstance(value, ArrayValue):
             ident = self.names.make(hint)
             self.constants.append((ident, value))
             return _name(ident)
         return _literal(value)
 
-    def call(self, op: Operation, opdef: OpDef, args: list[_Expr], lines: list[_Line]) -> ast.expr:
-        """The op's expression: its JAX template filled in, else ``L.<type>(...)``."""
+    def call(
+        self, op: Operation, opdef: OpDef, args: list[_Expr], lines: list[_Line]
+    ) -> tuple[ast.expr, list[tuple[Operation, str]]]:
+        """The op's expression: its JAX template filled in, else ``L.<type>(...)``; and, for a
+        control-flow op, the check statuses of its sub-graphs, which it returns after its
+        outputs and Variables (see ``regions``)."""
         template = _template(opdef, op.attrs, len(args))
         hint = self.names.short.get(op.name, op.name)
         if template is not None:
@@ -448,23 +497,58 @@ class _Emitter:
                 and (node.left, node.right) == (args[0].node, args[1].node)
             ):
                 node.left, node.right = _bare_scalars(op, args)
-            return node
+            return node, []
+        if not op.type.isidentifier() or keyword.iskeyword(op.type):
+            raise InvalidArgumentError(f"op type '{op.type}' cannot be lowered to JAX", op)
+        functions, statuses = self.regions(op, hint, lines)
         kwargs = [
-            ast.keyword(k, self.attr(v, f"{hint}_{k}", lines))
+            ast.keyword(k, _name(functions[k]) if k in functions else self.attr(v, f"{hint}_{k}", lines))
             for k, v in op.attrs.items()
             if opdef.attrs[k] is REQUIRED or not (type(v) is type(opdef.attrs[k]) and v == opdef.attrs[k])
         ]
-        if any(isinstance(v, Graph) for v in op.attrs.values()):
-            refs = sum(1 for t in op.inputs if t.type.ref)
+        inputs = [a.node for a in args]
+        if functions:
+            refs = sum(1 for t in op.inputs if t.type.ref) + len(statuses)
             kwargs += [ast.keyword("num_refs", ast.Constant(refs))] if refs else []
             kwargs.append(ast.keyword("key", _name("key")))
-        if not op.type.isidentifier() or keyword.iskeyword(op.type):
-            raise InvalidArgumentError(f"op type '{op.type}' cannot be lowered to JAX", op)
-        return ast.Call(_attribute("L." + op.type), [a.node for a in args], kwargs)
+            inputs += [_passing_status(check) for check, _ in statuses]
+        return ast.Call(_attribute("L." + op.type), inputs, kwargs), statuses
 
-    def function(self, graph: Graph, hint: str) -> tuple[str, list[_Line]]:
-        """``def hint(*params, key): ... return (results), (variables)`` for a sub-graph;
-        ``key`` is the PRNG key its random ops draw from (a loop passes a new one per step)."""
+    def regions(
+        self, op: Operation, hint: str, lines: list[_Line]
+    ) -> tuple[dict[str, str], list[tuple[Operation, str]]]:
+        """The nested functions of a control-flow op's sub-graphs (their lines go to ``lines``),
+        by attribute, and the check statuses they thread through: every sub-graph's checks, in
+        attribute order. Each function takes all of them after its Variables and returns them
+        after its new Variables (its own checks combined in, keeping the first failure, the
+        others passed through), so a loop carries them from step to step as it carries the
+        Variables, and a ``cond`` returns those of the branch taken."""
+        functions = {k: self.function(v, f"{hint}_{k}") for k, v in op.attrs.items() if isinstance(v, Graph)}
+        statuses = [check for function in functions.values() for check in function.checks]
+        start = 0
+        for function in functions.values():
+            lines.extend(self.finish(function, statuses, start))
+            start += len(function.checks)
+        return {k: f.name for k, f in functions.items()}, statuses
+
+    def finish(self, function: _Function, statuses: list[tuple[Operation, str]], own: int) -> list[_Line]:
+        """``function``'s lines, taking and returning ``statuses``, its own checks being
+        ``statuses[own : own + len(function.checks)]``."""
+        carried = [self.names.make(f"ok_{check.name}_so_far") for check, _ in statuses]
+        state = list(function.state)
+        for i, ident in enumerate(carried):
+            mine = own <= i < own + len(function.checks)
+            new = function.checks[i - own][1] if mine else None
+            state.append(_call("L.first_failure", ident, new) if new else _name(ident))
+        returned = ast.Tuple([ast.Tuple(function.outs, ast.Load()), ast.Tuple(state, ast.Load())])
+        lines = [_Line(f"def {function.name}({', '.join(function.args + carried + ['key'])}):")]
+        lines += [line.nested() for line in function.body] + [_Line("return " + ast.unparse(returned), 1)]
+        return lines
+
+    def function(self, graph: Graph, hint: str) -> _Function:
+        """A sub-graph as ``def hint(*params, key): ... return (results), (variables)``, its
+        check statuses not yet added (``finish``); ``key`` is the PRNG key its random ops draw
+        from (a loop passes a new one per step)."""
         fname = self.names.make(hint)
         values: dict[Tensor, _Expr] = {}
         var_name: dict[str, str] = {}
@@ -478,14 +562,11 @@ class _Emitter:
                 values[t] = _Expr(_name(ident), frozenset({ident}))
         body_ops = [op for op in graph.operations[:-1] if op.type not in ("placeholder", "variable")]
         outs = results(graph)
+        outer, self.checks = self.checks, []
         body = self.body(body_ops, values, var_name, Counter(outs), set(), None)
+        checks, self.checks = self.checks, outer
         state = [_name(var_name[op.name]) for op in graph.operations if op.type == "variable"]
-        returned = ast.Tuple(
-            [ast.Tuple([values[t].node for t in outs], ast.Load()), ast.Tuple(state, ast.Load())]
-        )
-        lines = [_Line(f"def {fname}({', '.join(args + ['key'])}):")]
-        lines += [line.nested() for line in body] + [_Line("return " + ast.unparse(returned), 1)]
-        return fname, lines
+        return _Function(fname, args, body, [values[t].node for t in outs], state, checks)
 
     def body(
         self,
@@ -544,7 +625,7 @@ class _Emitter:
             self.uses_key = True
             fold = ast.Call(_attribute("jax.random.fold_in"), [_name("key"), ast.Constant(op_seed(op))], [])
             args.insert(0, _Expr(fold, frozenset({"key"})))
-        node = self.call(op, opdef, args, lines)
+        node, statuses = self.call(op, opdef, args, lines)
         if not isinstance(node, ast.Name) and not hasattr(node, "jaxgraph_op"):
             node.jaxgraph_op = op  # its columns blame errors on this op
         for t in op.inputs:
@@ -555,7 +636,9 @@ class _Emitter:
         if not op.outputs and isinstance(node, ast.Constant) and node.value is None:
             return  # computes nothing (no_op)
         for handle in targets:  # a new value: a new name if the old one is still needed
-            if any(live[t] > 0 and var_name[handle] in e.refs for t, e in values.items()):
+            if any(live[t] > 0 and var_name[handle] in e.refs for t, e in values.items()) or (
+                top is not None and top.keeps(handle, var_name[handle])
+            ):
                 var_name[handle] = self.names.make(handle)
         region = any(isinstance(v, Graph) for v in op.attrs.values())
         if len(op.outputs) == 1 and not targets and not opdef.check and not region:
@@ -573,16 +656,14 @@ class _Emitter:
                 for i in range(len(op.outputs))
             ]
             outs += [var_name[h] for h in targets]
-        flag = self.names.make(f"ok_{op.name}") if opdef.check else None
-        lines.append(_statement(outs + ([flag] if flag else []), node, op, computed, unpack=region))
+        flags = [(op, self.names.make(f"ok_{op.name}"))] if opdef.check else []
+        flags += [(check, self.names.make(f"ok_{check.name}")) for check, _ in statuses]
+        lines.append(_statement(outs + [f for _, f in flags], node, op, computed, unpack=region))
         for t, ident in zip(op.outputs, outs):
             if t not in fed:
                 values[t] = _Expr(_name(ident), frozenset({ident}))
-        if top is None:
-            return
-        if flag is not None:
-            self.checks.append((op, flag))
-        elif self.check_numerics:
+        self.checks += flags
+        if self.check_numerics and not opdef.check:
             for t, ident in zip(op.outputs, outs):
                 if t.dtype.is_floating:
                     finite = self.names.make(f"finite_{ident}")
@@ -614,7 +695,7 @@ class _Emitter:
             and scope_of(only[0]) == scope_of(op)
             and opdef.state is None
             and not opdef.needs_key
-            and not (self.check_numerics and top is not None and t.dtype.is_floating)
+            and not (self.check_numerics and t.dtype.is_floating)
             and len(ast.unparse(node)) <= INLINE_WIDTH
         )
 
@@ -631,11 +712,17 @@ def _bare_scalars(op: Operation, args: list[_Expr]) -> list[ast.expr]:
 
 @dataclasses.dataclass
 class _TopState:
-    """The top-level function's Variables: parameters, those read before any write, updated."""
+    """The top-level function's Variables: parameters, those read before any write, updated;
+    ``checked``: the run has checks, so the parameters keep their (old) values to the end."""
 
+    checked: bool = False
     params: dict[str, str] = dataclasses.field(default_factory=dict)
     var_inputs: list[str] = dataclasses.field(default_factory=list)
     updated: list[str] = dataclasses.field(default_factory=list)
+
+    def keeps(self, handle: str, ident: str) -> bool:
+        """Whether a new value of ``handle`` needs a name other than ``ident``, its parameter's."""
+        return self.checked and self.params.get(handle) == ident
 
     def touch(self, handle: str, reads_old: bool, writes: bool) -> None:
         if reads_old and handle not in self.updated and handle not in self.var_inputs:
@@ -662,7 +749,7 @@ def lower_graph(
         ident = emitter.names.make(t.op.name if len(t.op.outputs) == 1 else t.name)
         values[t] = _Expr(_name(ident), frozenset({ident}))
     var_name: dict[str, str] = {}
-    top = _TopState()
+    top = _TopState(checked=check_numerics or _has_checks(ops))
     escapes = Counter(f for f in fetches if isinstance(f, Tensor) and not f.type.ref)
     body = emitter.body(ops, values, var_name, escapes, fed, top)
     fetched = []
@@ -676,12 +763,14 @@ def lower_graph(
     kept = [v for v in top.var_inputs if v not in top.updated]
     params = [top.params[v] for v in donated + kept] + [ast.unparse(values[t].node) for t in feeds] + ["key"]
     next_key = "jax.random.fold_in(key, 0x5EED)" if emitter.uses_key else "key"
-    results = [
-        _tuple(fetched),
-        _tuple([var_name[v] for v in top.updated]),
-        next_key,
-        _tuple([flag for _, flag in emitter.checks]),
-    ]
+    flags = [flag for _, flag in emitter.checks]
+    updated = _tuple([var_name[v] for v in top.updated])
+    if flags and top.updated:  # a failed check keeps the old values (in the donated buffers)
+        ok = emitter.names.make("ok")
+        body += _wrapped(f"{ok} = L.checks_passed(", flags, ")")
+        old = _tuple([top.params[v] if v in donated else var_name[v] for v in top.updated])
+        updated = f"L.if_passed({ok}, {updated}, {old})"
+    results = [_tuple(fetched), updated, next_key, _tuple(flags)]
     function = _wrapped(f"def {name}(", params, "):")
     function += [line.nested() for line in body]
     returned = _wrapped("return ", results, "")

@@ -6,7 +6,8 @@ signature), named after the function or the fetched tensors plus a hash of the p
 argument types, so the same program compiled again in another process lands in the same folder::
 
     00.traced.ir        the ops the fetch set needs, as traced (jaxgraph IR text)
-    01.opt.ir           after jaxgraph's IR passes (prune, simplify, constant folding, CSE)
+    01.opt.ir           after jaxgraph's IR passes (``jaxgraph.ir.passes.PIPELINE``)
+    01.opt.NN.PASS.ir   the graph after each pass of the pipeline, in order (NN = 00, 01 ...)
     02.jax.py           the generated Python module over JAX (runs as is: imports, constants)
     03.jaxpr            JAX's jaxpr of that function
     04.stablehlo.mlir   the StableHLO module ``jax.jit`` lowers it to (before XLA's passes)
@@ -41,7 +42,7 @@ ENV_VAR = "JAXGRAPH_DUMP_DIR"
 
 FILES = {
     "ir": ("00.traced.ir", "#", "jaxgraph.ir.passes.prune: the ops the fetch set needs, as traced"),
-    "ir-opt": ("01.opt.ir", "#", "jaxgraph.ir.passes.optimize: prune, simplify, constant folding, CSE"),
+    "ir-opt": ("01.opt.ir", "#", "jaxgraph.ir.passes.optimize: the PIPELINE of IR passes"),
     "jax": ("02.jax.py", "#", "jaxgraph.lowering.codegen.lower_graph: the generated JAX module"),
     "jaxpr": ("03.jaxpr", "#", "jax.make_jaxpr of the generated function"),
     "stablehlo": ("04.stablehlo.mlir", "//", "jax.jit(...).lower: StableHLO, before XLA's passes"),
@@ -85,6 +86,7 @@ def write_dumps(directory: str | os.PathLike, name: str, executable: Executable,
     label = folder.name
     for stage in ("ir", "ir-opt", "jax"):
         _write(folder, label, stage, executable.dump(stage, specs), *executable.made[stage])
+    _write_each_pass(folder, label, executable)
     counts: dict[str, dict[str, int]] = {
         "traced_ir": _count(op.type for op in executable.traced),
         "optimized_ir": _count(op.type for op in executable.optimized.graph.operations),
@@ -111,11 +113,23 @@ def write_dumps(directory: str | os.PathLike, name: str, executable: Executable,
     return folder
 
 
+def _write_each_pass(folder: Path, label: str, executable: Executable) -> None:
+    """``01.opt.NN.<pass>.ir``: the graph after each pass (``optimize(record=True)``)."""
+    made = executable.made["ir-opt"][0]
+    for n, (name, graph) in enumerate(executable.optimized.after_each_pass):
+        file_name = f"01.opt.{n:02d}.{name}.ir"
+        stamp = f"# {file_name} | made by jaxgraph.ir.passes: {name} | {_utc(made)} | {label}"
+        (folder / file_name).write_text(stamp + "\n" + str(graph).rstrip("\n") + "\n")
+
+
+def _utc(made: float) -> str:
+    return datetime.datetime.fromtimestamp(made, datetime.timezone.utc).isoformat(timespec="milliseconds")
+
+
 def _stamp(stage: str, label: str, made: float, seconds: float) -> str:
     """``<file> | made by <pass> | <UTC time> | <duration> | <folder>``."""
     file_name, _, what = FILES[stage]
-    when = datetime.datetime.fromtimestamp(made, datetime.timezone.utc).isoformat(timespec="milliseconds")
-    return f"{file_name} | made by {what} | {when} | {seconds * 1000:.1f} ms | {label}"
+    return f"{file_name} | made by {what} | {_utc(made)} | {seconds * 1000:.1f} ms | {label}"
 
 
 def _write(folder: Path, label: str, stage: str, text: str, made: float, seconds: float) -> None:

@@ -12,6 +12,12 @@ Variables intact). Such a large run also waits for its results before the Sessio
 on GPUs an allocation failing during the run shows only then (the call itself returns). Smaller
 runs skip both (the check costs a read of ``/proc/meminfo`` on CPUs, ~20 µs; the wait, the
 overlap of one run's dispatch with the previous run) and donate.
+
+Donation and run-time checks: a run whose check fails must change nothing, yet its donated
+buffers are gone. So the generated function returns, for each donated Variable, its new value
+if every check passed and its old value otherwise (``jnp.where(ok, new, old)``, which XLA still
+computes in place); after a failed check the caller commits those values (the old ones, in the
+donated buffers) and keeps its RNG key, then raises the check's error.
 """
 
 from __future__ import annotations
@@ -64,9 +70,8 @@ def resolve_device(spec: str | None) -> Any:
 class Executable:
     """One compiled fetch set: call it with variable values, feeds and the key.
 
-    Updated Variables are donated (updated in place) unless the run has checks: then the old
-    values must survive a failed check, so nothing is donated. A large run close to the memory
-    available goes without donation too (see the module docstring).
+    Updated Variables are donated (updated in place), also by runs with checks (see the module
+    docstring); a large run close to the memory available goes without donation.
     """
 
     def __init__(
@@ -83,7 +88,7 @@ class Executable:
         self.device = device
         self.made: dict[str, tuple[float, float]] = {}
         """For the stages jaxgraph makes (ir, ir-opt, jax): when each was made and in how long (s)."""
-        donated = () if lowered.checks else tuple(range(len(lowered.donated_vars)))
+        donated = tuple(range(len(lowered.donated_vars)))
         kwargs: dict[str, Any] = {}
         if device is not None:
             sharding = jax.sharding.SingleDeviceSharding(device)
@@ -110,11 +115,13 @@ class Executable:
         totals = [total for _, total in map(device_memory, self.devices) if total]
         self._checked = bool(totals) and self.needed_bytes * CHECKED_FRACTION >= min(totals)
 
-    def __call__(self, *args: Any) -> Any:
-        """Runs; raises InvalidArgumentError naming the op whose check failed (nothing is
-        committed by the caller then), or the op whose lowering failed while compiling;
-        ResourceExhaustedError naming the largest op when the run does not fit in memory;
-        every other XLA runtime error as the TF1 class of its status code."""
+    def __call__(self, *args: Any) -> tuple[Any, Any, Any, InvalidArgumentError | None]:
+        """Runs: ``(fetched, updated Variables, next key, failure)``. ``failure`` is None, or the
+        InvalidArgumentError naming the op whose check failed: the caller then commits only the
+        donated Variables (they hold their old values) and raises it. Raises InvalidArgumentError
+        naming the op whose lowering failed while compiling; ResourceExhaustedError naming the
+        largest op when the run does not fit in memory; every other XLA runtime error as the TF1
+        class of its status code."""
         jitted = self.jitted if not self._checked or self._fits_with_donation() else self._without_donation()
         try:
             fetched, updated, key, checks = jitted(*args)
@@ -126,6 +133,10 @@ class Executable:
             raise _blame(self.lowered, e, f"{type(e).__name__}: {e}".split("\n")[0]) from None
         except jax.errors.JaxRuntimeError as e:
             raise self._runtime_error(str(e).split("\n")[0].rstrip(".")) from None
+        return fetched, updated, key, self._failed_check(checks)
+
+    def _failed_check(self, checks: Sequence[Any]) -> InvalidArgumentError | None:
+        """The error of the first check that failed (None if all passed)."""
         for (op, _), status in zip(self.lowered.checks, jax.device_get(checks)):
             status = np.atleast_1d(status)
             if not status[0]:
@@ -133,8 +144,8 @@ class Executable:
                 message = (
                     explain(op, status[1:]) if explain else "found NaN or Inf in the output (check_numerics)"
                 )
-                raise InvalidArgumentError(message, op)
-        return fetched, updated, key
+                return InvalidArgumentError(message, op)
+        return None
 
     def _fits_with_donation(self) -> bool:
         """Whether this (large) run may donate: raises ResourceExhaustedError when it needs more

@@ -6,7 +6,9 @@ not given filled in with their declared defaults, so a generated line shows only
     g = L.matmul(h, w, transpose_b=True)
 
 A dtype attribute may be given as a JAX scalar type (``dtype=jnp.float32``); large constants
-of a generated program are decoded with ``from_base64``.
+of a generated program are decoded with ``from_base64``. Run-time check statuses (a bool, or an
+integer vector whose first element says whether the check passed) are combined by
+``checks_passed`` and ``first_failure``; ``if_passed`` keeps the old Variable values of a failed run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import base64
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import jax.numpy as jnp
 import numpy as np
 
 from jaxgraph.ir.dtypes import as_dtype
@@ -34,6 +37,24 @@ def from_base64(data: str, dtype: str, shape: Sequence[int]) -> np.ndarray:
     native = np.dtype(as_dtype(dtype).np)
     array = np.frombuffer(base64.b64decode(data), dtype=native.newbyteorder("<"))
     return array.astype(native).reshape(tuple(shape))
+
+
+def checks_passed(*statuses: Any) -> Any:
+    """Whether every run-time check passed: a bool scalar from check statuses (a bool, or an
+    integer vector whose first element is non-zero when the check passed)."""
+    return jnp.all(jnp.stack([jnp.ravel(status)[0] != 0 for status in statuses]))
+
+
+def if_passed(ok: Any, new: Sequence[Any], old: Sequence[Any]) -> tuple:
+    """The new values of the Variables a run updates if its checks passed (``ok``), else the
+    old ones (a select XLA computes into the old values' donated buffers)."""
+    return tuple(jnp.where(ok, n, o) for n, o in zip(new, old, strict=True))
+
+
+def first_failure(old: Any, new: Any) -> Any:
+    """A check status carried through a loop: ``new`` while ``old`` passed, else ``old`` (the
+    first failure is kept, with its detail)."""
+    return jnp.where(jnp.ravel(old)[0] != 0, new, old)
 
 
 def _attr(value: Any) -> Any:

@@ -5,6 +5,22 @@ Python operators on ``Tensor`` (``jaxgraph.ops.overloads``).
 """
 
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ops import array, clip, control_flow, core, debugging, math, nn, overloads, random, state  # noqa: F401  (registers the op types)
+from jaxgraph.ops import (  # noqa: F401  (registers the op types)
+    clip,
+    construction,
+    control_flow,
+    core,
+    debugging,
+    identity,
+    indexing,
+    joining,
+    math,
+    nn,
+    overloads,
+    random,
+    selection,
+    shape,
+    state,
+)
 
 overloads.install(Tensor)

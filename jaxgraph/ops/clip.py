@@ -7,8 +7,8 @@ from typing import Any
 
 from jaxgraph.builder import get_default_graph
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ops import array as array_ops
 from jaxgraph.ops import math as math_ops
+from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import convert_to_tensor
 
 
@@ -32,9 +32,9 @@ def clip_by_global_norm(t_list: Sequence[Any], clip_norm: Any, use_norm: Any = N
     ``(clipped list, global_norm)`` as TF1 does."""
     norm = use_norm if use_norm is not None else global_norm(t_list)
     with get_default_graph().name_scope(name or "clip_by_global_norm"):
-        clip = array_ops.cast(convert_to_tensor(clip_norm), norm.dtype)
+        clip = shape_ops.cast(convert_to_tensor(clip_norm), norm.dtype)
         scale = clip / math_ops.maximum(norm, clip)
-        clipped = [None if t is None else convert_to_tensor(t) * array_ops.cast(scale, convert_to_tensor(t).dtype)
+        clipped = [None if t is None else convert_to_tensor(t) * shape_ops.cast(scale, convert_to_tensor(t).dtype)
                    for t in t_list]  # fmt: skip
     return clipped, norm
 

@@ -36,7 +36,8 @@ from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType
-from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import construction, joining
+from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import convert_to_tensor, require
 
 
@@ -296,7 +297,7 @@ def trace_body(fn: Callable[..., Any], arg_types: list[TensorType], arg_tree: An
     graph.outer, graph.seed = outer, outer.seed
     with graph.as_default():
         args = [
-            array_ops.placeholder(t.dtype, tuple(t.shape), name=f"{name}_{i}")
+            construction.placeholder(t.dtype, tuple(t.shape), name=f"{name}_{i}")
             for i, t in enumerate(arg_types)
         ]
         for t in [c for c in captures if not c.type.ref] + [c for c in captures if c.type.ref]:
@@ -430,8 +431,8 @@ def scan(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any = None, par
     )  # fmt: skip
     stacked = flatten(outs[1])[0]
     if first is not None:
-        parts = [array_ops.expand_dims(f, 0) for f in first]
-        stacked = [array_ops.concat([s, p] if reverse else [p, s], 0) for s, p in zip(stacked, parts)]
+        parts = [shape_ops.expand_dims(f, 0) for f in first]
+        stacked = [joining.concat([s, p] if reverse else [p, s], 0) for s, p in zip(stacked, parts)]
     return jax.tree_util.tree_unflatten(carry_tree, stacked)
 
 

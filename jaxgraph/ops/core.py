@@ -17,8 +17,8 @@ from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType, as_dtype, float32, promote_types, x64_enabled
 from jaxgraph.ir.graph import Operation, Tensor
-from jaxgraph.ir.opdef import TypeRuleError, type_error
-from jaxgraph.ir.shapes import TensorType, broadcast_shapes
+from jaxgraph.ir.opdef import OpDef, TypeRuleError, type_error
+from jaxgraph.ir.shapes import TensorShape, TensorType, broadcast_shapes
 from jaxgraph.ir.values import ArrayValue
 
 
@@ -49,6 +49,11 @@ def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) ->
     return constant(value, dtype=dtype, name=name)
 
 
+def is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a Tensor or converts to one as a graph value (a Variable)."""
+    return isinstance(value, Tensor) or hasattr(value, "_to_tensor")
+
+
 def type_error_for_conversion(value: Tensor, dtype: DType) -> Exception:
     return InvalidArgumentError(
         f"Tensor '{value.name}' has dtype {value.dtype.name}, expected {dtype.name}", value.op
@@ -73,8 +78,7 @@ def to_numpy(value: Any, dtype: DType | None = None) -> np.ndarray:
 
 def convert_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Converts a binary op's operands; a non-Tensor operand takes the other's dtype if it can."""
-    a_tensor = isinstance(a, Tensor) or hasattr(a, "_to_tensor")
-    b_tensor = isinstance(b, Tensor) or hasattr(b, "_to_tensor")
+    a_tensor, b_tensor = is_tensor(a), is_tensor(b)
     if a_tensor and not b_tensor:
         a = convert_to_tensor(a)
         return a, constant(b, dtype=weak_dtype(b, a.dtype))
@@ -162,6 +166,43 @@ def axis_arg(axis: Any, what: str = "axis") -> int:
     raise InvalidArgumentError(f"{what} must be an int, got {axis!r}")
 
 
+def static_ints(values: Any, what: str, unknown: int | None = None) -> tuple[int, ...]:
+    """``values`` (a sequence of ints) as a tuple of Python ints: jaxgraph shapes are static.
+    A None entry becomes ``unknown`` where that is given (reshape's -1)."""
+    if is_tensor(values) or isinstance(values, str):
+        raise not_static(values, what)
+    try:
+        if not all(is_int(v) or (v is None and unknown is not None) for v in values):
+            raise TypeError
+        return tuple(unknown if v is None else int(v) for v in values)
+    except TypeError:
+        raise not_static(values, what) from None
+
+
+def not_static(values: Any, what: str) -> InvalidArgumentError:
+    """The error for a Tensor (or other non-ints) where a static list of ints is needed."""
+    return InvalidArgumentError(
+        f"{what} must be a list of Python ints, got {values!r}: jaxgraph shapes are static "
+        "(jg.shape(x) itself is accepted where a shape means x's run-time shape)"
+    )
+
+
+def scalar_attr(value: Any, dtype: DType, what: str = "the fill value") -> Any:
+    """A Python scalar as an attribute value of ``dtype``'s kind (fill, pad and one_hot values)."""
+    if is_tensor(value):
+        raise InvalidArgumentError(f"{what} must be a Python scalar, got {value!r}")
+    if dtype.is_bool:
+        return bool(value)
+    if dtype.is_integer:
+        return int(value)
+    return float(value)
+
+
+def python_dtype(value: Any) -> DType:
+    """The dtype jaxgraph gives a Python or NumPy scalar (float32 for floats, int32 for ints)."""
+    return as_dtype(to_numpy(value).dtype)
+
+
 INT64_MAX = 2**63 - 1
 
 
@@ -180,6 +221,18 @@ def check_dims(dims: Any, what: str, unknown_ok: bool = False) -> None:
         count *= d
     if count > INT64_MAX or any(d > INT64_MAX for d in known):
         raise type_error(f"{what}'s shape {list(dims)} does not fit in int64 (dimensions and element count)")
+
+
+def check_at_run_time(opdef: OpDef, *arrays: Any, **attrs: Any) -> None:
+    """Runs ``opdef``'s type rule again on the concrete shapes of a run (called by lowerings).
+
+    Checks that unknown (``None``) dimensions put off at build time (an index past the end, split
+    sizes, concat shapes ...) fail here with ``InvalidArgumentError``, where XLA would clamp.
+    """
+    try:
+        opdef.infer(*(TensorType(as_dtype(a.dtype), TensorShape(a.shape)) for a in arrays), **attrs)
+    except TypeRuleError as e:
+        raise InvalidArgumentError(f"{e} (when the graph ran)") from None
 
 
 def require(condition: bool, message: str) -> None:

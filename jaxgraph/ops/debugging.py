@@ -13,10 +13,14 @@ the user's source line. The builders add them:
   zero") and integer ``pow`` a non-negative exponent; unchecked, XLA gives garbage.
 
 When the guarded operand is a constant the check happens when the op is built instead, and no
-check op is added. Checks cost a little (a reduction over the checked operand, and a run with
-checks does not donate the Variables it updates); ``set_runtime_checks(False)`` leaves them out
+check op is added. Checks cost a little (a reduction over the checked operand, and a select of
+old or new value per updated Variable); ``set_runtime_checks(False)`` leaves them out
 of the ops built afterwards, and ``gather`` / ``embedding_lookup`` take TF1's
 ``validate_indices=False`` for one op.
+
+Checks inside ``cond`` / ``scan`` / ``while_loop`` bodies count too: a loop carries each check's
+status from step to step and reports the first step that failed (a check in a ``while_loop``'s
+condition function is not seen: its results other than the predicate are dropped).
 """
 
 from __future__ import annotations
@@ -110,6 +114,7 @@ class CheckIndices:
         return TensorType(indices.dtype, indices.shape)
 
     def lower(indices, params, *, axis, what):
+        indices = jnp.asarray(indices)  # a constant arrives as a NumPy array: index it with tracers
         bound = params.shape[axis]
         status_type = jnp.promote_types(indices.dtype, jnp.int32)
         if indices.size == 0:  # nothing to check

@@ -18,8 +18,8 @@ from jaxgraph.ir.dtypes import as_dtype, bool_, float32, int32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, declare, op, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType
-from jaxgraph.ops import array as array_ops
-from jaxgraph.ops import debugging
+from jaxgraph.ops import construction, debugging, selection
+from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import (
     apply1,
     axis_arg,
@@ -92,7 +92,7 @@ def _unary(type_name, default_name, kind, fn, grad, **traits):
 
 neg = _unary("neg", "Neg", "number", jnp.negative, lambda op, g: neg(g), involution=True, jax_call="-{0}")
 abs = _unary("abs", "Abs", "number", jnp.abs, lambda op, g: g * sign(_x(op)))
-sign = _unary("sign", "Sign", "number", jnp.sign, lambda op, g: array_ops.zeros_like(g))
+sign = _unary("sign", "Sign", "number", jnp.sign, lambda op, g: construction.zeros_like(g))
 square = _unary("square", "Square", "number", jnp.square, lambda op, g: g * (2 * _x(op)))
 exp = _unary("exp", "Exp", "float", jnp.exp, lambda op, g: g * _y(op))
 expm1 = _unary("expm1", "Expm1", "float", jnp.expm1, lambda op, g: g * (_y(op) + 1))
@@ -109,8 +109,8 @@ sin = _unary("sin", "Sin", "float", jnp.sin, lambda op, g: g * cos(_x(op)))
 cos = _unary("cos", "Cos", "float", jnp.cos, lambda op, g: neg(g) * sin(_x(op)))
 relu = _unary("relu", "Relu", "number", jax.nn.relu, lambda op, g: relu_grad(g, _y(op)))
 softplus = _unary("softplus", "Softplus", "float", jax.nn.softplus, lambda op, g: g * sigmoid(_x(op)))
-floor = _unary("floor", "Floor", "float", jnp.floor, lambda op, g: array_ops.zeros_like(g))
-ceil = _unary("ceil", "Ceil", "float", jnp.ceil, lambda op, g: array_ops.zeros_like(g))
+floor = _unary("floor", "Floor", "float", jnp.floor, lambda op, g: construction.zeros_like(g))
+ceil = _unary("ceil", "Ceil", "float", jnp.ceil, lambda op, g: construction.zeros_like(g))
 logical_not = _unary("logical_not", "LogicalNot", "bool", jnp.logical_not, None)
 
 
@@ -148,7 +148,7 @@ def _activation_grad(type_name, default_name, kind, fn, grad, doc):
 relu_grad = _activation_grad(
     "relu_grad", "ReluGrad", "number",
     lambda g, features: jnp.where(features > 0, g, jnp.zeros_like(g)),
-    lambda op, gg: (relu_grad(gg, op.inputs[1]), array_ops.zeros_like(op.inputs[1])),
+    lambda op, gg: (relu_grad(gg, op.inputs[1]), construction.zeros_like(op.inputs[1])),
     "``relu_grad(gradients, features)``: ``gradients`` where ``features > 0``, else 0.",
 )  # fmt: skip
 tanh_grad = _activation_grad(
@@ -207,7 +207,7 @@ def sum_to(g: Tensor, x: Tensor, axes: list[int] | None) -> Tensor:
         return g
     lead = len(g.shape) - len(x.shape)
     summed = reduce_sum(g, axis=axes, keepdims=not lead)
-    return summed if not lead or len(axes) == lead else array_ops.reshape_like(summed, x)
+    return summed if not lead or len(axes) == lead else shape_ops.reshape_like(summed, x)
 
 
 def unbroadcast(g: Tensor, x: Tensor, *partners: Tensor) -> Tensor:
@@ -237,7 +237,7 @@ class SumToLike:
         return jnp.sum(g, axis=axes, keepdims=True).reshape(like.shape) if axes else g
 
     def grad(op, gg):
-        return (array_ops.broadcast_like(gg, op.inputs[0]), None)
+        return (shape_ops.broadcast_like(gg, op.inputs[0]), None)
 
 
 def _binary_infer(kind: str, type_name: str) -> Callable[..., TensorType]:
@@ -278,18 +278,18 @@ def _grad_pair(rule: Callable[..., tuple]) -> Callable[..., tuple]:
 def _pow_grad(op, g, a, b):
     y = op.outputs[0]
     positive = greater(a, 0)
-    safe_a = array_ops.where(positive, a, array_ops.ones_like(a))
+    safe_a = selection.where(positive, a, construction.ones_like(a))
     return (
         g * b * pow(a, b - 1),
-        g * array_ops.where(positive, log(safe_a) * y, array_ops.zeros_like(y)),
+        g * selection.where(positive, log(safe_a) * y, construction.zeros_like(y)),
     )
 
 
 def _select_grad(pick_a: Callable[..., Tensor]) -> Callable[..., tuple]:
     def rule(op, g, a, b):
         mask = pick_a(a, b)
-        zero = array_ops.zeros_like(g)
-        return array_ops.where(mask, g, zero), array_ops.where(mask, zero, g)
+        zero = construction.zeros_like(g)
+        return selection.where(mask, g, zero), selection.where(mask, zero, g)
 
     return rule
 
@@ -489,8 +489,8 @@ def _restore_reduced(g: Tensor, op) -> Tensor:
     # after a reduction over leading axes, broadcasting itself puts them back
     if not op.attrs["keepdims"] and axes != tuple(range(len(axes))):
         for axis in axes:
-            g = array_ops.expand_dims(g, axis)
-    return array_ops.broadcast_like(g, x)
+            g = shape_ops.expand_dims(g, axis)
+    return shape_ops.broadcast_like(g, x)
 
 
 def _reduced_count(op) -> Tensor:
@@ -501,14 +501,14 @@ def _reduced_count(op) -> Tensor:
         n = 1
         for d in dims:
             n *= d
-        return array_ops.constant(n, dtype=x.dtype)
-    return array_ops.cast(apply1("num_elements", [x], axis=axes), x.dtype)
+        return construction.constant(n, dtype=x.dtype)
+    return shape_ops.cast(apply1("num_elements", [x], axis=axes), x.dtype)
 
 
 def _extremum_grad(op, g):
     x, y = op.inputs[0], op.outputs[0]
     y_full = _restore_reduced(y, op)
-    hits = array_ops.cast(equal(x, y_full), g.dtype)
+    hits = shape_ops.cast(equal(x, y_full), g.dtype)
     ties = _restore_reduced(reduce_sum_like(hits, op), op)
     return (_restore_reduced(g, op) * hits / ties,)
 

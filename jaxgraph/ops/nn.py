@@ -33,10 +33,11 @@ from jaxgraph.ir.dtypes import float32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
-from jaxgraph.ops import array as array_ops
-from jaxgraph.ops import debugging
+from jaxgraph.ops import debugging, selection
+from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import random as random_ops
+from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import (
     apply1,
     axis_arg,
@@ -176,7 +177,7 @@ class SoftmaxCrossEntropyWithLogits:
     def grad(op, g):
         labels, logits = op.inputs
         axis = op.attrs["axis"]
-        g = array_ops.expand_dims(g, normalize_axis(axis, len(logits.shape)))
+        g = shape_ops.expand_dims(g, normalize_axis(axis, len(logits.shape)))
         return g * -log_softmax(logits, axis), g * (softmax(logits, axis) - labels)
 
 
@@ -206,7 +207,7 @@ def softmax_cross_entropy_with_logits(
     _check_xent_args("softmax_cross_entropy_with_logits", _sentinel, labels, logits)
     labels, logits = math_ops.convert_operands(labels, logits)
     return softmax_cross_entropy_with_logits_v2(
-        labels=array_ops.stop_gradient(labels), logits=logits, axis=axis, dim=dim, name=name
+        labels=identity_ops.stop_gradient(labels), logits=logits, axis=axis, dim=dim, name=name
     )
 
 
@@ -251,7 +252,7 @@ class SparseSoftmaxCrossEntropyWithLogits:
     def grad(op, g):
         labels, logits = op.inputs
         backprop = apply1("sparse_softmax_cross_entropy_grad", [labels, logits])
-        return None, array_ops.expand_dims(g, -1) * backprop
+        return None, shape_ops.expand_dims(g, -1) * backprop
 
 
 @op("sparse_softmax_cross_entropy_grad", "SparseSoftmaxCrossEntropyGrad")
@@ -387,7 +388,7 @@ def elu(features: Any, name: str | None = None) -> Tensor:
     positive ``x`` cannot turn the unused branch's gradient into ``0 * inf``."""
     features = convert_to_tensor(features)
     negative = math_ops.expm1(math_ops.minimum(features, 0))
-    return array_ops.where(math_ops.greater(features, 0), features, negative, name=name)
+    return selection.where(math_ops.greater(features, 0), features, negative, name=name)
 
 
 # ---- dropout -----------------------------------------------------------------------------------
@@ -486,7 +487,7 @@ def dropout(
         else:
             noise = random_ops.random_uniform(shape, dtype=x.dtype, seed=seed)
         kept = math_ops.greater_equal(noise, rate)
-        return array_ops.where(kept, x * (1 / keep_prob), 0)
+        return selection.where(kept, x * (1 / keep_prob), 0)
 
 
 # ---- embedding lookup --------------------------------------------------------------------------
@@ -513,4 +514,4 @@ def embedding_lookup(
         params = params[0]
     if max_norm is not None:
         raise InvalidArgumentError("embedding_lookup does not support max_norm")
-    return array_ops.gather(params, ids, validate_indices, name=name or "embedding_lookup", axis=0)
+    return selection.gather(params, ids, validate_indices, name=name or "embedding_lookup", axis=0)

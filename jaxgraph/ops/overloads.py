@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import indexing
 from jaxgraph.ops import math as math_ops
 
 _BINARY = {
@@ -47,5 +47,5 @@ def install(cls: type) -> None:
         setattr(cls, f"__{name}__", _forward(fn))
     for name, fn in _UNARY.items():
         setattr(cls, f"__{name}__", fn)
-    cls.__getitem__ = lambda self, key: array_ops.getitem(self, key)
+    cls.__getitem__ = lambda self, key: indexing.getitem(self, key)
     cls.__hash__ = object.__hash__

@@ -17,8 +17,9 @@ from typing import Any
 
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import construction, selection
 from jaxgraph.ops import math as math_ops
+from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.control_flow import scan_loop
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.rnn.cells import RNNCell, batch_size_of, map_structure, zeros_state
@@ -41,9 +42,9 @@ def _masked_step(
 ) -> tuple[Any, Any]:
     """TF1's ``sequence_length`` rule for step ``time``: where ``time >= length`` the output is
     zero and the state stays ``old_state``."""
-    valid = array_ops.expand_dims(math_ops.less(time, lengths), 1)
-    output = array_ops.where(valid, output, array_ops.zeros_like(output))
-    state = map_structure(lambda new, old: array_ops.where(valid, new, old), new_state, old_state)
+    valid = shape_ops.expand_dims(math_ops.less(time, lengths), 1)
+    output = selection.where(valid, output, construction.zeros_like(output))
+    state = map_structure(lambda new, old: selection.where(valid, new, old), new_state, old_state)
     return output, state
 
 
@@ -97,7 +98,7 @@ def dynamic_rnn(cell: RNNCell, inputs: Any, sequence_length: Any = None, initial
     swap_batch_and_time = (1, 0, *range(2, x.ndim))
     with variable_scope(scope or "rnn"):
         if not time_major:
-            x = array_ops.transpose(x, swap_batch_and_time)
+            x = shape_ops.transpose(x, swap_batch_and_time)
         first = x[0]
         cell.build_for(first)
         state = _initial_state(cell, first, initial_state, dtype)
@@ -111,9 +112,9 @@ def dynamic_rnn(cell: RNNCell, inputs: Any, sequence_length: Any = None, initial
             output, new_state = _masked_step(time, lengths, output, new_state, old_state)
             return (time + 1, new_state), output
 
-        carry = state if lengths is None else (array_ops.constant(0), state)
+        carry = state if lengths is None else (construction.constant(0), state)
         carry, outputs = scan_loop(step, carry, x, name="while")
         state = carry if lengths is None else carry[1]
         if not time_major:
-            outputs = array_ops.transpose(outputs, swap_batch_and_time[:3])
+            outputs = shape_ops.transpose(outputs, swap_batch_and_time[:3])
     return outputs, state

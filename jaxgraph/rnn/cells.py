@@ -24,9 +24,10 @@ from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import as_dtype, float32
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import construction, joining
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import nn as nn_ops
+from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.tracer.initializers import constant_initializer, zeros_initializer
 from jaxgraph.tracer.variables import Variable, get_variable, variable_scope
@@ -83,9 +84,9 @@ def zeros_state(state_size: Any, batch: int | Tensor, dtype: Any) -> Any:
     """Zeros ``[batch, size]`` for each size in the structure ``state_size``; ``batch`` is an int
     or a vector whose run-time length is the batch size."""
     if isinstance(batch, int):
-        return map_structure(lambda size: array_ops.zeros((batch, size), dtype), state_size)
-    column = array_ops.expand_dims(array_ops.zeros_like(batch, dtype=dtype), 1)
-    return map_structure(lambda size: array_ops.tile(column, (1, size)), state_size)
+        return map_structure(lambda size: construction.zeros((batch, size), dtype), state_size)
+    column = shape_ops.expand_dims(construction.zeros_like(batch, dtype=dtype), 1)
+    return map_structure(lambda size: joining.tile(column, (1, size)), state_size)
 
 
 def map_structure(fn: Callable[..., Any], *structures: Any) -> Any:
@@ -188,7 +189,7 @@ class RNNCell:
 
 def _linear(args: Sequence[Tensor], kernel: Variable, bias: Variable) -> Tensor:
     """``concat(args, 1) @ kernel + bias``: the cells' gate projection (TF1's order of ops)."""
-    return nn_ops.bias_add(math_ops.matmul(array_ops.concat(list(args), 1), kernel), bias)
+    return nn_ops.bias_add(math_ops.matmul(joining.concat(list(args), 1), kernel), bias)
 
 
 class _VectorStateCell(RNNCell):
@@ -252,15 +253,15 @@ class _LSTMBase(RNNCell):
         if self._state_is_tuple:
             c, h = state
             return convert_to_tensor(c), convert_to_tensor(h)
-        c, h = array_ops.split(state, [self._num_units, self._h_size()], axis=1)
+        c, h = joining.split(state, [self._num_units, self._h_size()], axis=1)
         return c, h
 
     def _pack(self, c: Tensor, h: Tensor) -> Any:
-        return LSTMStateTuple(c, h) if self._state_is_tuple else array_ops.concat([c, h], 1)
+        return LSTMStateTuple(c, h) if self._state_is_tuple else joining.concat([c, h], 1)
 
     def _gates(self, inputs: Tensor, h: Tensor) -> list[Tensor]:
         """The pre-activations ``i, j, f, o``, in TF1's order."""
-        return array_ops.split(_linear([inputs, h], self._kernel, self._bias), 4, axis=1)
+        return joining.split(_linear([inputs, h], self._kernel, self._bias), 4, axis=1)
 
 
 class BasicLSTMCell(_LSTMBase):
@@ -381,7 +382,7 @@ class GRUCell(_VectorStateCell):
     def call(self, inputs: Tensor, state: Any) -> tuple[Tensor, Tensor]:
         state = convert_to_tensor(state)
         gates = math_ops.sigmoid(_linear([inputs, state], self._gate_kernel, self._gate_bias))
-        r, u = array_ops.split(gates, 2, axis=1)
+        r, u = joining.split(gates, 2, axis=1)
         candidate = self._activation(
             _linear([inputs, r * state], self._candidate_kernel, self._candidate_bias)
         )

@@ -146,9 +146,13 @@ class Session:
                 args.append(value if dtype is None else _convert_feed(tensor, value, dtype))
             args.append(self._rng_key(graph) if plan.executable.lowered.uses_key else None)
             try:
-                fetched, updated, key = plan.executable(*args)
+                fetched, updated, key, failed = plan.executable(*args)
             except JaxGraphError as e:
                 raise self._forget_lost_variables(plan, args, e) from None
+            if failed is not None:  # the donated Variables hold their old values; the key stays
+                donated = set(plan.executable.lowered.donated_vars)
+                variables.update((n, v) for n, v in zip(plan.updated, updated, strict=False) if n in donated)
+                raise failed
             variables.update(zip(plan.updated, updated, strict=False))
             if plan.executable.lowered.uses_key:
                 self._key = key

@@ -26,7 +26,7 @@ from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType, as_dtype, float32
 from jaxgraph.ir.graph import Operation, SourceLocation, Tensor
 from jaxgraph.ir.shapes import TensorShape
-from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import construction
 from jaxgraph.ops.core import convert_to_tensor, to_numpy
 from jaxgraph.tracer.variables import GLOBAL_VARIABLES
 
@@ -181,7 +181,7 @@ class Function:
                     values.append(leaf)
                     continue
                 with graph.stamp_location(_definition(self.python_function)):
-                    placeholder = array_ops.placeholder(spec.dtype, spec.shape, name=spec.name or name)
+                    placeholder = construction.placeholder(spec.dtype, spec.shape, name=spec.name or name)
                 placeholders.append(placeholder)
                 values.append(placeholder)
             names, arg_tree = tree

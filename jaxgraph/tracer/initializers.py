@@ -7,7 +7,7 @@ from typing import Any
 
 from jaxgraph.ir.dtypes import as_dtype, float32
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import construction
 from jaxgraph.ops import random as random_ops
 
 
@@ -25,7 +25,7 @@ class zeros_initializer(Initializer):
         self.dtype = dtype
 
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
-        return array_ops.zeros(shape, as_dtype(dtype or self.dtype))
+        return construction.zeros(shape, as_dtype(dtype or self.dtype))
 
 
 class ones_initializer(Initializer):
@@ -33,7 +33,7 @@ class ones_initializer(Initializer):
         self.dtype = dtype
 
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
-        return array_ops.ones(shape, as_dtype(dtype or self.dtype))
+        return construction.ones(shape, as_dtype(dtype or self.dtype))
 
 
 class constant_initializer(Initializer):
@@ -41,7 +41,7 @@ class constant_initializer(Initializer):
         self.value, self.dtype = value, dtype
 
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
-        return array_ops.constant(self.value, dtype=as_dtype(dtype or self.dtype), shape=shape)
+        return construction.constant(self.value, dtype=as_dtype(dtype or self.dtype), shape=shape)
 
 
 class random_normal_initializer(Initializer):

@@ -23,7 +23,7 @@ from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import as_dtype, float32
 from jaxgraph.ir.graph import Graph, Operation, Tensor
-from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import overloads
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.tracer import initializers
@@ -208,7 +208,7 @@ def _collection(key: str, scope: str | None) -> list[Variable]:
 
 
 def variables_initializer(var_list: list[Variable], name: str = "init") -> Operation:
-    return array_ops.group(*[v.initializer for v in var_list], name=name)
+    return identity_ops.group(*[v.initializer for v in var_list], name=name)
 
 
 def global_variables_initializer() -> Operation:

@@ -14,8 +14,10 @@ from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Operation, Tensor
-from jaxgraph.ops import array as array_ops
+from jaxgraph.ops import construction
+from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import math as math_ops
+from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.tracer.variables import Variable, trainable_variables
 
@@ -68,7 +70,7 @@ class Optimizer:
             for grad, var in pairs:
                 with graph.name_scope(f"update_{var.op.name}"):
                     updates.append(self._apply_dense(convert_to_tensor(grad), var))
-            apply = array_ops.group(*updates, *self._finish(), name=name or self._name)
+            apply = identity_ops.group(*updates, *self._finish(), name=name or self._name)
             if global_step is None:
                 return apply
             one = convert_to_tensor(1, dtype=global_step.dtype)
@@ -93,7 +95,7 @@ class Optimizer:
         """The slot ``slot_name`` of ``var`` (created as ``<var>/<Optimizer>[_k]``)."""
         key = (var.graph, var.op.name, slot_name)
         if key not in self._slots:
-            initial = array_ops.fill(var.shape, value, var.dtype)
+            initial = construction.fill(var.shape, value, var.dtype)
             self._slots[key] = Variable(initial, trainable=False, name=f"{var.op.name}/{self._name}")
         return self._slots[key]
 
@@ -126,7 +128,7 @@ class Optimizer:
 
     def _get_hyper(self, key: str, dtype: DType) -> Tensor:
         """The prepared hyperparameter ``key`` as ``dtype`` (cast once per dtype, TF1's casts)."""
-        return self._shared_tensor(key, dtype, lambda: array_ops.cast(self._hypers[key], dtype))
+        return self._shared_tensor(key, dtype, lambda: shape_ops.cast(self._hypers[key], dtype))
 
     def _one_minus(self, key: str, dtype: DType) -> Tensor:
         """``1 - <hyperparameter key>`` as ``dtype``, shared (Adam's and RMSProp's decay factors)."""
@@ -138,7 +140,7 @@ class Optimizer:
 
     def _one(self, dtype: DType) -> Tensor:
         """The constant 1 as ``dtype``, one op for every ``1 - x`` of the update."""
-        return self._shared_tensor("one", dtype, lambda: array_ops.constant(1, dtype=dtype, name="one"))
+        return self._shared_tensor("one", dtype, lambda: construction.constant(1, dtype=dtype, name="one"))
 
     def _shared_tensor(self, key: str, dtype: DType, make: Callable[[], Tensor]) -> Tensor:
         """The tensor ``make()`` builds, made once per ``apply_gradients`` and dtype in the
@@ -159,7 +161,7 @@ def get_or_create_global_step() -> Variable:
     step = get_global_step()
     if step is None:
         with get_default_graph().name_scope(None):
-            step = Variable(array_ops.zeros((), "int32"), trainable=False, name="global_step",
+            step = Variable(construction.zeros((), "int32"), trainable=False, name="global_step",
                             collections=[GLOBAL_STEP])  # fmt: skip
     return step
 

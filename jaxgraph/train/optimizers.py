@@ -25,8 +25,8 @@ from typing import Any
 from jaxgraph.builder import get_default_graph
 from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ops import array as array_ops
 from jaxgraph.ops import math as math_ops
+from jaxgraph.ops import shape as shape_ops
 from jaxgraph.tracer.variables import Variable
 from jaxgraph.train.optimizer import Optimizer
 
@@ -98,7 +98,7 @@ class AdamOptimizer(Optimizer):
 
     def _step_size(self, dtype: DType) -> Tensor:
         """``lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)``, one tensor for every Variable."""
-        beta1_power, beta2_power = (array_ops.cast(p, dtype) for p in self._get_beta_accumulators())
+        beta1_power, beta2_power = (shape_ops.cast(p, dtype) for p in self._get_beta_accumulators())
         lr, one = self._get_hyper("learning_rate", dtype), self._one(dtype)
         return math_ops.truediv(lr * math_ops.sqrt(one - beta2_power), one - beta1_power, name="lr_t")
 

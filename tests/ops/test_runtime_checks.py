@@ -317,3 +317,51 @@ def test_bad_static_arguments_fail_in_the_builder(build, message):
     with pytest.raises(errors.InvalidArgumentError) as info:
         build()
     assert info.value.message == message and info.value.op is None
+
+
+# ---- checks inside control flow ----------------------------------------------------------------
+def test_a_check_in_a_scan_body_fails_the_run_with_the_first_bad_step():
+    table = jg.placeholder(jg.float32, (None, 2), name="table")
+    ids = jg.placeholder(jg.int32, (4, 2), name="ids")
+    total = jg.scan(lambda acc, i: acc + jg.reduce_sum(jg.gather(table, i)), ids,  # scan-gather
+                    initializer=jg.constant(0.0))  # fmt: skip
+    values = np.arange(10, dtype=np.float32).reshape(5, 2)
+    good = _ints(0, 1, 2, 3, 4, 4, 1, 1).reshape(4, 2)
+    np.testing.assert_allclose(
+        run(total, {table: values, ids: good}), np.cumsum(values[good].sum(axis=(1, 2)))
+    )
+    bad = _ints(0, 1, 2, 3, 4, 6, -1, 1).reshape(4, 2)  # steps 2 and 3 fail: step 2 is reported
+    with pytest.raises(errors.InvalidArgumentError) as info:
+        run(total, {table: values, ids: bad})
+    _assert_error(info, "indices[1] = 6 is not in [0, 5)", "GatherV2/CheckIndices", "check_indices",
+                  "# scan-gather")  # fmt: skip
+
+
+def test_a_check_in_a_cond_branch_fails_only_when_that_branch_runs():
+    table = jg.placeholder(jg.float32, (None, 2), name="table")
+    ids = jg.placeholder(jg.int32, (3,), name="ids")
+    pred = jg.placeholder(jg.bool, (), name="pred")
+    rows = jg.cond(pred, lambda: jg.zeros((3, 2)), lambda: jg.gather(table, ids))  # cond-gather
+    values = np.arange(10, dtype=np.float32).reshape(5, 2)
+    bad = _ints(4, 0, 5)
+    np.testing.assert_array_equal(run(rows, {table: values, ids: bad, pred: True}), np.zeros((3, 2)))
+    with pytest.raises(errors.InvalidArgumentError) as info:
+        run(rows, {table: values, ids: bad, pred: False})
+    _assert_error(info, "indices[2] = 5 is not in [0, 5)", "GatherV2/CheckIndices", "check_indices",
+                  "# cond-gather")  # fmt: skip
+
+
+def test_check_numerics_in_a_while_body_and_a_nested_cond():
+    x = jg.placeholder(jg.float32, (), name="x")
+
+    def body(i, y):
+        def log_y():
+            return jg.debugging.check_numerics(jg.log(y), "log y")  # in-cond
+
+        return i + 1, jg.cond(i > 1, log_y, lambda: y)
+
+    _, out = jg.while_loop(lambda i, y: i < 3, body, (jg.constant(0), x))
+    assert run(out, {x: np.float32(2.0)}) == pytest.approx(np.log(2.0))
+    with pytest.raises(errors.InvalidArgumentError) as info:
+        run(out, {x: np.float32(-2.0)})  # the log in the third step only
+    _assert_error(info, "log y (check_numerics)", "CheckNumerics", "check_numerics", "# in-cond")

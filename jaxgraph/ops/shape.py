@@ -1,0 +1,325 @@
+"""Dtype and shape ops: ``cast``, ``shape`` / ``size`` / ``rank``, ``reshape``, ``expand_dims``,
+``squeeze``, ``transpose`` and broadcasting (``broadcast_to``).
+
+They change how elements are typed or laid out, never which elements there are; each op is
+declared once (type rule, JAX lowering, gradient rule) next to its TF1-named builder.
+
+Where TF1 and JAX differ, jaxgraph decides:
+
+* Shapes are static. Arguments TF1 takes as shape tensors (``reshape``'s shape, ``transpose``'s
+  perm) are Python ints. The one run-time form kept is ``jg.shape(x)`` itself:
+  ``jg.reshape(y, jg.shape(x))``, ``jg.zeros(jg.shape(x))`` and ``jg.broadcast_to(y, jg.shape(x))``
+  mean "x's shape when the graph runs" (``shape_source`` recognises it).
+* ``squeeze(x)`` without an axis removes the dimensions known to be 1 (TF1 decides when the graph
+  runs, so its rank would be unknown); squeezing an unknown dimension that is not 1 fails when the
+  graph runs.
+* Shapes (of ``reshape``, ``broadcast_to`` ...) must have dimensions in ``[0, 2**63)`` and fewer
+  than ``2**63`` elements (XLA's int64 sizes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from jaxgraph.ir.dtypes import as_dtype, int32
+from jaxgraph.ir.graph import Tensor
+from jaxgraph.ir.opdef import REQUIRED, op
+from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ops import math as math_ops
+from jaxgraph.ops.core import (
+    apply1,
+    axis_arg,
+    broadcast_type,
+    check_at_run_time,
+    check_dims,
+    constant,
+    convert_to_tensor,
+    normalize_axes,
+    normalize_axis,
+    require,
+    static_ints,
+)
+
+__all__ = [
+    "broadcast_like", "broadcast_to", "cast", "expand_dims", "rank", "reshape", "shape", "size",
+    "squeeze", "to_float", "transpose",
+]  # fmt: skip
+
+
+def shape_source(value: Any) -> Tensor | None:
+    """The tensor whose run-time shape ``value`` is, when ``value`` is ``jg.shape(tensor)``."""
+    if isinstance(value, Tensor) and value.op.type == "shape":
+        return value.op.inputs[0]
+    return None
+
+
+@op("cast", "Cast", attrs={"dtype": REQUIRED}, forwards_input="same_type", jax_call="{0}.astype({dtype})")
+class Cast:
+    """Converts the element type. As in TF1, the gradient goes back only from a float result to a
+    float input: casts of integers (``jg.cast(jg.shape(x)[0], jg.float32)``) end gradient paths."""
+
+    def infer(x, *, dtype):
+        return TensorType(dtype, x.shape)
+
+    def lower(x, *, dtype):
+        return x.astype(dtype.np)
+
+    def grad(op, g):
+        x = op.inputs[0]
+        return (cast(g, x.dtype),) if x.dtype.is_floating and g.dtype.is_floating else (None,)
+
+
+def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
+    x = convert_to_tensor(x)
+    dtype = as_dtype(dtype)
+    if x.dtype is dtype:
+        return x
+    return apply1("cast", [x], name, dtype=dtype)
+
+
+def to_float(x: Any, name: str | None = None) -> Tensor:
+    return cast(x, "float32", name)
+
+
+@op("shape", "Shape", attrs={"out_type": int32})
+class Shape:
+    """The run-time shape of ``x`` as a vector (its unknown dimensions are known when it runs)."""
+
+    def infer(x, *, out_type):
+        require(out_type.is_integer, f"shape's out_type must be an integer dtype, not {out_type.name}")
+        return TensorType(out_type, TensorShape((len(x.shape),)))
+
+    def lower(x, *, out_type):
+        return jnp.asarray(x.shape, out_type.np)
+
+
+def shape(input: Any, name: str | None = None, out_type: Any = int32) -> Tensor:
+    """TF1's ``tf.shape``: the shape of ``input`` when the graph runs, as an int vector.
+
+    ``input.shape`` is the static shape; this one also knows the unknown (``None``) dimensions.
+    """
+    return apply1("shape", [input], name, out_type=as_dtype(out_type))
+
+
+def size(input: Any, name: str | None = None, out_type: Any = int32) -> Tensor:
+    """TF1's ``tf.size``: the number of elements of ``input`` when the graph runs (a scalar)."""
+    x = convert_to_tensor(input)
+    count = apply1("num_elements", [x], name or "Size", axis=tuple(range(x.ndim)))
+    return cast(count, out_type)
+
+
+def rank(input: Any, name: str | None = None) -> Tensor:
+    """TF1's ``tf.rank``; ranks are static in jaxgraph, so this is an int32 constant."""
+    return constant(convert_to_tensor(input).ndim, dtype=int32, name=name or "Rank")
+
+
+@op(
+    "reshape",
+    "Reshape",
+    attrs={"shape": REQUIRED},
+    forwards_input="same_type",
+    jax_call="jnp.reshape({0}, {shape})",
+)
+class Reshape:
+    def infer(x, *, shape):
+        unknown = [i for i, d in enumerate(shape) if d == -1]
+        require(len(unknown) <= 1, f"reshape to {list(shape)}: at most one dimension may be -1")
+        require(all(d >= -1 for d in shape), f"reshape to {list(shape)}: negative dimension")
+        known = 1
+        for d in shape:
+            known *= d if d != -1 else 1
+        total = x.shape.num_elements()
+        dims = [None if d == -1 else d for d in shape]
+        if total is not None:
+            if unknown:
+                require(
+                    known > 0 and total % known == 0,
+                    f"cannot reshape {x.dtype.short}{x.shape} ({total} elements) to {list(shape)}",
+                )
+                dims[unknown[0]] = total // known
+            else:
+                require(
+                    total == known,
+                    f"cannot reshape {x.dtype.short}{x.shape} ({total} elements) to {list(shape)}",
+                )
+        check_dims(dims, "reshape", unknown_ok=True)
+        return TensorType(x.dtype, TensorShape(dims))
+
+    def lower(x, *, shape):
+        return jnp.reshape(x, shape)
+
+    def grad(op, g):
+        return (reshape_like(g, op.inputs[0]),)
+
+
+def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
+    """TF1's ``tf.reshape`` with a static target shape (``-1`` for one inferred dimension), or
+    ``jg.shape(x)`` for x's run-time shape."""
+    source = shape_source(shape)
+    if source is not None:
+        return reshape_like(tensor, source, name)
+    dims = static_ints(shape, "reshape's shape", unknown=-1)
+    return apply1("reshape", [tensor], name, shape=dims)
+
+
+@op("reshape_like", "ReshapeLike", forwards_input="same_type")
+class ReshapeLike:
+    """Reshapes ``x`` to the run-time shape of ``like`` (gradients of reshapes with unknown dims)."""
+
+    def infer(x, like):
+        return TensorType(x.dtype, like.shape)
+
+    def lower(x, like):
+        return jnp.reshape(x, like.shape)
+
+    def grad(op, g):
+        return (reshape_like(g, op.inputs[0]), None)
+
+
+def reshape_like(x: Any, like: Tensor, name: str | None = None) -> Tensor:
+    x = convert_to_tensor(x)
+    if x.shape == like.shape and like.shape.is_fully_defined():
+        return x
+    if like.shape.is_fully_defined():
+        return reshape(x, like.shape, name)
+    return apply1("reshape_like", [x, like], name)
+
+
+@op("expand_dims", "ExpandDims", attrs={"axis": REQUIRED}, jax_call="jnp.expand_dims({0}, {axis})")
+class ExpandDims:
+    def infer(x, *, axis):
+        axis = normalize_axis(axis, len(x.shape) + 1)
+        dims = list(x.shape)
+        dims.insert(axis, 1)
+        return TensorType(x.dtype, TensorShape(dims))
+
+    def lower(x, *, axis):
+        return jnp.expand_dims(x, axis)
+
+    def grad(op, g):
+        return (reshape_like(g, op.inputs[0]),)
+
+
+def expand_dims(input: Any, axis: int, name: str | None = None) -> Tensor:
+    return apply1("expand_dims", [input], name, axis=axis_arg(axis))
+
+
+@op("squeeze", "Squeeze", attrs={"axis": REQUIRED})
+class Squeeze:
+    """Removes the given axes, each of size 1."""
+
+    def infer(x, *, axis):
+        axes = normalize_axes(axis, len(x.shape))
+        for a in axes:
+            require(
+                x.shape[a] in (1, None), f"cannot squeeze axis {a} of {x}: its size is {x.shape[a]}, not 1"
+            )
+        return TensorType(x.dtype, TensorShape(d for i, d in enumerate(x.shape) if i not in axes))
+
+    def lower(x, *, axis):
+        check_at_run_time(Squeeze, x, axis=axis)
+        return jnp.squeeze(x, axis)
+
+    def grad(op, g):
+        return (reshape_like(g, op.inputs[0]),)
+
+
+def squeeze(input: Any, axis: Any = None, name: str | None = None, squeeze_dims: Any = None) -> Tensor:
+    """TF1's ``tf.squeeze``. Without ``axis`` it removes the dimensions known to be 1 (an unknown
+    dimension stays, so the rank is static)."""
+    x = convert_to_tensor(input)
+    axis = axis if axis is not None else squeeze_dims
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(x.shape) if d == 1)
+    else:
+        axes = static_ints((axis,) if isinstance(axis, (int, np.integer)) else axis, "squeeze's axis")
+    return apply1("squeeze", [x], name, axis=axes)
+
+
+@op("transpose", "Transpose", attrs={"perm": REQUIRED}, jax_call="jnp.transpose({0}, {perm})")
+class Transpose:
+    """Permutes the axes: result axis ``i`` is input axis ``perm[i]``."""
+
+    def infer(x, *, perm):
+        return TensorType(x.dtype, TensorShape(x.shape[a] for a in _permutation(perm, x)))
+
+    def lower(x, *, perm):
+        return jnp.transpose(x, perm)
+
+    def grad(op, g):
+        axes = _permutation(op.attrs["perm"], op.inputs[0].type)
+        return (transpose(g, tuple(sorted(range(len(axes)), key=axes.__getitem__))),)
+
+
+def _permutation(perm: tuple, x: TensorType) -> tuple[int, ...]:
+    rank = len(x.shape)
+    valid = (
+        len(perm) == rank
+        and all(isinstance(a, int) and -rank <= a < rank for a in perm)
+        and len({a % rank for a in perm}) == rank
+    )
+    require(valid, f"transpose's perm {list(perm)} is not a permutation of the axes of {x}")
+    return tuple(a % rank for a in perm)
+
+
+def transpose(a: Any, perm: Any = None, name: str | None = None) -> Tensor:
+    """TF1's ``tf.transpose``; without ``perm`` the axes are reversed."""
+    x = convert_to_tensor(a)
+    perm = tuple(reversed(range(x.ndim))) if perm is None else static_ints(perm, "transpose's perm")
+    return apply1("transpose", [x], name, perm=perm)
+
+
+@op(
+    "broadcast_like", "BroadcastLike", forwards_input="same_type", jax_call="jnp.broadcast_to({0}, {1}.shape)"
+)
+class BroadcastLike:
+    """Broadcasts ``x`` to the run-time shape of ``like`` (gradients of reductions)."""
+
+    def infer(x, like):
+        result = broadcast_type(x.dtype, x, like)
+        require(
+            tuple(result.shape) == tuple(like.shape) or not like.shape.is_fully_defined(),
+            f"cannot broadcast {x.dtype.short}{x.shape} to {like.dtype.short}{like.shape}",
+        )
+        return TensorType(x.dtype, like.shape)
+
+    def lower(x, like):
+        return jnp.broadcast_to(x, like.shape)
+
+    def grad(op, g):
+        return (math_ops.unbroadcast(g, op.inputs[0], op.inputs[1]), None)
+
+
+def broadcast_like(x: Any, like: Tensor, name: str | None = None) -> Tensor:
+    return apply1("broadcast_like", [x, like], name)
+
+
+@op("broadcast_to", "BroadcastTo", attrs={"shape": REQUIRED})
+class BroadcastTo:
+    """``x`` broadcast (NumPy's rules) to a static shape."""
+
+    def infer(x, *, shape):
+        check_dims(shape, "broadcast_to")
+        fits = len(x.shape) <= len(shape) and all(
+            d in (1, None, t) for d, t in zip(reversed(x.shape), reversed(shape), strict=False)
+        )
+        require(fits, f"cannot broadcast {x} to {list(shape)}")
+        return TensorType(x.dtype, TensorShape(shape))
+
+    def lower(x, *, shape):
+        check_at_run_time(BroadcastTo, x, shape=shape)
+        return jnp.broadcast_to(x, shape)
+
+    def grad(op, g):
+        return (math_ops.unbroadcast(g, op.inputs[0], op.outputs[0]),)
+
+
+def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
+    """TF1's ``tf.broadcast_to`` to a list of ints, or to ``jg.shape(x)`` (x's run-time shape)."""
+    source = shape_source(shape)
+    if source is not None:
+        return broadcast_like(input, source, name)
+    return apply1("broadcast_to", [input], name, shape=static_ints(shape, "broadcast_to's shape"))
