@@ -280,13 +280,17 @@ def compile_fetches(
     device: Any = None,
     check_numerics: bool = False,
     mesh: Any = None,
+    record_passes: bool = False,
 ) -> Executable:
     """Prunes and optimises the fetch set's sub-graph (``jaxgraph.ir.passes``), generates its
-    JAX function and wraps it in ``jax.jit``."""
+    JAX function and wraps it in ``jax.jit``. ``record_passes`` keeps the graph after each pass
+    (for a dump folder). The ``ir`` stage is the ops the fetches need plus the placeholders fed,
+    so that its text parses back."""
     times = [time.time()]
-    traced = prune(fetches, set(feeds))
+    fed_placeholders = [t.op for t in feeds if t.op.op_def.parameter and not t.type.ref]
+    traced = sorted({*prune(fetches, set(feeds)), *fed_placeholders}, key=lambda op: op.index)
     times.append(time.time())
-    optimized = optimize(fetches, feeds)
+    optimized = optimize(fetches, feeds, record=record_passes)
     times.append(time.time())
     lowered = lower_graph(optimized.fetches, optimized.feeds, check_numerics=check_numerics)
     times.append(time.time())

@@ -273,11 +273,12 @@ class Session:
                 raise InvalidArgumentError(f"'{tensor.name}' is fed twice (one key is {key!r})", tensor.op)
             feed_dtypes.append(_check_feed(tensor, value))
             feeds.append(tensor)
-        executable = compile_fetches(fetch_elements, feeds, self.device, self.check_numerics, self.mesh)
+        directory = dumps.dump_dir(self.dump_dir)
+        executable = compile_fetches(fetch_elements, feeds, self.device, self.check_numerics, self.mesh,
+                                     record_passes=directory is not None)  # fmt: skip
         with self._plan_lock:
             self.compile_count += 1
         plan = _Plan(executable, feeds, feed_dtypes, slots)
-        directory = dumps.dump_dir(self.dump_dir)
         if directory:
             dumps.write_dumps(directory, name or dumps.fetch_label(fetch_elements), executable,
                               _arg_specs(plan, feed_values))  # fmt: skip

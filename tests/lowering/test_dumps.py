@@ -13,6 +13,7 @@ import pytest
 
 import jaxgraph as jg
 from jaxgraph import errors
+from jaxgraph.ir.passes import PIPELINE
 from jaxgraph.lowering.dumps import ENV_VAR
 
 FILES = ["00.traced.ir", "01.opt.ir", "02.jax.py", "03.jaxpr", "04.stablehlo.mlir", "05.hlo", "06.cost.json"]
@@ -105,7 +106,11 @@ def test_env_var_writes_every_stage_of_every_compilation(tmp_path, monkeypatch):
     f(*_args())  # cached: no new folder
     (folder,) = tmp_path.iterdir()
     assert re.fullmatch(r"dense-[0-9a-f]{8}", folder.name)
-    assert sorted(p.name for p in folder.iterdir()) == FILES
+    per_pass = [f"01.opt.{n:02d}.{name}.ir" for n, name in enumerate(["prune", *(n for n, _ in PIPELINE)])]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(FILES + per_pass)
+    assert (folder / per_pass[-1]).read_text().split("\n", 1)[1] == (folder / "01.opt.ir").read_text().split(
+        "\n", 1
+    )[1]  # the last pass's graph is the optimised one
     for name in FILES[:-1]:
         first = (folder / name).read_text().splitlines()[0]
         assert re.fullmatch(_stamp_pattern(name), first), first
@@ -116,7 +121,7 @@ def test_env_var_writes_every_stage_of_every_compilation(tmp_path, monkeypatch):
     assert re.fullmatch(_stamp_pattern("06.cost.json")[1:].lstrip(), report["//"])
     assert report["cost_analysis"]["flops"] >= 2 * 32 * 784 * 10
     assert report["memory_analysis"]["argument_size_in_bytes"] == 4 * (32 * 784 + 784 * 10 + 10)
-    assert report["op_counts"]["traced_ir"] == {"add": 1, "matmul": 1, "relu": 1}
+    assert report["op_counts"]["traced_ir"] == {"add": 1, "matmul": 1, "placeholder": 3, "relu": 1}
     assert report["op_counts"]["optimized_ir"] == {"add": 1, "matmul": 1, "placeholder": 3, "relu": 1}
     assert report["op_counts"]["jaxpr"]["dot_general"] == 1
     assert report["op_counts"]["hlo"]["fusion"] >= 1 and report["op_counts"]["hlo"]["parameter"] >= 3
@@ -164,6 +169,21 @@ def test_a_failing_stage_is_written_down_and_the_run_blames_the_op(tmp_path):
             sess.run(total, {a: np.ones(3, np.float32), b: np.ones(4, np.float32)})
     assert f"op 'Add' (add) defined at {__file__}:{_line('# bad-add')}" in str(info.value)
     (folder,) = tmp_path.iterdir()
-    assert sorted(p.name for p in folder.iterdir()) == FILES[:4]
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith("01.opt.")) == [
+        "00.traced.ir",
+        "02.jax.py",
+        "03.jaxpr",
+    ]
     jaxpr = (folder / "03.jaxpr").read_text().splitlines()
     assert jaxpr[1].startswith("failed: TypeError: add got incompatible shapes for broadcasting: (3,), (4,)")
+
+
+def test_ir_stage_of_a_session_fetch_set_keeps_its_fed_placeholders_and_parses_back():
+    g, x, y, step, v = _model()
+    with jg.Session(graph=g) as sess:
+        sess.run(v.initializer)
+        feeds = {x: np.ones((2, 3), np.float32)}
+        for stage in ("ir", "ir-opt"):
+            text = sess.dump([y, step], feeds, stage=stage)
+            assert "%x = placeholder()" in text
+            assert str(jg.ir.parse(text)) == text
