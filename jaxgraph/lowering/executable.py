@@ -137,6 +137,8 @@ class Executable:
 
     def _failed_check(self, checks: Sequence[Any]) -> InvalidArgumentError | None:
         """The error of the first check that failed (None if all passed)."""
+        if not checks:  # most runs: no device round trip at all
+            return None
         for (op, _), status in zip(self.lowered.checks, jax.device_get(checks)):
             status = np.atleast_1d(status)
             if not status[0]:

@@ -6,6 +6,7 @@ exponent, say), the op is left for run time, where its error names the op and th
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 from jaxgraph.ir.graph import Operation, Tensor
@@ -28,8 +29,6 @@ def folded_value(op: Operation, inputs: list[Tensor]) -> np.ndarray | None:
     values = [constant_value(t) for t in inputs]
     if any(v is None for v in values):
         return None
-    import jax
-
     try:
         with jax.default_device(jax.devices("cpu")[0]):
             result = opdef.lower(*values, **op.attrs)
