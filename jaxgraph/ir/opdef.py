@@ -43,6 +43,8 @@ class OpDef:
     (lowered with the current value and the new one; the result replaces it).
     ``needs_key``: lowered with a PRNG key as first argument. ``stateful``: never merged,
     folded or removed as redundant by IR passes (Variables, random draws, effects).
+    ``cpu_only``: a check TF1 makes on CPU only (index ranges, integer division): on other
+    platforms the Session drops it (the op forwards its first input unchecked).
     ``check``: a run-time check; its lowering's last output is its status, a bool that must be
     true, or a vector whose first entry must be non-zero, or the run fails and changes nothing;
     ``explain(op, detail)`` gives the failure's message from the rest of the status (``detail``).
@@ -78,6 +80,7 @@ class OpDef:
     needs_key: bool = False
     stateful: bool = False
     check: bool = False
+    cpu_only: bool = False
     parameter: bool = False
     region: bool = False
     value_attr: str | None = None

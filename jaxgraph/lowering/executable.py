@@ -38,7 +38,7 @@ from jaxgraph.errors import (
     error_class_for_status,
 )
 from jaxgraph.ir.graph import Operation, Tensor
-from jaxgraph.ir.passes import Optimized, optimize, prune
+from jaxgraph.ir.passes import Optimized, optimize, prune, strip_cpu_only_checks
 from jaxgraph.ir.printer import print_graph
 from jaxgraph.lowering.codegen import LoweredGraph, lower_graph
 
@@ -129,8 +129,8 @@ class Executable:
                 jax.block_until_ready((fetched, updated))
         except JaxGraphError as e:
             raise _blame(self.lowered, e, e.message) from None
-        except (TypeError, ValueError) as e:
-            raise _blame(self.lowered, e, f"{type(e).__name__}: {e}".split("\n")[0]) from None
+        except (TypeError, ValueError) as e:  # JAX's shape checks: the run's shapes do not fit
+            raise _blame(self.lowered, e, str(e).split("\n")[0] or type(e).__name__) from None
         except jax.errors.JaxRuntimeError as e:
             raise self._runtime_error(str(e).split("\n")[0].rstrip(".")) from None
         return fetched, updated, key, self._failed_check(checks)
@@ -293,9 +293,28 @@ def compile_fetches(
     traced = sorted({*prune(fetches, set(feeds)), *fed_placeholders}, key=lambda op: op.index)
     times.append(time.time())
     optimized = optimize(fetches, feeds, record=record_passes)
+    if _platform(device, mesh) != "cpu":  # as TF1: index and division checks on CPU only
+        stages = optimized.after_each_pass
+        optimized = strip_cpu_only_checks(optimized)
+        optimized.after_each_pass = stages + (
+            [("strip-cpu-only-checks", optimized.graph)] if record_passes else []
+        )
     times.append(time.time())
     lowered = lower_graph(optimized.fetches, optimized.feeds, check_numerics=check_numerics)
     times.append(time.time())
     executable = Executable(lowered, traced, optimized, device, mesh)
     executable.made = {stage: (end, end - start) for stage, start, end in zip(STAGES, times, times[1:])}
     return executable
+
+
+def _platform(device: Any, mesh: Any) -> str:
+    """The platform a program runs on: its device's, its mesh's, JAX's default device (as set by
+    ``jax.default_device``), or JAX's default backend."""
+    if device is not None:
+        return device.platform
+    if mesh is not None:
+        return mesh.devices.flat[0].platform
+    default = jax.config.jax_default_device
+    if default is not None:
+        return default if isinstance(default, str) else default.platform
+    return jax.default_backend()

@@ -102,7 +102,7 @@ def check_numerics(tensor: Any, message: str, name: str | None = None) -> Tensor
 
 
 # ---- index ranges ------------------------------------------------------------------------------
-@op("check_indices", "CheckIndices", attrs={"axis": REQUIRED, "what": "indices"}, check=True)
+@op("check_indices", "CheckIndices", attrs={"axis": REQUIRED, "what": "indices"}, check=True, cpu_only=True)
 class CheckIndices:
     """Passes integer ``indices`` through; the run fails if one is outside ``[0, n)``, ``n``
     being the run-time size of ``params`` along ``axis`` (only its shape is read). The status
@@ -166,7 +166,7 @@ _VALUE_TESTS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@op("check_values", "CheckValues", attrs={"test": REQUIRED, "message": REQUIRED}, check=True)
+@op("check_values", "CheckValues", attrs={"test": REQUIRED, "message": REQUIRED}, check=True, cpu_only=True)
 class CheckValues:
     """Passes ``x`` through; the run fails with ``message`` unless every element passes ``test``
     (``"nonzero"`` or ``"nonnegative"``)."""

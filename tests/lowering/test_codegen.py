@@ -65,7 +65,7 @@ def _run_dump(sess, fetches, feeds):
 
 def test_adam_train_step_dump_runs_as_is_and_matches_session_run():
     graph, init, fetches, feeds = _adam_mlp()
-    with jg.Session(graph=graph) as sess:
+    with jg.Session(graph=graph, device="cpu") as sess:  # with the label check (CPU-only, as TF1)
         sess.run(init)
         source, fetched, updated = _run_dump(sess, fetches, feeds)
         loss, _ = sess.run(fetches, feeds)

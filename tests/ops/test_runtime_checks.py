@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import inspect
 
+import jax
 import numpy as np
 import pytest
 
 import jaxgraph as jg
 from jaxgraph import errors
 from tests.helpers import run
+
+
+@pytest.fixture(autouse=True)
+def on_cpu():
+    """TF1 makes these checks on CPU only (jaxgraph drops them on accelerators): run on the CPU."""
+    with jax.default_device(jax.devices("cpu")[0]):
+        yield
 
 
 def _line(marker: str) -> int:

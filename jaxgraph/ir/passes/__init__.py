@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.passes.bodies import prune_bodies
+from jaxgraph.ir.passes.checks import strip_cpu_only_checks
 from jaxgraph.ir.passes.folding import fold
 from jaxgraph.ir.passes.program import Optimized, Rebuild
 from jaxgraph.ir.passes.pruning import dce, extract, prune
@@ -80,4 +81,13 @@ def optimize(
     return program
 
 
-__all__ = ["PIPELINE", "Optimized", "Pass", "Rebuild", "optimize", "prune", "register"]
+__all__ = [
+    "PIPELINE",
+    "Optimized",
+    "Pass",
+    "Rebuild",
+    "optimize",
+    "prune",
+    "register",
+    "strip_cpu_only_checks",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -22,7 +23,9 @@ def test_folded_value_is_the_lowering_s():
     y = jg.tanh(jg.constant([0.5, -1.0]))
     (op,) = optimize([y], [], verify_each=True).graph.operations
     assert (op.type, op.name) == ("constant", "Tanh/folded")
-    np.testing.assert_array_equal(op.attrs["value"].array, np.asarray(jnp.tanh(np.float32([0.5, -1.0]))))
+    with jax.default_device(jax.devices("cpu")[0]):  # folding computes on the CPU, whatever the backend
+        expected = np.asarray(jnp.tanh(np.float32([0.5, -1.0])))
+    np.testing.assert_array_equal(op.attrs["value"].array, expected)
 
 
 def test_integer_power_with_a_negative_exponent_is_left_for_run_time():
