@@ -1,6 +1,6 @@
 """A first tour of jaxgraph: build a TF1-style graph, read its IR, run it, and trace a function.
 
-Run with ``jaxgraph demo`` (or ``python examples/demo.py``).
+Run: ``python examples/demo.py``. (``jaxgraph demo`` is the longer walkthrough, a char-RNN.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """The ``jaxgraph`` command: look at a program at every stage, from the shell.
 
-    jaxgraph demo                                     run the walkthrough example
+    jaxgraph demo [--quick]                           run the walkthrough (--quick: a first look)
+    jaxgraph --version
     jaxgraph dump model.py:predict --arg 'f32[32,784]' --arg 'f32[784,10]' --stage hlo
     jaxgraph dump model.ir --stage jax                a graph file (IR text)
     jaxgraph dot model.py:predict --arg 'f32[?,784]' --arg 'f32[784,10]' -o graph.svg
@@ -8,12 +9,15 @@
 A ``FILE.py:FUNC`` target runs FILE (not as ``__main__``) and traces FUNC, a plain function or a
 ``@jg.function``, with one TensorSpec per ``--arg`` in the IR's type syntax (``f32[32,784]``,
 ``?`` for an unknown dim, ``i32[]`` for a scalar). Any other target is a graph file in the IR
-text format. Bad input exits non-zero with a one-line message.
+text format. Bad input exits non-zero with a one-line message. What the target prints while it
+loads or traces goes to stderr, so a dump on stdout is only the dump.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import inspect
 import re
 import runpy
 import shutil
@@ -158,13 +162,33 @@ def cmd_dump(options: argparse.Namespace) -> str:
     function = _function_target(options.target)
     if function is not None:
         fn = load_function(*function)
-        return fn.dump(*(specs or fn.input_signature or []), stage=options.stage)
+        specs = specs or list(fn.input_signature or [])
+        if options.stage != "ir":
+            announce_unknown_dims(fn, specs)
+        return fn.dump(*specs, stage=options.stage)
     graph = load_graph_file(Path(options.target))
     if options.stage == "ir" and not options.fetch:
         return str(graph)
     fetches = _graph_fetches(graph, options.fetch)
     with jg.Session(graph=graph) as sess:
         return sess.dump(fetches, graph_file_feeds(fetches, specs), stage=options.stage)
+
+
+def announce_unknown_dims(fn: Any, specs: list[Any]) -> None:
+    """Says on stderr which ``?`` dimensions the later stages take as 1 (a compiled program
+    needs concrete sizes) and how to choose them."""
+    names = list(inspect.signature(fn.python_function).parameters)
+    for i, spec in enumerate(specs):
+        dims = spec.shape.as_list()
+        for d, size in enumerate(dims):
+            if size is None:
+                name = names[i] if i < len(names) else f"argument {i + 1}"
+                chosen = ",".join("N" if j == d else "?" if s is None else str(s) for j, s in enumerate(dims))
+                print(
+                    f"note: dimension {d} (?) of {name} taken as 1; pass --arg '{spec.dtype.short}[{chosen}]' "
+                    "with a size N to choose",
+                    file=sys.stderr,
+                )
 
 
 def cmd_dot(options: argparse.Namespace) -> str:
@@ -181,7 +205,8 @@ def cmd_dot(options: argparse.Namespace) -> str:
 
 def write_output(text: str, output: str, command: str) -> None:
     """Prints ``text`` (``-``), writes it, or, for ``dot`` to .svg/.png/.pdf, renders it with
-    Graphviz's ``dot`` program (without it: writes the .dot source next to it and says so)."""
+    Graphviz's ``dot`` program (without it: writes the .dot source next to it and raises
+    CliError, so the command exits non-zero)."""
     text = text if text.endswith("\n") else text + "\n"
     if output == "-":
         sys.stdout.write(text)
@@ -192,12 +217,10 @@ def write_output(text: str, output: str, command: str) -> None:
         if dot is None:
             source = path.with_suffix(".dot")
             source.write_text(text)
-            print(
-                f"jaxgraph dot: Graphviz's `dot` program is not installed, so {path} was not rendered; "
-                f"wrote the DOT source to {source} (install it with: apt-get install graphviz)",
-                file=sys.stderr,
+            raise CliError(
+                f"Graphviz's `dot` program is not installed, so {path} was not rendered; "
+                f"wrote the DOT source to {source} (install it with: apt-get install graphviz)"
             )
-            return
         done = subprocess.run([dot, f"-T{path.suffix[1:]}", "-o", str(path)], input=text, text=True,
                               capture_output=True, check=False)  # fmt: skip
         if done.returncode != 0:
@@ -215,9 +238,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="jaxgraph", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--version", action="version", version=f"jaxgraph {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = commands.add_parser("demo", help="run the walkthrough: the char-RNN LSTM (examples/char_rnn.py)")
-    demo.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the example")
+    demo = commands.add_parser(
+        "demo", help="run the walkthrough, a char-RNN LSTM (--quick: a first look; demo --help: options)"
+    )
+    demo.add_argument("args", nargs=argparse.REMAINDER, help="options of the walkthrough (see demo --help)")
     target_help = "FILE.py:FUNC (a function or @jg.function) or a graph file (IR text)"
     arg_help = "the type of the next argument, e.g. f32[32,784] (? for an unknown dim); repeat per argument"
     dump = commands.add_parser(
@@ -246,17 +272,26 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from jaxgraph import __version__
+
+    return __version__
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Runs ``jaxgraph ARGV``; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["demo"]:  # every later argument (--steps 100, --help) is the example's
-        script = Path(__file__).resolve().parent.parent / "examples" / "char_rnn.py"
-        sys.argv = [str(script), *argv[1:]]
-        runpy.run_path(str(script), run_name="__main__")
+    if argv[:1] == ["demo"]:  # every later argument (--quick, --steps 100, --help) is the demo's
+        from jaxgraph.demo import char_rnn
+
+        char_rnn.main(argv[1:])
         return 0
     options = _parser().parse_args(argv)
     handlers: dict[str, Callable[[argparse.Namespace], str]] = {"dump": cmd_dump, "dot": cmd_dot}
     try:
-        write_output(handlers[options.command](options), options.output, options.command)
+        with contextlib.redirect_stdout(sys.stderr):  # the target's own prints stay out of the dump
+            text = handlers[options.command](options)
+        write_output(text, options.output, options.command)
     except Exception as e:  # noqa: BLE001 - bad input of any kind: one line, no traceback
         print(f"jaxgraph {options.command}: error: {one_line(e)}", file=sys.stderr)
         return 1

@@ -4,11 +4,23 @@ Every error jaxgraph raises about an operation names the op, its type and the us
 that created it, so a failure deep in a run still points at the user's code.
 ``InvalidArgumentError`` and ``ParseError`` are also ``ValueError``s, so TF1 code that catches
 ``ValueError`` on a bad feed keeps working.
+
+``api_boundary`` marks a public entry point (``Session.run`` ...): a jaxgraph error leaving it
+carries a traceback without jaxgraph's own frames, so it ends at the user's line, the way JAX
+filters its tracebacks. ``JAXGRAPH_TRACEBACK_FILTERING=off`` keeps every frame.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import os
+import types
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+FILTERING_ENV_VAR = "JAXGRAPH_TRACEBACK_FILTERING"
 
 
 class JaxGraphError(Exception):
@@ -43,11 +55,11 @@ class OpError(JaxGraphError):
 
 
 class CancelledError(OpError):
-    pass
+    """An operation or step was cancelled (TF1's CANCELLED status)."""
 
 
 class UnknownError(OpError):
-    pass
+    """An error of unknown kind, e.g. an XLA status without a known code (UNKNOWN)."""
 
 
 class InvalidArgumentError(OpError, ValueError):
@@ -55,7 +67,7 @@ class InvalidArgumentError(OpError, ValueError):
 
 
 class DeadlineExceededError(OpError):
-    pass
+    """An operation did not finish before its deadline (DEADLINE_EXCEEDED)."""
 
 
 class NotFoundError(OpError):
@@ -63,15 +75,15 @@ class NotFoundError(OpError):
 
 
 class AlreadyExistsError(OpError):
-    pass
+    """Something to be created exists already (ALREADY_EXISTS)."""
 
 
 class PermissionDeniedError(OpError):
-    pass
+    """The caller may not do this, e.g. write a file (PERMISSION_DENIED)."""
 
 
 class ResourceExhaustedError(OpError):
-    pass
+    """Out of a resource, usually device memory: the run does not fit (RESOURCE_EXHAUSTED)."""
 
 
 class FailedPreconditionError(OpError):
@@ -79,15 +91,15 @@ class FailedPreconditionError(OpError):
 
 
 class AbortedError(OpError):
-    pass
+    """An operation was aborted, e.g. by a concurrent one (ABORTED)."""
 
 
 class OutOfRangeError(OpError):
-    pass
+    """An operation went past a valid range, e.g. the end of input (OUT_OF_RANGE)."""
 
 
 class UnimplementedError(OpError):
-    pass
+    """The operation is not implemented or not supported here (UNIMPLEMENTED)."""
 
 
 class InternalError(OpError):
@@ -95,7 +107,7 @@ class InternalError(OpError):
 
 
 class UnavailableError(OpError):
-    pass
+    """A device or service is not available now (UNAVAILABLE)."""
 
 
 class DataLossError(OpError):
@@ -104,6 +116,49 @@ class DataLossError(OpError):
 
 class ParseError(JaxGraphError, ValueError):
     """Malformed IR text; the message gives line and column."""
+
+
+def filtering_enabled() -> bool:
+    """False when ``$JAXGRAPH_TRACEBACK_FILTERING`` is ``off`` (or ``0``, ``false``, ``no``)."""
+    return os.environ.get(FILTERING_ENV_VAR, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+def _is_internal(frame: types.FrameType) -> bool:
+    """A frame of jaxgraph's own code or of the code it generates (``<jaxgraph ...>``)."""
+    filename = frame.f_code.co_filename
+    return filename.startswith(_PACKAGE_DIR) or filename.startswith("<jaxgraph")
+
+
+def filter_traceback(tb: types.TracebackType | None) -> types.TracebackType | None:
+    """``tb`` without jaxgraph's frames (a user's callback called from inside jaxgraph stays)."""
+    kept = []
+    while tb is not None:
+        if not _is_internal(tb.tb_frame):
+            kept.append(tb)
+        tb = tb.tb_next
+    filtered = None
+    for entry in reversed(kept):
+        filtered = types.TracebackType(filtered, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    return filtered
+
+
+def api_boundary(fn: _F) -> _F:
+    """``fn`` whose JaxGraphErrors propagate with ``filter_traceback``'s traceback: the user's
+    frames only, ending at the line that called jaxgraph. The re-raise is a bare ``raise``, which
+    adds no frame of its own. Off with ``JAXGRAPH_TRACEBACK_FILTERING=off``."""
+
+    @functools.wraps(fn)
+    def boundary(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # noqa: F841 - pytest's marker, for the unfiltered case
+        try:
+            return fn(*args, **kwargs)
+        except JaxGraphError as e:
+            if not filtering_enabled():
+                raise
+            e.with_traceback(filter_traceback(e.__traceback__))
+            raise
+
+    return boundary  # type: ignore[return-value]
 
 
 _STATUS_CODES: dict[str, type[OpError]] = {
@@ -153,4 +208,7 @@ __all__ = [
     "ParseError",
     "format_message",
     "error_class_for_status",
+    "api_boundary",
+    "filter_traceback",
+    "filtering_enabled",
 ]

@@ -1,5 +1,5 @@
-"""The ``jaxgraph`` command: ``dump`` of functions and graph files, ``dot``, ``--help``, and
-one-line errors (no traceback) on bad input.
+"""The ``jaxgraph`` command: ``dump`` of functions and graph files, ``dot``, ``--help``,
+``--version``, and one-line errors (no traceback) on bad input; ``demo`` is in tests/examples.
 
 End-to-end cases run as subprocesses (once, concurrently, in a module fixture); their variants
 call ``jaxgraph.cli.main`` in this process.
@@ -208,12 +208,12 @@ def test_dot_renders_svg_with_graphviz(workdir):
     assert "<svg" in (workdir / "g.svg").read_text()
 
 
-def test_dot_without_graphviz_writes_dot_source_and_says_how_to_install(workdir, tmp_path):
+def test_dot_without_graphviz_writes_dot_source_says_how_to_install_and_fails(workdir, tmp_path):
     env = dict(os.environ, PATH=str(tmp_path))  # no `dot` program on this PATH
     done = _run(workdir, ["dot", *UNKNOWN_BATCH, "-o", "plain.png"], env=env)
-    assert done.returncode == 0
+    assert done.returncode == 1
     assert done.stderr == (
-        "jaxgraph dot: Graphviz's `dot` program is not installed, so plain.png was not rendered; "
+        "jaxgraph dot: error: Graphviz's `dot` program is not installed, so plain.png was not rendered; "
         "wrote the DOT source to plain.dot (install it with: apt-get install graphviz)\n"
     )
     assert (workdir / "plain.dot").read_text().startswith('digraph "predict" {')
@@ -223,7 +223,7 @@ def test_dot_without_graphviz_writes_dot_source_and_says_how_to_install(workdir,
 def test_help(results, in_workdir, capsys):
     assert _ok(results, "help-dump").startswith("usage: jaxgraph dump [-h] [--arg TYPE]")
     code, out, _ = _main(capsys, ["--help"])
-    assert code == 0 and out.startswith("usage: jaxgraph [-h] COMMAND")
+    assert code == 0 and out.startswith("usage: jaxgraph [-h] [--version] COMMAND")
     assert "jaxgraph dump model.py:predict --arg 'f32[32,784]'" in out
     code, out, _ = _main(capsys, ["dot", "--help"])
     assert code == 0 and out.startswith("usage: jaxgraph dot [-h] [--arg TYPE]")
@@ -241,3 +241,51 @@ def test_bad_input_exits_non_zero_with_one_line(results, in_workdir, capsys, nam
     assert code != 0
     assert out == ""
     assert err == message + "\n"
+
+
+def test_dot_fails_when_graphviz_fails(workdir, tmp_path):
+    fake = tmp_path / "dot"
+    fake.write_text("#!/bin/sh\necho 'Error: renderer crashed' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=os.pathsep.join([str(tmp_path), os.environ["PATH"]]))
+    done = _run(workdir, ["dot", *UNKNOWN_BATCH, "-o", "broken.svg"], env=env)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "jaxgraph dot: error: dot failed: Error: renderer crashed\n"
+
+
+def test_version(capsys):
+    assert _main(capsys, ["--version"]) == (0, f"jaxgraph {jg.__version__}\n", "")
+
+
+def test_unknown_dims_taken_as_one_are_announced(in_workdir, capsys):
+    code, out, err = _main(capsys, ["dump", *UNKNOWN_BATCH, "--stage", "jax"])
+    assert code == 0 and out.startswith("import jax\n")
+    assert err == "note: dimension 0 (?) of x taken as 1; pass --arg 'f32[N,784]' with a size N to choose\n"
+    code, _, err = _main(capsys, ["dump", "model.py:scaled", "--stage", "hlo"])  # its input_signature
+    assert (code, err) == (
+        0,
+        "note: dimension 0 (?) of x taken as 1; pass --arg 'f32[N,3]' with a size N to choose\n",
+    )
+    code, _, err = _main(capsys, ["dump", *UNKNOWN_BATCH])  # the ir stage keeps the ?
+    assert (code, err) == (0, "")
+
+
+NOISY = """\
+import jaxgraph as jg
+
+print("loading noisy.py")
+
+
+def f(x):
+    print("tracing f")
+    return jg.exp(x)
+"""
+
+
+def test_dump_keeps_the_modules_prints_out_of_the_dump_and_the_ir_parses_back(in_workdir, capsys):
+    (in_workdir / "noisy.py").write_text(NOISY)
+    code, out, err = _main(capsys, ["dump", "noisy.py:f", "--arg", "f32[2]"])
+    assert code == 0
+    assert err == "loading noisy.py\ntracing f\n"
+    assert out.startswith("graph {\n  %x = placeholder()")
+    assert str(jg.ir.parse(out)) + "\n" == out

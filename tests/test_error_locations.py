@@ -4,6 +4,8 @@ build-time type errors, run-time feed errors and run-time failures (shapes, nume
 from __future__ import annotations
 
 import inspect
+import os
+import traceback
 
 import numpy as np
 import pytest
@@ -123,7 +125,7 @@ def test_uninitialized_variable_names_its_line():
     v = jg.Variable(jg.zeros((2,)), name="w")  # var-line
     with jg.Session() as sess:
         error = _raises(errors.FailedPreconditionError, sess.run, v * 2.0)
-    assert error.message == "Attempting to use uninitialized Variable 'w'"
+    assert error.message.startswith("Attempting to use uninitialized Variable 'w': run ")
     assert _at("w", "variable", "# var-line") in str(error)
 
 
@@ -135,7 +137,7 @@ def test_run_time_shape_mismatch_names_the_op_line():
     with jg.Session() as sess:
         error = _raises(errors.InvalidArgumentError, sess.run, product,
                         {a: np.ones(2, np.float32), b: np.ones(3, np.float32)})  # fmt: skip
-    assert error.message.startswith("TypeError: mul got incompatible shapes for broadcasting: (2,), (3,)")
+    assert error.message == "mul got incompatible shapes for broadcasting: (2,), (3,)."
     assert _at("Mul", "mul", "# mul-line") in str(error)
 
 
@@ -162,3 +164,105 @@ def test_numerics_failure_in_a_gradient_names_the_forward_line():
     assert error.message == "found NaN or Inf in the output (check_numerics)"
     assert f"defined at {__file__}:{_line('# sqrt-line')}" in str(error)
     assert "op 'gradients/Sqrt_grad/" in str(error)
+
+
+# ---- errors that say how to fix them -----------------------------------------------------------
+INITIALIZE = (
+    ": run sess.run(jg.global_variables_initializer()) first, with the initializer built after the last "
+    "Variable (after the optimizer, whose slots are Variables too)"
+)
+
+
+def _dense_graph():
+    x = jg.placeholder(jg.float32, (None, 3), name="x")
+    with jg.name_scope("dense"):
+        w = jg.Variable(jg.ones((3, 2)), name="w")  # dense-w
+        y = jg.nn.relu(jg.matmul(x, w))
+    return x, w, y
+
+
+def test_a_misspelt_fetch_or_feed_name_gets_the_closest_name():
+    x, _, y = _dense_graph()
+    feed = {x: np.ones((1, 3), np.float32)}
+    with jg.Session() as sess:
+        error = _raises(errors.NotFoundError, sess.run, "dense/W:0", feed)
+        assert error.message == (
+            "cannot fetch 'dense/W:0': the graph has no operation named 'dense/W'; did you mean 'dense/w:0'?"
+        )
+        error = _raises(errors.NotFoundError, sess.run, "dense/Relus", feed)
+        assert error.message == (
+            "cannot fetch 'dense/Relus': the graph has no operation named 'dense/Relus'; "
+            "did you mean 'dense/Relu'?"
+        )
+        error = _raises(errors.NotFoundError, sess.run, y, {"X:0": np.ones((1, 3), np.float32)})
+        assert error.message == "cannot feed 'X:0': the graph has no operation named 'X'; did you mean 'x:0'?"
+        error = _raises(errors.NotFoundError, sess.run, "zzzz:0", feed)
+        assert error.message == "cannot fetch 'zzzz:0': the graph has no operation named 'zzzz'"
+
+
+def test_uninitialized_variables_are_all_listed_with_the_fix():
+    x, w, y = _dense_graph()
+    init = jg.global_variables_initializer()  # built before the optimizer: misses its slots
+    train = jg.train.AdamOptimizer(0.1).minimize(jg.reduce_sum(y))  # adam-line
+    with jg.Session() as sess:
+        error = _raises(errors.FailedPreconditionError, sess.run, y, {x: np.ones((1, 3), np.float32)})
+        assert error.message == "Attempting to use uninitialized Variable 'dense/w'" + INITIALIZE
+        assert _at("dense/w", "variable", "# dense-w") in str(error)
+        sess.run(init)
+        error = _raises(errors.FailedPreconditionError, sess.run, train, {x: np.ones((1, 3), np.float32)})
+    assert error.message == (
+        "Attempting to use uninitialized Variables 'dense/w/Adam', 'dense/w/Adam_1', 'beta1_power', "
+        "'beta2_power'" + INITIALIZE
+    )
+    assert _at("dense/w/Adam", "variable", "# adam-line") in str(error)
+
+
+def test_a_tensor_of_another_graph_says_which_graph_to_build_in():
+    other = jg.Graph()
+    with other.as_default():
+        foreign = jg.constant(1.0, name="foreign")
+    with jg.Session() as sess:
+        error = _raises(errors.InvalidArgumentError, sess.run, foreign)
+    assert error.message == (
+        "cannot fetch 'foreign:0': it belongs to another graph than the Session's (build it inside "
+        "`with sess.graph.as_default():`, or create the Session with jg.Session(graph=the graph it "
+        "belongs to))"
+    )
+
+
+# ---- tracebacks end at the user's line ---------------------------------------------------------
+def _failing_run():
+    x, _, y = _dense_graph()
+    with jg.Session() as sess:
+        sess.run(y, {x: np.ones((1, 4), np.float32)})  # failing-run
+
+
+def test_traceback_of_a_session_error_ends_at_the_users_line():
+    error = _raises(errors.InvalidArgumentError, _failing_run)
+    frames = traceback.extract_tb(error.__traceback__)
+    assert [(f.filename, f.name) for f in frames] == [(__file__, "_raises"), (__file__, "_failing_run")]
+    assert frames[-1].lineno == _line("# failing-run")
+
+
+def test_traceback_filtering_can_be_turned_off(monkeypatch):
+    monkeypatch.setenv("JAXGRAPH_TRACEBACK_FILTERING", "off")
+    error = _raises(errors.InvalidArgumentError, _failing_run)
+    frames = traceback.extract_tb(error.__traceback__)
+    package = os.path.dirname(jg.__file__) + os.sep
+    assert frames[1].filename == __file__ and frames[1].lineno == _line("# failing-run")
+    assert frames[2].filename == os.path.join(package, "errors.py")  # the boundary
+    assert frames[-1].filename.startswith(package) and len(frames) > 3
+
+
+def test_filter_traceback_keeps_user_callbacks_called_from_inside_jaxgraph():
+    def user_callback():
+        raise errors.InvalidArgumentError("from the user's callback")  # callback-line
+
+    @errors.api_boundary
+    def entry_point():
+        user_callback()
+
+    error = _raises(errors.InvalidArgumentError, entry_point)
+    frames = traceback.extract_tb(error.__traceback__)
+    assert [f.name for f in frames] == ["_raises", "entry_point", "user_callback"]  # none is jaxgraph's
+    assert frames[-1].lineno == _line("# callback-line")

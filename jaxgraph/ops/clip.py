@@ -13,6 +13,7 @@ from jaxgraph.ops.core import convert_to_tensor
 
 
 def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | None = None) -> Tensor:
+    """``t`` with every element clamped to ``[clip_value_min, clip_value_max]``; TF1's ``tf.clip_by_value``."""
     t = convert_to_tensor(t)
     return math_ops.minimum(math_ops.maximum(t, clip_value_min), clip_value_max, name=name)
 

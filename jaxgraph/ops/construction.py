@@ -116,10 +116,12 @@ def fill(dims: Any, value: Any, dtype: Any = None, name: str | None = None) -> T
 
 
 def zeros(shape: Any, dtype: Any = "float32", name: str | None = None) -> Tensor:
+    """A tensor of ``shape`` (static, or a 1-D int tensor) filled with 0; TF1's ``tf.zeros``."""
     return fill(shape, 0, as_dtype(dtype), name or "zeros")
 
 
 def ones(shape: Any, dtype: Any = "float32", name: str | None = None) -> Tensor:
+    """A tensor of ``shape`` (static, or a 1-D int tensor) filled with 1; TF1's ``tf.ones``."""
     return fill(shape, 1, as_dtype(dtype), name or "ones")
 
 
@@ -146,8 +148,10 @@ def _full_like(tensor: Any, value: Any, dtype: Any, name: str | None) -> Tensor:
 
 
 def zeros_like(tensor: Any, dtype: Any = None, name: str | None = None) -> Tensor:
+    """Zeros of ``tensor``'s run-time shape and (unless ``dtype`` is given) its dtype; TF1's ``tf.zeros_like``."""
     return _full_like(tensor, 0, dtype, name or "zeros_like")
 
 
 def ones_like(tensor: Any, dtype: Any = None, name: str | None = None) -> Tensor:
+    """Ones of ``tensor``'s run-time shape and (unless ``dtype`` is given) its dtype; TF1's ``tf.ones_like``."""
     return _full_like(tensor, 1, dtype, name or "ones_like")

@@ -30,6 +30,7 @@ class Identity:
 
 
 def identity(input: Any, name: str | None = None) -> Tensor:
+    """A tensor with the same value as ``input`` (a new op, e.g. to name or place it); TF1's ``tf.identity``."""
     return apply1("identity", [input], name)
 
 
@@ -48,6 +49,7 @@ class StopGradient:
 
 
 def stop_gradient(input: Any, name: str | None = None) -> Tensor:
+    """``input``'s value, through which ``gradients`` passes no gradient; TF1's ``tf.stop_gradient``."""
     return apply1("stop_gradient", [input], name)
 
 
@@ -63,6 +65,7 @@ class NoOp:
 
 
 def no_op(name: str | None = None) -> Any:
+    """An Operation that does nothing (a target for control dependencies); TF1's ``tf.no_op``."""
     return apply("no_op", [], name)
 
 

@@ -312,8 +312,13 @@ def _binary_builder(
         return result
 
     build.__name__ = build.__qualname__ = type_name
-    build.__doc__ = f"Elementwise ``{type_name}`` with NumPy broadcasting."
+    tf1_name = _TF1_BINARY_NAMES.get(type_name, type_name)
+    build.__doc__ = f"Elementwise ``{type_name}`` with NumPy broadcasting; TF1's ``tf.{tf1_name}``."
     return build
+
+
+# The binary ops whose TF1 name differs from the op type's (for the builders' docstrings).
+_TF1_BINARY_NAMES = {"sub": "subtract", "mul": "multiply"}
 
 
 def _binary(type_name, default_name, kind, fn, grad, guard=None, **traits):

@@ -102,12 +102,14 @@ def _shape(shape: Any) -> tuple[Any, ...]:
 
 def random_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = float32,
                   seed: int | None = None, name: str | None = None) -> Tensor:  # fmt: skip
+    """Draws from N(``mean``, ``stddev``²), new values each run; TF1's ``tf.random_normal``."""
     return apply1("random_normal", [], name, shape=_shape(shape), dtype=as_dtype(dtype),
                   seed=op_seed(seed), mean=float(mean), stddev=float(stddev))  # fmt: skip
 
 
 def random_uniform(shape: Any, minval: float = 0.0, maxval: float | None = None, dtype: Any = float32,
                    seed: int | None = None, name: str | None = None) -> Tensor:  # fmt: skip
+    """Draws uniformly from ``[minval, maxval)`` (``maxval`` defaults to 1), new values each run; TF1's ``tf.random_uniform``."""
     return apply1("random_uniform", [], name, shape=_shape(shape), dtype=as_dtype(dtype),
                   seed=op_seed(seed), minval=float(minval),
                   maxval=float(1.0 if maxval is None else maxval))  # fmt: skip
@@ -115,5 +117,6 @@ def random_uniform(shape: Any, minval: float = 0.0, maxval: float | None = None,
 
 def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = float32,
                      seed: int | None = None, name: str | None = None) -> Tensor:  # fmt: skip
+    """Normal draws re-drawn beyond two ``stddev`` of ``mean``, new values each run; TF1's ``tf.truncated_normal``."""
     return apply1("truncated_normal", [], name, shape=_shape(shape), dtype=as_dtype(dtype),
                   seed=op_seed(seed), mean=float(mean), stddev=float(stddev))  # fmt: skip

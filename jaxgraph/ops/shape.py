@@ -73,6 +73,7 @@ class Cast:
 
 
 def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
+    """``x`` converted to ``dtype`` (returned unchanged when it already has it); TF1's ``tf.cast``."""
     x = convert_to_tensor(x)
     dtype = as_dtype(dtype)
     if x.dtype is dtype:
@@ -81,6 +82,7 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
 
 
 def to_float(x: Any, name: str | None = None) -> Tensor:
+    """``x`` cast to float32; TF1's deprecated ``tf.to_float``."""
     return cast(x, "float32", name)
 
 
@@ -204,6 +206,7 @@ class ExpandDims:
 
 
 def expand_dims(input: Any, axis: int, name: str | None = None) -> Tensor:
+    """``input`` with a new axis of size 1 inserted at ``axis``; TF1's ``tf.expand_dims``."""
     return apply1("expand_dims", [input], name, axis=axis_arg(axis))
 
 
@@ -294,6 +297,11 @@ class BroadcastLike:
 
 
 def broadcast_like(x: Any, like: Tensor, name: str | None = None) -> Tensor:
+    """``x`` broadcast (NumPy's rules) to the shape of ``like``, known when it runs.
+
+    jaxgraph's own op (TF1 has no public twin; ``tf.broadcast_to(x, tf.shape(like))`` is
+    the nearest); gradients and ``zeros_like``-style builders use it for dynamic shapes.
+    """
     return apply1("broadcast_like", [x, like], name)
 
 

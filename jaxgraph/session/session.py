@@ -14,6 +14,7 @@ wait for the one building it.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import logging
 import os
 import threading
@@ -31,6 +32,7 @@ from jaxgraph.errors import (
     InvalidArgumentError,
     JaxGraphError,
     NotFoundError,
+    api_boundary,
     describe_location,
     error_class_for_status,
 )
@@ -104,6 +106,7 @@ class Session:
         self._default_stack: contextlib.ExitStack | None = None
 
     # ---- running ---------------------------------------------------------------------------
+    @api_boundary
     def run(self, fetches: Any, feed_dict: dict | None = None, options: Any = None,
             run_metadata: Any = None) -> Any:  # fmt: skip
         """Runs the ops ``fetches`` need; returns their values in the same structure."""
@@ -132,16 +135,10 @@ class Session:
             plan = self._cached_plan(cache_key, graph, leaves, feed_items, feed_values, name)
         with self._lock:
             self._check_open()
-            args = []
             variables = self._variables
-            for name in plan.var_args:
-                value = variables.get(name)
-                if value is None:
-                    raise FailedPreconditionError(
-                        f"Attempting to use uninitialized Variable '{name}'",
-                        plan.executable.lowered.var_ops[name],
-                    )
-                args.append(value)
+            args = [variables.get(name) for name in plan.var_args]
+            if None in args:
+                raise _uninitialized(plan, [n for n, v in zip(plan.var_args, args, strict=True) if v is None])
             for value, dtype, tensor in zip(feed_values, plan.feed_dtypes, plan.feeds, strict=False):
                 args.append(value if dtype is None else _convert_feed(tensor, value, dtype))
             args.append(self._rng_key(graph) if plan.executable.lowered.uses_key else None)
@@ -285,6 +282,7 @@ class Session:
         return plan
 
     # ---- inspection ------------------------------------------------------------------------
+    @api_boundary
     def load_variable(self, variable: Any, value: Any) -> None:
         """Sets a Variable's value directly (TF1's ``Variable.load``)."""
         target = variable.handle.type
@@ -338,6 +336,7 @@ class Session:
             message = str(e).split("\n")[0]
             raise error_class_for_status(message)(f"cannot place {name} on the device: {message}") from None
 
+    @api_boundary
     def dump(self, fetches: Any, feed_dict: dict | None = None, stage: str = "jax") -> str:
         """The text of one compilation stage for this fetch set: one of ``STAGES``."""
         return self._dump(self.graph, fetches, feed_dict, stage)
@@ -453,16 +452,49 @@ def _compile_ahead(plan: _Plan, feed_values: list) -> None:
 
 
 def _as_element(graph: Graph, obj: Any, what: str) -> Tensor | Operation:
-    """A fetch or feed key as a Tensor/Operation of ``graph``, with a TF1-style error."""
+    """A fetch or feed key as a Tensor/Operation of ``graph``, with a TF1-style error that says
+    how to fix a tensor of another graph or a misspelt name."""
+    element = getattr(obj, "_as_graph_element", lambda: obj)()
+    if isinstance(element, (Tensor, Operation)) and element.graph is not graph:
+        raise InvalidArgumentError(
+            f"cannot {what} '{element.name}': it belongs to another graph than the Session's (build it "
+            "inside `with sess.graph.as_default():`, or create the Session with "
+            "jg.Session(graph=the graph it belongs to))"
+        )
     try:
         element = graph.as_graph_element(obj)
     except NotFoundError as e:
-        raise NotFoundError(f"cannot {what} {obj!r}: {e.message}") from None
+        raise NotFoundError(f"cannot {what} {obj!r}: {e.message}{_did_you_mean(graph, obj)}") from None
     except InvalidArgumentError as e:
         raise InvalidArgumentError(f"cannot {what} {obj!r}: {e.message}") from None
     except TypeError as e:
         raise InvalidArgumentError(f"cannot {what} {obj!r}: {e}") from None
     return element
+
+
+def _did_you_mean(graph: Graph, name: Any) -> str:
+    """``"; did you mean 'dense/w:0'?"`` for the graph's closest tensor (``name:0``) or op name
+    to a misspelt ``name`` (nothing when none is close)."""
+    if not isinstance(name, str):
+        return ""
+    if ":" in name:
+        names = [t.name for op in graph.operations for t in op.outputs]
+    else:
+        names = [op.name for op in graph.operations]
+    close = difflib.get_close_matches(name, names, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _uninitialized(plan: _Plan, names: list[str]) -> FailedPreconditionError:
+    """The error of a run that needs the uninitialized Variables ``names``: all of them, and
+    the fix (the initializer, built after the optimizer, whose slots are Variables too)."""
+    listed = ", ".join(f"'{name}'" for name in names)
+    return FailedPreconditionError(
+        f"Attempting to use uninitialized Variable{'s' if len(names) > 1 else ''} {listed}: run "
+        "sess.run(jg.global_variables_initializer()) first, with the initializer built after the "
+        "last Variable (after the optimizer, whose slots are Variables too)",
+        plan.executable.lowered.var_ops[names[0]],
+    )
 
 
 def _check_feed(tensor: Tensor, value: Any) -> Any:
@@ -535,6 +567,8 @@ def _session_stack() -> list[Session]:
 
 
 def get_default_session() -> Session | None:
+    """The innermost Session of ``with sess.as_default():`` (or ``with Session() as sess:``) on
+    this thread; None outside one (TF1's ``tf.get_default_session``)."""
     stack = _session_stack()
     return stack[-1] if stack else None
 
@@ -547,21 +581,25 @@ def get_default_session_or_fail() -> Session:
 
 
 # ---- TF1's run-in-the-default-Session methods, installed on the lower layers' classes ----------
+@api_boundary
 def _tensor_eval(self: Tensor, feed_dict: dict | None = None, session: Session | None = None) -> Any:
     """Runs this tensor in ``session`` or the default Session (TF1's ``Tensor.eval``)."""
     return (session or get_default_session_or_fail()).run(self, feed_dict)
 
 
+@api_boundary
 def _operation_run(self: Operation, feed_dict: dict | None = None, session: Session | None = None) -> None:
     """Runs this op in ``session`` or the default Session (TF1's ``Operation.run``)."""
     (session or get_default_session_or_fail()).run(self, feed_dict)
 
 
+@api_boundary
 def _variable_eval(self: Variable, session: Session | None = None) -> Any:
     """The Variable's value in ``session`` or the default Session (TF1's ``Variable.eval``)."""
     return (session or get_default_session_or_fail()).run(self)
 
 
+@api_boundary
 def _variable_load(self: Variable, value: Any, session: Session | None = None) -> None:
     """Sets the value in ``session`` (default Session) without adding ops: TF1's ``load``."""
     (session or get_default_session_or_fail()).load_variable(self, value)

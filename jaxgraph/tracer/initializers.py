@@ -21,6 +21,8 @@ class Initializer:
 
 
 class zeros_initializer(Initializer):
+    """Initializer of all zeros; TF1's ``tf.zeros_initializer``."""
+
     def __init__(self, dtype: Any = float32):
         self.dtype = dtype
 
@@ -29,6 +31,8 @@ class zeros_initializer(Initializer):
 
 
 class ones_initializer(Initializer):
+    """Initializer of all ones; TF1's ``tf.ones_initializer``."""
+
     def __init__(self, dtype: Any = float32):
         self.dtype = dtype
 
@@ -37,6 +41,8 @@ class ones_initializer(Initializer):
 
 
 class constant_initializer(Initializer):
+    """Initializer that fills the shape with ``value`` (a scalar, or an array of that shape); TF1's ``tf.constant_initializer``."""
+
     def __init__(self, value: Any = 0, dtype: Any = float32):
         self.value, self.dtype = value, dtype
 
@@ -45,6 +51,8 @@ class constant_initializer(Initializer):
 
 
 class random_normal_initializer(Initializer):
+    """Initializer drawing from N(``mean``, ``stddev``²); TF1's ``tf.random_normal_initializer``."""
+
     def __init__(self, mean: float = 0.0, stddev: float = 1.0, seed: int | None = None, dtype: Any = float32):
         self.mean, self.stddev, self.seed, self.dtype = mean, stddev, seed, dtype
 
@@ -53,11 +61,15 @@ class random_normal_initializer(Initializer):
 
 
 class truncated_normal_initializer(random_normal_initializer):
+    """Like ``random_normal_initializer`` but redraws values beyond 2 ``stddev``; TF1's ``tf.truncated_normal_initializer``."""
+
     def __call__(self, shape: Any, dtype: Any = None, partition_info: Any = None) -> Tensor:
         return random_ops.truncated_normal(shape, self.mean, self.stddev, dtype or self.dtype, self.seed)
 
 
 class random_uniform_initializer(Initializer):
+    """Initializer drawing uniformly from ``[minval, maxval)``; TF1's ``tf.random_uniform_initializer``."""
+
     def __init__(
         self, minval: float = 0.0, maxval: float = 1.0, seed: int | None = None, dtype: Any = float32
     ):

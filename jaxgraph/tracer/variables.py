@@ -195,10 +195,12 @@ class Variable:
 
 # ---- collections -------------------------------------------------------------------------------
 def global_variables(scope: str | None = None) -> list[Variable]:
+    """The graph's GLOBAL_VARIABLES collection, filtered to names starting with ``scope``; TF1's ``tf.global_variables``."""
     return _collection(GLOBAL_VARIABLES, scope)
 
 
 def trainable_variables(scope: str | None = None) -> list[Variable]:
+    """The graph's TRAINABLE_VARIABLES collection, filtered to names starting with ``scope``; TF1's ``tf.trainable_variables``."""
     return _collection(TRAINABLE_VARIABLES, scope)
 
 
@@ -208,6 +210,7 @@ def _collection(key: str, scope: str | None) -> list[Variable]:
 
 
 def variables_initializer(var_list: list[Variable], name: str = "init") -> Operation:
+    """One op that runs the initializers of ``var_list``; TF1's ``tf.variables_initializer``."""
     return identity_ops.group(*[v.initializer for v in var_list], name=name)
 
 
@@ -217,6 +220,7 @@ def global_variables_initializer() -> Operation:
 
 
 def initialize_all_variables() -> Operation:
+    """Same as ``global_variables_initializer``; TF1's deprecated ``tf.initialize_all_variables``."""
     return global_variables_initializer()
 
 
@@ -240,6 +244,7 @@ def _scope_stack() -> list[_VarScope]:
 
 
 def get_variable_scope() -> _VarScope:
+    """The innermost active variable scope; TF1's ``tf.get_variable_scope``."""
     return _scope_stack()[-1]
 
 

@@ -152,6 +152,7 @@ class Optimizer:
 
 
 def get_global_step() -> Variable | None:
+    """The graph's ``global_step`` Variable, or None if there is none; TF1's ``tf.train.get_global_step``."""
     items = get_default_graph().get_collection(GLOBAL_STEP)
     return items[0] if items else None
 
@@ -167,4 +168,7 @@ def get_or_create_global_step() -> Variable:
 
 
 def create_global_step() -> Variable:
+    """The graph's ``global_step`` Variable, created if needed; TF1's ``tf.train.create_global_step``
+    (which raises when one exists; jaxgraph returns the existing one).
+    """
     return get_or_create_global_step()

@@ -32,6 +32,8 @@ from jaxgraph.train.optimizer import Optimizer
 
 
 class GradientDescentOptimizer(Optimizer):
+    """Plain SGD, ``var -= learning_rate * grad``; TF1's ``tf.train.GradientDescentOptimizer``."""
+
     def __init__(self, learning_rate: Any, use_locking: bool = False, name: str = "GradientDescent"):
         super().__init__(use_locking, name)
         self._lr = learning_rate
@@ -44,6 +46,8 @@ class GradientDescentOptimizer(Optimizer):
 
 
 class MomentumOptimizer(Optimizer):
+    """SGD with a momentum accumulator (optionally Nesterov); TF1's ``tf.train.MomentumOptimizer``."""
+
     def __init__(self, learning_rate: Any, momentum: Any, use_locking: bool = False, name: str = "Momentum",
                  use_nesterov: bool = False):  # fmt: skip
         super().__init__(use_locking, name)
@@ -64,6 +68,8 @@ class MomentumOptimizer(Optimizer):
 
 
 class AdamOptimizer(Optimizer):
+    """Adam (Kingma & Ba) with TF1's bias-corrected step size; TF1's ``tf.train.AdamOptimizer``."""
+
     def __init__(self, learning_rate: Any = 0.001, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-8,
                  use_locking: bool = False, name: str = "Adam"):  # fmt: skip
         super().__init__(use_locking, name)
@@ -123,6 +129,8 @@ class AdamOptimizer(Optimizer):
 
 
 class RMSPropOptimizer(Optimizer):
+    """RMSProp with optional momentum and centering; TF1's ``tf.train.RMSPropOptimizer``."""
+
     def __init__(self, learning_rate: Any, decay: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-10,
                  use_locking: bool = False, centered: bool = False, name: str = "RMSProp"):  # fmt: skip
         super().__init__(use_locking, name)

@@ -148,7 +148,7 @@ def test_variables_a_failed_run_consumed_become_uninitialized_not_broken(monkeyp
         )
         with pytest.raises(errors.FailedPreconditionError) as read:
             sess.run(v)
-        assert read.value.message == "Attempting to use uninitialized Variable 'v'"
+        assert read.value.message.startswith("Attempting to use uninitialized Variable 'v': run ")
         with pytest.raises(errors.FailedPreconditionError) as save:
             jg.train.Saver().save(sess, str(tmp_path / "ckpt"))
         assert save.value.message == "Attempting to use uninitialized Variable(s) 'v'"

@@ -61,7 +61,7 @@ def test_uninitialized_variable_raises_naming_it():
     with jg.Session() as sess:
         with pytest.raises(errors.FailedPreconditionError) as info:
             sess.run(v + 1.0)
-    assert info.value.message == "Attempting to use uninitialized Variable 'weights'"
+    assert info.value.message.startswith("Attempting to use uninitialized Variable 'weights': run ")
     assert "op 'weights' (variable) defined at" in str(info.value)
 
 
