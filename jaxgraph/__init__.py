@@ -45,3 +45,5 @@ from jaxgraph.tracer import *
 from jaxgraph.tracer.graph_file import load_graph
 
 __version__ = "0.1.0"
+
+errors.guard_public_functions(globals())  # op builders' errors end their traceback at the user's line

@@ -35,7 +35,8 @@ def _graph_stack() -> list[Graph]:
 
 
 def get_default_graph() -> Graph:
-    """The innermost graph of ``with g.as_default()`` on this thread (a global one otherwise)."""
+    """The innermost graph of ``with g.as_default()`` on this thread (a global one otherwise);
+    TF1's ``tf.get_default_graph``."""
     return _graph_stack()[-1]
 
 

@@ -7,6 +7,7 @@ ops) and ``jaxgraph.ops.math`` (``relu``, ``sigmoid``, ``tanh``, ``softplus``); 
 gathers them under TF1's names, so ``tf.nn.X`` ports as ``jg.nn.X``.
 """
 
+from jaxgraph.errors import guard_public_functions as _guard_public_functions
 from jaxgraph.ops.math import relu, sigmoid, softplus, tanh
 from jaxgraph.ops.nn import (
     bias_add,
@@ -32,3 +33,5 @@ __all__ = [
     "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2", "softplus",
     "sparse_softmax_cross_entropy_with_logits", "static_rnn", "tanh",
 ]  # fmt: skip
+
+_guard_public_functions(globals())  # errors from these builders end at the user's line

@@ -266,3 +266,16 @@ def test_filter_traceback_keeps_user_callbacks_called_from_inside_jaxgraph():
     frames = traceback.extract_tb(error.__traceback__)
     assert [f.name for f in frames] == ["_raises", "entry_point", "user_callback"]  # none is jaxgraph's
     assert frames[-1].lineno == _line("# callback-line")
+
+
+def _mismatched_matmul():
+    a = jg.placeholder(jg.float32, (2, 3), name="a")
+    jg.matmul(a, a)  # builder-line
+
+
+def test_traceback_of_an_op_builder_error_ends_at_the_users_line():
+    error = _raises(errors.InvalidArgumentError, _mismatched_matmul)
+    frames = traceback.extract_tb(error.__traceback__)
+    assert [(f.filename, f.name) for f in frames] == [(__file__, "_raises"), (__file__, "_mismatched_matmul")]
+    assert frames[-1].lineno == _line("# builder-line")
+    assert jg.matmul.__doc__ == jg.ops.math.matmul.__doc__ and jg.nn.relu.__wrapped__ is jg.ops.math.relu

@@ -61,6 +61,30 @@ def test_every_public_function_and_class_has_a_docstring():
     assert missing == [], f"public names without a docstring: {', '.join(missing)}"
 
 
+def mentions_tf1(doc: str) -> bool:
+    """Whether a docstring names TF1's counterpart (``tf.x``) or says how the name relates to TF1."""
+    return "TF1" in doc or "tf." in doc
+
+
+def test_every_public_docstring_notes_its_tf1_counterpart():
+    # "TF1's ``tf.nn.relu``.", or for jaxgraph's own names "TF1 has no counterpart" / the closest TF1 API.
+    missing = [
+        f"{module_name}.{name}"
+        for module_name, module in PUBLIC_MODULES.items()
+        for name, obj in public_callables(module).items()
+        if not mentions_tf1(own_docstring(obj))
+    ]
+    assert missing == [], f"public docstrings that mention neither TF1 nor tf.: {', '.join(missing)}"
+
+
+def test_mentions_tf1_needs_tf1_or_a_tf_name():
+    assert mentions_tf1("Elementwise ``relu``; TF1's ``tf.nn.relu``.")
+    assert mentions_tf1("jaxgraph's own; TF1 has no counterpart.")
+    assert mentions_tf1("Like ``tf.gradients``.")
+    assert not mentions_tf1("Elementwise ``relu``.")
+    assert not mentions_tf1("")
+
+
 def test_the_check_sees_the_public_namespace():
     names = public_callables(jaxgraph)
     assert {"placeholder", "Session", "zeros_initializer", "gradients"} <= set(names)

@@ -202,7 +202,8 @@ def _backprop_op(
 
 
 def hessians(ys: Any, xs: Any, name: str = "hessians") -> list[Tensor]:
-    """Second derivatives ``d²(sum(ys))/dx²`` for each ``x`` (shape ``x.shape + x.shape``).
+    """Second derivatives ``d²(sum(ys))/dx²`` for each ``x`` (shape ``x.shape + x.shape``); TF1's
+    ``tf.hessians``.
 
     Built as graph ops by differentiating each element of the gradient again (unrolled, so meant
     for small ``x``); each result is a gradient graph that could be differentiated once more.

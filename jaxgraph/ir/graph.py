@@ -119,7 +119,7 @@ class Tensor:
 
 
 class Operation:
-    """One node of the graph: a typed application of an op type to input Tensors."""
+    """One node of the graph: a typed application of an op type to input Tensors; TF1's ``tf.Operation``."""
 
     __slots__ = (
         "graph", "name", "type", "_inputs", "attrs", "outputs",

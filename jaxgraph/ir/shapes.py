@@ -34,7 +34,7 @@ def shape_problem(dims: tuple) -> str | None:
 
 
 class TensorShape(tuple):
-    """An immutable tuple of ``int | None`` dimensions."""
+    """An immutable tuple of ``int | None`` dimensions; TF1's ``tf.TensorShape``."""
 
     __slots__ = ()
 

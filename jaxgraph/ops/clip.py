@@ -19,7 +19,8 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | 
 
 
 def global_norm(t_list: Sequence[Any], name: str | None = None) -> Tensor:
-    """``sqrt(sum of squares of every element of every tensor)`` (None entries skipped)."""
+    """``sqrt(sum of squares of every element of every tensor)`` (None entries skipped); TF1's
+    ``tf.global_norm``."""
     with get_default_graph().name_scope(name or "global_norm"):
         squares = [
             math_ops.reduce_sum(math_ops.square(convert_to_tensor(t))) for t in t_list if t is not None
@@ -41,7 +42,7 @@ def clip_by_global_norm(t_list: Sequence[Any], clip_norm: Any, use_norm: Any = N
 
 
 def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = None) -> Tensor:
-    """Scales ``t`` so its L2 norm over ``axes`` is at most ``clip_norm``."""
+    """Scales ``t`` so its L2 norm over ``axes`` is at most ``clip_norm``; TF1's ``tf.clip_by_norm``."""
     t = convert_to_tensor(t)
     norm = math_ops.sqrt(math_ops.reduce_sum(math_ops.square(t), axis=axes, keepdims=True))
     return t * (clip_norm / math_ops.maximum(norm, clip_norm))

@@ -99,7 +99,8 @@ class Fill:
 
 
 def fill(dims: Any, value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
-    """A tensor of shape ``dims`` filled with the Python scalar or scalar Tensor ``value``.
+    """A tensor of shape ``dims`` filled with the Python scalar or scalar Tensor ``value``; TF1's
+    ``tf.fill``.
 
     ``dims`` is a list of ints, or ``jg.shape(x)`` for x's run-time shape.
     """

@@ -55,7 +55,7 @@ def set_runtime_checks(enabled: bool) -> bool:
 
 
 def runtime_checks_enabled() -> bool:
-    """The setting of ``set_runtime_checks``."""
+    """The setting of ``set_runtime_checks``. jaxgraph's own; TF1 has no counterpart."""
     return _checks_enabled
 
 

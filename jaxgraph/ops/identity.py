@@ -70,7 +70,7 @@ def no_op(name: str | None = None) -> Any:
 
 
 def group(*inputs: Any, name: str | None = None) -> Any:
-    """An Operation that runs all ``inputs`` (Tensors or Operations)."""
+    """An Operation that runs all ``inputs`` (Tensors or Operations); TF1's ``tf.group``."""
     ops = []
     for x in inputs:
         x = x._as_graph_element() if hasattr(x, "_as_graph_element") else x

@@ -405,7 +405,7 @@ class AddN:
 
 
 def add_n(inputs: list[Any], name: str | None = None) -> Tensor:
-    """Sum of same-typed tensors."""
+    """Sum of same-typed tensors; TF1's ``tf.add_n``."""
     tensors = [convert_to_tensor(x) for x in inputs]
     return tensors[0] if len(tensors) == 1 else apply1("add_n", tensors, name)
 
@@ -620,7 +620,7 @@ def argmax(input: Any, axis: int | None = None, name: str | None = None, output_
 
 
 def argmin(input: Any, axis: int | None = None, name: str | None = None, output_type: Any = int32) -> Tensor:
-    """Index of the smallest value along ``axis`` (default 0); see ``argmax``."""
+    """Index of the smallest value along ``axis`` (default 0); see ``argmax``. TF1's ``tf.argmin``."""
     return apply1(
         "argmin", [input], name, axis=axis_arg(0 if axis is None else axis), output_type=as_dtype(output_type)
     )

@@ -373,7 +373,7 @@ def l2_loss(t: Any, name: str | None = None) -> Tensor:
 
 # ---- activations built from math ops -----------------------------------------------------------
 def relu6(features: Any, name: str | None = None) -> Tensor:
-    """``min(max(x, 0), 6)``."""
+    """``min(max(x, 0), 6)``; TF1's ``tf.nn.relu6``."""
     return math_ops.minimum(math_ops.relu(features), 6, name=name)
 
 
@@ -385,7 +385,7 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Te
 
 def elu(features: Any, name: str | None = None) -> Tensor:
     """``x`` if ``x > 0`` else ``exp(x) - 1``; the ``exp`` sees ``min(x, 0)`` so that large
-    positive ``x`` cannot turn the unused branch's gradient into ``0 * inf``."""
+    positive ``x`` cannot turn the unused branch's gradient into ``0 * inf``. TF1's ``tf.nn.elu``."""
     features = convert_to_tensor(features)
     negative = math_ops.expm1(math_ops.minimum(features, 0))
     return selection.where(math_ops.greater(features, 0), features, negative, name=name)

@@ -189,7 +189,8 @@ class Select:
 
 
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:
-    """Elementwise ``x if condition else y`` (both branches required: shapes are static)."""
+    """Elementwise ``x if condition else y`` (both branches required: shapes are static); TF1's
+    ``tf.where``."""
     if x is None or y is None:
         raise InvalidArgumentError(
             "jg.where(condition) without x and y returns data-dependent shapes, which XLA "

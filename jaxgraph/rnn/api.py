@@ -59,7 +59,8 @@ def _lengths(sequence_length: Any) -> Tensor | None:
 
 def static_rnn(cell: RNNCell, inputs: Sequence[Any], initial_state: Any = None, dtype: Any = None,
                sequence_length: Any = None, scope: str | None = None) -> tuple[list[Tensor], Any]:  # fmt: skip
-    """Runs ``cell`` over the list of per-step inputs ``[batch, depth]``, unrolled in the graph.
+    """Runs ``cell`` over the list of per-step inputs ``[batch, depth]``, unrolled in the graph;
+    TF1's ``tf.nn.static_rnn``.
 
     Returns ``(outputs, state)``: the list of per-step outputs and the final state.
     """

@@ -74,7 +74,8 @@ def _batch_reference(batch_size: Any) -> int | Tensor:
 
 
 def batch_size_of(x: Tensor, axis: int = 0) -> int | Tensor:
-    """``x``'s size along ``axis``: an int when known, else a vector of that run-time length."""
+    """``x``'s size along ``axis``: an int when known, else a vector of that run-time length.
+    jaxgraph's own helper; TF1 has no counterpart."""
     if x.shape[axis] is not None:
         return x.shape[axis]
     return x[tuple(slice(None) if i == axis else 0 for i in range(x.ndim))]
@@ -82,7 +83,8 @@ def batch_size_of(x: Tensor, axis: int = 0) -> int | Tensor:
 
 def zeros_state(state_size: Any, batch: int | Tensor, dtype: Any) -> Any:
     """Zeros ``[batch, size]`` for each size in the structure ``state_size``; ``batch`` is an int
-    or a vector whose run-time length is the batch size."""
+    or a vector whose run-time length is the batch size. jaxgraph's own helper; the closest TF1 API
+    is ``tf.nn.rnn_cell.RNNCell.zero_state``."""
     if isinstance(batch, int):
         return map_structure(lambda size: construction.zeros((batch, size), dtype), state_size)
     column = shape_ops.expand_dims(construction.zeros_like(batch, dtype=dtype), 1)
@@ -90,7 +92,8 @@ def zeros_state(state_size: Any, batch: int | Tensor, dtype: Any) -> Any:
 
 
 def map_structure(fn: Callable[..., Any], *structures: Any) -> Any:
-    """``fn`` applied to the leaves (Tensors, ints) of same-shaped nested tuples/lists/dicts.
+    """``fn`` applied to the leaves (Tensors, ints) of same-shaped nested tuples/lists/dicts;
+    jaxgraph's own helper, the closest TF1 API is ``tf.nest.map_structure``.
 
     Called here rather than through ``jax.tree_util.tree_map``, so the ops ``fn`` creates are
     stamped with the user's source line, not JAX's.
@@ -101,7 +104,8 @@ def map_structure(fn: Callable[..., Any], *structures: Any) -> Any:
 
 
 class RNNCell:
-    """Base class: a cell maps ``(inputs, state)`` to ``(output, new_state)``.
+    """Base class: a cell maps ``(inputs, state)`` to ``(output, new_state)``; TF1's
+    ``tf.nn.rnn_cell.RNNCell``.
 
     Subclasses define ``state_size``, ``output_size``, ``_create_variables(input_depth, dtype)``
     (with ``add_variable``, in the cell's variable scope) and ``call(inputs, state)``.
@@ -206,7 +210,7 @@ class _VectorStateCell(RNNCell):
 
 class BasicRNNCell(_VectorStateCell):
     """``output = new_state = activation(W [inputs, state] + b)``; Variables ``kernel``
-    ``[input_depth + num_units, num_units]`` and ``bias`` (zeros)."""
+    ``[input_depth + num_units, num_units]`` and ``bias`` (zeros). TF1's ``tf.nn.rnn_cell.BasicRNNCell``."""
 
     def __init__(self, num_units: int, activation: Callable[[Tensor], Tensor] | None = None,
                  reuse: Any = None, name: str | None = None, dtype: Any = None) -> None:  # fmt: skip

@@ -64,6 +64,7 @@ def to_graph_def(graph: Graph) -> graph_pb2.GraphDef:
 
     A sub-graph's parameters get an edge from the outer op's input they stand for, so values
     flowing into a control-flow body (loop variables, captured tensors) are drawn connected.
+    TF1's ``tf.Graph.as_graph_def``, for TensorBoard's graph view.
     """
     sources = dict(_param_sources(graph))
     nodes = []

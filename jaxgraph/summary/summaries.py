@@ -55,7 +55,8 @@ _declare("histogram_summary", "HistogramSummary", scalar=False)
 class Summaries(dict):
     """``tag -> Tensor`` (what summary builders return) or ``tag -> value`` (what running them
     gives); ``kinds`` maps each tag to ``"scalar"`` or ``"histogram"``. A pytree, so it can be
-    fetched inside any structure."""
+    fetched inside any structure. jaxgraph's own; TF1's summary ops return serialized
+    ``tf.Summary`` strings instead."""
 
     def __init__(self, values: Mapping[str, Any] = (), kinds: Mapping[str, str] = ()):
         super().__init__(values)
@@ -95,7 +96,8 @@ def _from_tensors(tensors: Iterable[Tensor]) -> Summaries:
 
 
 def merge(inputs: Iterable[Summaries]) -> Summaries:
-    """One ``Summaries`` holding every tag of ``inputs`` (tags must be distinct)."""
+    """One ``Summaries`` holding every tag of ``inputs`` (tags must be distinct); TF1's
+    ``tf.summary.merge``."""
     merged = Summaries()
     for summaries in inputs:
         if not isinstance(summaries, Summaries):

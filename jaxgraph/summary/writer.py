@@ -123,7 +123,8 @@ class FileWriter:
 
 
 def summary_proto(summaries: Summaries) -> summary_pb2.Summary:
-    """A Summary proto from run results: ``simple_value`` for scalars, ``histo`` for histograms."""
+    """A Summary proto (TF1's ``tf.Summary``) from run results: ``simple_value`` for scalars,
+    ``histo`` for histograms. jaxgraph's own; TF1 runs summary ops to get the serialized proto."""
     values = []
     for tag, value in summaries.items():
         if isinstance(value, Tensor):

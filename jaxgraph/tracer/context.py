@@ -20,18 +20,21 @@ def name_scope(name: str | None, default_name: str | None = None, values: Any = 
 
 
 def control_dependencies(control_inputs: Sequence[Any] | None) -> Any:
-    """Ops created inside run after ``control_inputs`` (Tensors, Operations or Variables' ops)."""
+    """Ops created inside run after ``control_inputs`` (Tensors, Operations or Variables' ops);
+    TF1's ``tf.control_dependencies``."""
     return get_default_graph().control_dependencies(control_inputs)
 
 
 def device(device_name: str | None) -> Any:
-    """Annotates ops created inside with ``device_name`` ("cpu", "gpu", "gpu:1", "tpu")."""
+    """Annotates ops created inside with ``device_name`` ("cpu", "gpu", "gpu:1", "tpu"); TF1's
+    ``tf.device``."""
     return get_default_graph().device(device_name)
 
 
 def set_random_seed(seed: int | None) -> None:
     """Sets the default graph's seed (an int that fits in 64 bits; None unsets it): random ops then
-    draw reproducible sequences. Anything else is an InvalidArgumentError now, not at run time."""
+    draw reproducible sequences. Anything else is an InvalidArgumentError now, not at run time.
+    TF1's ``tf.set_random_seed``."""
     problem = seed_problem(seed)
     if problem is not None:
         raise InvalidArgumentError(f"set_random_seed: {problem}")

@@ -32,7 +32,8 @@ from jaxgraph.tracer.variables import GLOBAL_VARIABLES
 
 
 class TensorSpec:
-    """The type of a ``jg.function`` argument: shape (``None`` dims allowed) and dtype."""
+    """The type of a ``jg.function`` argument: shape (``None`` dims allowed) and dtype; TF1's
+    ``tf.TensorSpec``."""
 
     def __init__(self, shape: Sequence[int | None], dtype: Any = float32, name: str | None = None):
         self.shape = TensorShape(shape)
@@ -78,7 +79,8 @@ class _Trace:
 
 
 class Function:
-    """A traced-and-cached Python function (see the module docstring)."""
+    """A traced-and-cached Python function (see the module docstring); what ``jg.function``
+    returns, like the callable TF1's ``tf.function`` returns."""
 
     session_class: Any = None
     """The Session class a Function runs in, installed by ``jaxgraph.session`` (a higher layer)."""
@@ -270,7 +272,8 @@ def _path_name(arg_name: str, path: tuple) -> str:
 
 def value_and_grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Function:
     """A ``jg.function`` returning ``(fn(...), gradient)``: the gradient of the scalar ``fn``
-    with respect to the argument(s) ``argnums`` (pytrees allowed), built by ``jg.gradients``."""
+    with respect to the argument(s) ``argnums`` (pytrees allowed), built by ``jg.gradients``.
+    jaxgraph's own, after ``jax.value_and_grad``; TF1 has no counterpart."""
     python_fn = getattr(fn, "python_function", fn)
     signature = inspect.signature(python_fn)
     indices = (argnums,) if isinstance(argnums, int) else tuple(argnums)
@@ -293,7 +296,8 @@ def value_and_grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> 
 
 
 def grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Function:
-    """A ``jg.function`` returning the gradient of the scalar ``fn`` (see ``value_and_grad``)."""
+    """A ``jg.function`` returning the gradient of the scalar ``fn`` (see ``value_and_grad``).
+    jaxgraph's own, after ``jax.grad``; TF1 has no counterpart (the closest is ``tf.gradients``)."""
     python_fn = value_and_grad(fn, argnums).python_function
 
     @functools.wraps(python_fn)
@@ -306,7 +310,7 @@ def grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Function:
 def function(
     fn: Callable[..., Any] | None = None, *, input_signature: Sequence[TensorSpec] | None = None
 ) -> Any:
-    """Decorator: ``@jg.function`` or ``@jg.function(input_signature=[...])``."""
+    """Decorator: ``@jg.function`` or ``@jg.function(input_signature=[...])``; TF1's ``tf.function``."""
     if fn is None:
         return lambda f: Function(f, input_signature)
     return Function(fn, input_signature)

@@ -102,7 +102,9 @@ def _collections_meta(graph: Graph) -> dict[str, list[dict[str, Any]]]:
 
 # ---- loading -------------------------------------------------------------------------------------
 def load_graph(path: str) -> Graph:
-    """Reads the graph file ``path`` into a new Graph, with its Variables and collections."""
+    """Reads the graph file ``path`` into a new Graph, with its Variables and collections.
+
+    jaxgraph's own file format; the closest TF1 API is ``tf.train.import_meta_graph``."""
     path = os.fspath(path)
     try:
         with open(path, "rb") as f:

@@ -251,7 +251,8 @@ def get_variable_scope() -> _VarScope:
 @contextlib.contextmanager
 def variable_scope(name_or_scope: Any, default_name: str | None = None, values: Any = None,
                    initializer: Any = None, reuse: Any = None) -> Iterator[_VarScope]:  # fmt: skip
-    """Prefixes ``get_variable`` names; ``reuse=True`` / ``AUTO_REUSE`` shares existing ones."""
+    """Prefixes ``get_variable`` names; ``reuse=True`` / ``AUTO_REUSE`` shares existing ones.
+    TF1's ``tf.variable_scope``."""
     outer = get_variable_scope()
     name = name_or_scope.name if isinstance(name_or_scope, _VarScope) else (name_or_scope or default_name)
     full = f"{outer.name}/{name}" if outer.name and not isinstance(name_or_scope, _VarScope) else name
@@ -268,7 +269,8 @@ def variable_scope(name_or_scope: Any, default_name: str | None = None, values: 
 def get_variable(name: str, shape: Any = None, dtype: Any = float32, initializer: Any = None,
                  trainable: bool = True, collections: Any = None) -> Variable:  # fmt: skip
     """The Variable ``<variable scope>/name``: created (with ``initializer``, default Glorot
-    uniform for floats and zeros otherwise) or, under ``reuse``, the existing one."""
+    uniform for floats and zeros otherwise) or, under ``reuse``, the existing one. TF1's
+    ``tf.get_variable``."""
     scope = get_variable_scope()
     full = f"{scope.name}/{name}" if scope.name else name
     graph = get_default_graph()

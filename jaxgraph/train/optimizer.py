@@ -25,7 +25,7 @@ GLOBAL_STEP = "global_step"
 
 
 class Optimizer:
-    """Base class; subclasses define ``_create_slots`` and ``_apply_dense``."""
+    """Base class; subclasses define ``_create_slots`` and ``_apply_dense``. TF1's ``tf.train.Optimizer``."""
 
     def __init__(self, use_locking: bool = False, name: str = "Optimizer"):
         self._name = name
@@ -158,7 +158,8 @@ def get_global_step() -> Variable | None:
 
 
 def get_or_create_global_step() -> Variable:
-    """The graph's ``global_step`` Variable (int32 scalar, not trainable), created if needed."""
+    """The graph's ``global_step`` Variable (int32 scalar, not trainable), created if needed;
+    TF1's ``tf.train.get_or_create_global_step``."""
     step = get_global_step()
     if step is None:
         with get_default_graph().name_scope(None):

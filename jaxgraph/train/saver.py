@@ -212,7 +212,8 @@ class Saver:
 
 def latest_checkpoint(checkpoint_dir: str, latest_filename: str | None = None) -> str | None:
     """The prefix of the newest checkpoint the index of ``checkpoint_dir`` names, or None (no
-    index, the checkpoint it names is gone, or it names a file outside ``checkpoint_dir``)."""
+    index, the checkpoint it names is gone, or it names a file outside ``checkpoint_dir``).
+    TF1's ``tf.train.latest_checkpoint``."""
     directory = _as_path(checkpoint_dir, "checkpoint_dir")
     index_path = os.path.join(directory, check_index_filename(latest_filename))
     latest, _ = read_index(index_path)
