@@ -15,8 +15,9 @@ scope functions (``jg.name_scope`` ...) and the tracing of Python functions are 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from jaxgraph.errors import InvalidArgumentError
@@ -215,7 +216,32 @@ class Graph(ir_graph.Graph):
 
     # ---- collections -----------------------------------------------------------------------
     def add_to_collection(self, name: str, value: Any) -> None:
+        """Appends ``value`` to the collection ``name``; TF1's ``Graph.add_to_collection``."""
         self.collections.setdefault(name, []).append(value)
 
-    def get_collection(self, name: str) -> list[Any]:
-        return list(self.collections.get(name, ()))
+    def add_to_collections(self, names: str | Iterable[str], value: Any) -> None:
+        """Adds ``value`` to each collection of ``names`` (a name or several, each once)."""
+        for name in (names,) if isinstance(names, str) else dict.fromkeys(names):
+            self.add_to_collection(name, value)
+
+    def get_collection(self, name: str, scope: str | None = None) -> list[Any]:
+        """A copy of the collection ``name``; with ``scope``, only the items whose ``.name``
+        the regular expression ``scope`` matches at its start (items without a name are left out),
+        as TF1's ``Graph.get_collection`` does."""
+        items = self.collections.get(name, ())
+        if scope is None:
+            return list(items)
+        pattern = re.compile(scope)
+        return [
+            item
+            for item in items
+            if isinstance(getattr(item, "name", None), str) and pattern.match(item.name)
+        ]
+
+    def get_collection_ref(self, name: str) -> list[Any]:
+        """The collection ``name`` itself (created empty if missing): editing it edits the graph's."""
+        return self.collections.setdefault(name, [])
+
+    def get_all_collection_keys(self) -> list[str]:
+        """The names of the graph's collections; TF1's ``Graph.get_all_collection_keys``."""
+        return list(self.collections)

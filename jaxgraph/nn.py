@@ -1,6 +1,6 @@
 """``jg.nn``: TF1's ``tf.nn`` namespace — activations, softmax, the cross-entropy losses,
 dropout, ``bias_add``, ``l2_loss``, embedding lookup, and the RNN API (``rnn_cell``,
-``static_rnn``, ``dynamic_rnn``, from ``jaxgraph.rnn``).
+``static_rnn``, ``static_bidirectional_rnn``, ``dynamic_rnn``, from ``jaxgraph.rnn``).
 
 The ops are declared in ``jaxgraph.ops.nn`` (softmax and the losses as fused, numerically stable
 ops) and ``jaxgraph.ops.math`` (``relu``, ``sigmoid``, ``tanh``, ``softplus``); this module only
@@ -25,13 +25,13 @@ from jaxgraph.ops.nn import (
     sparse_softmax_cross_entropy_with_logits,
 )
 from jaxgraph.rnn import cells as rnn_cell
-from jaxgraph.rnn.api import dynamic_rnn, static_rnn
+from jaxgraph.rnn.api import dynamic_rnn, static_bidirectional_rnn, static_rnn
 
 __all__ = [
     "bias_add", "dropout", "dynamic_rnn", "elu", "embedding_lookup", "l2_loss", "leaky_relu", "log_softmax",
     "relu", "relu6", "rnn_cell", "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax",
     "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2", "softplus",
-    "sparse_softmax_cross_entropy_with_logits", "static_rnn", "tanh",
+    "sparse_softmax_cross_entropy_with_logits", "static_bidirectional_rnn", "static_rnn", "tanh",
 ]  # fmt: skip
 
 _guard_public_functions(globals())  # errors from these builders end at the user's line

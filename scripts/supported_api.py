@@ -49,9 +49,6 @@ MODULES: dict[str, str | None] = {
 # TF1 name -> the jaxgraph name that does the same (attribute path below ``jaxgraph``).
 ALIASES: dict[str, str] = {
     "tf.OpError": "errors.OpError",
-    "tf.assign": "Variable.assign",
-    "tf.assign_add": "Variable.assign_add",
-    "tf.assign_sub": "Variable.assign_sub",
     "tf.check_numerics": "debugging.check_numerics",
     "tf.initializers.constant": "constant_initializer",
     "tf.initializers.global_variables": "global_variables_initializer",

@@ -18,6 +18,8 @@ PUBLIC_MODULES = {
     "jaxgraph": jaxgraph,
     "jaxgraph.nn": jaxgraph.nn,
     "jaxgraph.nn.rnn_cell": jaxgraph.nn.rnn_cell,
+    "jaxgraph.contrib.rnn": jaxgraph.contrib.rnn,
+    "jaxgraph.contrib.layers": jaxgraph.contrib.layers,
     "jaxgraph.train": jaxgraph.train,
     "jaxgraph.summary": jaxgraph.summary,
     "jaxgraph.errors": jaxgraph.errors,

@@ -36,12 +36,12 @@ def test_statuses_follow_the_jaxgraph_namespace():
     rows = {
         name: (status, note)
         for name, status, note in supported_api.module_rows(
-            "tf", ["placeholder", "assign", "py_func", "zeta"]
+            "tf", ["placeholder", "check_numerics", "py_func", "zeta"]
         )
     }
     assert rows == {
         "placeholder": ("supported", ""),
-        "assign": ("alias", "``jaxgraph.Variable.assign``"),
+        "check_numerics": ("alias", "``jaxgraph.debugging.check_numerics``"),
         "py_func": ("not supported", "runs Python inside the graph: not planned (a run is one XLA program)"),
         "zeta": ("not supported", "not yet"),
     }

@@ -141,6 +141,16 @@ def normalize_axes(axis: Any, rank: int) -> tuple[int, ...]:
     return result
 
 
+def deprecated_argument_lookup(new_name: str, new_value: Any, old_name: str, old_value: Any) -> Any:
+    """The value of an argument TF1 renamed (``axis`` was ``reduction_indices``, ``dim``, ...):
+    whichever of the two spellings was given. Both given is an error, as in TF1, even when equal."""
+    if old_value is None:
+        return new_value
+    if new_value is not None:
+        raise InvalidArgumentError(f"Cannot specify both '{new_name}' and '{old_name}'")
+    return old_value
+
+
 def is_int(value: Any) -> bool:
     """Whether ``value`` is a Python or NumPy int (bools are not ints here)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))

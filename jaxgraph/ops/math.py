@@ -27,13 +27,14 @@ from jaxgraph.ops.core import (
     canonical_axes,
     convert_pair,
     convert_to_tensor,
+    deprecated_argument_lookup,
     normalize_axes,
     promoted,
     require,
 )
 
 __all__ = [
-    "abs", "add", "add_n", "argmax", "argmin", "ceil", "cos", "div", "divide", "equal", "exp",
+    "abs", "add", "add_n", "arg_max", "arg_min", "argmax", "argmin", "ceil", "cos", "div", "divide", "equal", "exp",
     "expm1", "floor", "floor_div", "floordiv", "floormod", "greater", "greater_equal", "less",
     "less_equal", "log", "log1p", "logical_and", "logical_not", "logical_or", "logical_xor",
     "matmul", "maximum", "minimum", "mod", "mul", "multiply", "neg", "negative", "not_equal",
@@ -533,16 +534,21 @@ def _reduce_builder(type_name: str) -> Callable[..., Tensor]:
     def build(
         input_tensor: Any,
         axis: Any = None,
-        keepdims: bool = False,
+        keepdims: bool | None = None,
         name: str | None = None,
+        reduction_indices: Any = None,
         keep_dims: bool | None = None,
     ) -> Tensor:
-        if keep_dims is not None:
-            keepdims = keep_dims
+        axis = deprecated_argument_lookup("axis", axis, "reduction_indices", reduction_indices)
+        keepdims = deprecated_argument_lookup("keepdims", keepdims, "keep_dims", keep_dims)
         return apply1(type_name, [input_tensor], name, axis=canonical_axes(axis), keepdims=bool(keepdims))
 
     build.__name__ = build.__qualname__ = type_name
-    build.__doc__ = f"TF1's ``tf.{type_name}(input_tensor, axis=None, keepdims=False)``."
+    build.__doc__ = (
+        f"TF1's ``tf.{type_name}(input_tensor, axis=None, keepdims=None, name=None, "
+        "reduction_indices=None, keep_dims=None)``: the last two are TF1's deprecated spellings "
+        "of ``axis`` and ``keepdims``."
+    )
     return build
 
 
@@ -611,16 +617,41 @@ for _name, _default, _fn in [("argmax", "ArgMax", jnp.argmax), ("argmin", "ArgMi
             attrs={"axis": REQUIRED, "output_type": int32})  # fmt: skip
 
 
-def argmax(input: Any, axis: int | None = None, name: str | None = None, output_type: Any = int32) -> Tensor:
-    """Index of the largest value along ``axis`` (default 0). ``output_type`` defaults to int32:
-    TF1's int64 default needs JAX's x64 mode, which jaxgraph does not switch on."""
+def _arg_extremum(type_name: str, input: Any, axis: Any, name: str | None, dimension: Any, output_type: Any):
+    """``argmax``/``argmin`` with TF1's deprecated ``dimension`` spelling of ``axis`` (default 0)."""
+    axis = deprecated_argument_lookup("axis", axis, "dimension", dimension)
     return apply1(
-        "argmax", [input], name, axis=axis_arg(0 if axis is None else axis), output_type=as_dtype(output_type)
+        type_name,
+        [input],
+        name,
+        axis=axis_arg(0 if axis is None else axis),
+        output_type=as_dtype(output_type),
     )
 
 
-def argmin(input: Any, axis: int | None = None, name: str | None = None, output_type: Any = int32) -> Tensor:
+def argmax(
+    input: Any, axis: int | None = None, name: str | None = None, dimension: int | None = None,
+    output_type: Any = int32,
+) -> Tensor:  # fmt: skip
+    """Index of the largest value along ``axis`` (default 0; ``dimension`` is TF1's deprecated
+    spelling). ``output_type`` defaults to int32: TF1's int64 default needs JAX's x64 mode, which
+    jaxgraph does not switch on. TF1's ``tf.argmax``."""
+    return _arg_extremum("argmax", input, axis, name, dimension, output_type)
+
+
+def argmin(
+    input: Any, axis: int | None = None, name: str | None = None, dimension: int | None = None,
+    output_type: Any = int32,
+) -> Tensor:  # fmt: skip
     """Index of the smallest value along ``axis`` (default 0); see ``argmax``. TF1's ``tf.argmin``."""
-    return apply1(
-        "argmin", [input], name, axis=axis_arg(0 if axis is None else axis), output_type=as_dtype(output_type)
-    )
+    return _arg_extremum("argmin", input, axis, name, dimension, output_type)
+
+
+def arg_max(input: Any, dimension: int, name: str | None = None, output_type: Any = int32) -> Tensor:
+    """TF1's deprecated ``tf.arg_max(input, dimension)``: ``argmax`` along ``dimension``."""
+    return _arg_extremum("argmax", input, None, name, dimension, output_type)
+
+
+def arg_min(input: Any, dimension: int, name: str | None = None, output_type: Any = int32) -> Tensor:
+    """TF1's deprecated ``tf.arg_min(input, dimension)``: ``argmin`` along ``dimension``."""
+    return _arg_extremum("argmin", input, None, name, dimension, output_type)

@@ -43,6 +43,7 @@ from jaxgraph.ops.core import (
     axis_arg,
     check_dims,
     convert_to_tensor,
+    deprecated_argument_lookup,
     normalize_axis,
     require,
     require_float,
@@ -84,10 +85,8 @@ def _softmax_backward(y: Tensor, g: Tensor, axis: int) -> Tensor:
 
 
 def _axis_attr(axis: int | None, dim: int | None) -> int:
-    """TF1's ``axis`` argument (``dim`` is its deprecated alias; None means the last axis)."""
-    if axis is not None and dim is not None and axis != dim:
-        raise InvalidArgumentError(f"axis ({axis}) and its deprecated alias dim ({dim}) differ")
-    chosen = axis if axis is not None else dim
+    """TF1's ``axis`` argument (``dim`` is its deprecated spelling; None means the last axis)."""
+    chosen = deprecated_argument_lookup("axis", axis, "dim", dim)
     return -1 if chosen is None else axis_arg(chosen)
 
 

@@ -19,11 +19,13 @@ Where TF1 and JAX differ, jaxgraph decides:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import as_dtype, int32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op
@@ -37,6 +39,7 @@ from jaxgraph.ops.core import (
     check_dims,
     constant,
     convert_to_tensor,
+    deprecated_argument_lookup,
     normalize_axes,
     normalize_axis,
     require,
@@ -45,7 +48,7 @@ from jaxgraph.ops.core import (
 
 __all__ = [
     "broadcast_like", "broadcast_to", "cast", "expand_dims", "rank", "reshape", "shape", "size",
-    "squeeze", "to_float", "transpose",
+    "squeeze", "to_bfloat16", "to_double", "to_float", "to_int32", "to_int64", "transpose",
 ]  # fmt: skip
 
 
@@ -81,9 +84,22 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
     return apply1("cast", [x], name, dtype=dtype)
 
 
-def to_float(x: Any, name: str | None = None) -> Tensor:
-    """``x`` cast to float32; TF1's deprecated ``tf.to_float``."""
-    return cast(x, "float32", name)
+def _cast_to(dtype: str, tf_name: str) -> Callable[..., Tensor]:
+    """TF1's deprecated ``tf.to_<type>(x, name=None)`` shorthands for ``cast(x, dtype)``."""
+
+    def cast_to(x: Any, name: str | None = None) -> Tensor:
+        return cast(x, dtype, name)
+
+    cast_to.__name__ = cast_to.__qualname__ = tf_name
+    cast_to.__doc__ = f"``x`` cast to {dtype}; TF1's deprecated ``tf.{tf_name}``."
+    return cast_to
+
+
+to_float = _cast_to("float32", "to_float")
+to_double = _cast_to("float64", "to_double")
+to_int32 = _cast_to("int32", "to_int32")
+to_int64 = _cast_to("int64", "to_int64")
+to_bfloat16 = _cast_to("bfloat16", "to_bfloat16")
 
 
 @op("shape", "Shape", attrs={"out_type": int32})
@@ -205,8 +221,14 @@ class ExpandDims:
         return (reshape_like(g, op.inputs[0]),)
 
 
-def expand_dims(input: Any, axis: int, name: str | None = None) -> Tensor:
-    """``input`` with a new axis of size 1 inserted at ``axis``; TF1's ``tf.expand_dims``."""
+def expand_dims(
+    input: Any, axis: int | None = None, name: str | None = None, dim: int | None = None
+) -> Tensor:
+    """``input`` with a new axis of size 1 inserted at ``axis`` (``dim`` is TF1's deprecated
+    spelling); TF1's ``tf.expand_dims``."""
+    axis = deprecated_argument_lookup("axis", axis, "dim", dim)
+    if axis is None:
+        raise InvalidArgumentError("Must specify an axis argument to tf.expand_dims()")
     return apply1("expand_dims", [input], name, axis=axis_arg(axis))
 
 

@@ -1,5 +1,5 @@
-"""TF1's RNN drivers: ``static_rnn`` (a Python loop, unrolled into the graph) and ``dynamic_rnn``
-(one ``scan`` op, whose body is the cell traced once).
+"""TF1's RNN drivers: ``static_rnn`` and ``static_bidirectional_rnn`` (Python loops, unrolled
+into the graph) and ``dynamic_rnn`` (one ``scan`` op, whose body is the cell traced once).
 
 Both open ``variable_scope(scope or "rnn")``, so a ``BasicLSTMCell`` owns
 ``rnn/basic_lstm_cell/kernel`` exactly as in TF1. With ``sequence_length``, outputs past a
@@ -17,7 +17,7 @@ from typing import Any
 
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ops import construction, selection
+from jaxgraph.ops import construction, joining, selection
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.control_flow import scan_loop
@@ -25,7 +25,7 @@ from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.rnn.cells import RNNCell, batch_size_of, map_structure, zeros_state
 from jaxgraph.tracer.variables import variable_scope
 
-__all__ = ["dynamic_rnn", "static_rnn"]
+__all__ = ["dynamic_rnn", "static_bidirectional_rnn", "static_rnn"]
 
 
 def _initial_state(cell: RNNCell, first_input: Tensor, initial_state: Any, dtype: Any) -> Any:
@@ -57,6 +57,27 @@ def _lengths(sequence_length: Any) -> Tensor | None:
     return lengths
 
 
+def _unrolled(cell: RNNCell, inputs: list[Tensor], initial_state: Any, dtype: Any,
+              lengths: Tensor | None) -> tuple[list[Tensor], Any]:  # fmt: skip
+    """``static_rnn``'s loop, in the current variable scope."""
+    state = _initial_state(cell, inputs[0], initial_state, dtype)
+    outputs = []
+    for time, x in enumerate(inputs):
+        output, new_state = cell(x, state)
+        if lengths is not None:
+            output, new_state = _masked_step(time, lengths, output, new_state, state)
+        outputs.append(output)
+        state = new_state
+    return outputs, state
+
+
+def _step_tensors(inputs: Sequence[Any]) -> list[Tensor]:
+    """The per-step inputs as Tensors; an empty list is an error."""
+    if not inputs:
+        raise InvalidArgumentError("inputs must not be empty")
+    return [convert_to_tensor(x) for x in inputs]
+
+
 def static_rnn(cell: RNNCell, inputs: Sequence[Any], initial_state: Any = None, dtype: Any = None,
                sequence_length: Any = None, scope: str | None = None) -> tuple[list[Tensor], Any]:  # fmt: skip
     """Runs ``cell`` over the list of per-step inputs ``[batch, depth]``, unrolled in the graph;
@@ -64,20 +85,56 @@ def static_rnn(cell: RNNCell, inputs: Sequence[Any], initial_state: Any = None, 
 
     Returns ``(outputs, state)``: the list of per-step outputs and the final state.
     """
-    inputs = [convert_to_tensor(x) for x in inputs]
-    if not inputs:
-        raise InvalidArgumentError("inputs must not be empty")
+    inputs = _step_tensors(inputs)
     lengths = _lengths(sequence_length)
     with variable_scope(scope or "rnn"):
-        state = _initial_state(cell, inputs[0], initial_state, dtype)
-        outputs = []
-        for time, x in enumerate(inputs):
-            output, new_state = cell(x, state)
-            if lengths is not None:
-                output, new_state = _masked_step(time, lengths, output, new_state, state)
-            outputs.append(output)
-            state = new_state
-    return outputs, state
+        return _unrolled(cell, inputs, initial_state, dtype, lengths)
+
+
+def _reverse_steps(steps: list[Tensor], lengths: Tensor | None) -> list[Tensor]:
+    """The steps in reverse order; with ``lengths``, each batch row reverses only its first
+    ``length`` steps and keeps the rest in place (TF1's ``reverse_sequence``).
+
+    Step ``t`` of row ``b`` comes from step ``length_b - 1 - t`` (or ``t`` past the length),
+    selected exactly: a sum over time of the stacked steps masked to that one step.
+    """
+    if lengths is None:
+        return steps[::-1]
+    stacked = joining.stack(steps)  # [time, batch, depth]
+    times = construction.constant(list(range(len(steps))), dtype=lengths.dtype)
+    reversed_steps = []
+    for t in range(len(steps)):
+        source = selection.where(math_ops.less(t, lengths), lengths - 1 - t, t)  # [batch]
+        picked = math_ops.equal(shape_ops.expand_dims(times, 1), shape_ops.expand_dims(source, 0))
+        masked = selection.where(shape_ops.expand_dims(picked, 2), stacked, construction.zeros_like(stacked))
+        reversed_steps.append(math_ops.reduce_sum(masked, axis=0))
+    return reversed_steps
+
+
+def static_bidirectional_rnn(cell_fw: RNNCell, cell_bw: RNNCell, inputs: Sequence[Any],
+                             initial_state_fw: Any = None, initial_state_bw: Any = None,
+                             dtype: Any = None, sequence_length: Any = None,
+                             scope: str | None = None) -> tuple[list[Tensor], Any, Any]:  # fmt: skip
+    """Runs ``cell_fw`` over the steps and ``cell_bw`` over them reversed (each sequence within
+    its ``sequence_length``), both unrolled; TF1's ``tf.nn.static_bidirectional_rnn``.
+
+    Returns ``(outputs, output_state_fw, output_state_bw)``: step ``t``'s output is the forward
+    output at ``t`` concatenated (axis 1) with the backward output for step ``t``. Variables are
+    TF1's: ``bidirectional_rnn/fw/<cell name>/kernel`` and ``bidirectional_rnn/bw/...``.
+    """
+    if not isinstance(cell_fw, RNNCell) or not isinstance(cell_bw, RNNCell):
+        raise InvalidArgumentError("cell_fw and cell_bw must be instances of RNNCell")
+    inputs = _step_tensors(inputs)
+    lengths = _lengths(sequence_length)
+    with variable_scope(scope or "bidirectional_rnn"):
+        with variable_scope("fw"):
+            outputs_fw, state_fw = _unrolled(cell_fw, inputs, initial_state_fw, dtype, lengths)
+        with variable_scope("bw"):
+            reversed_inputs = _reverse_steps(inputs, lengths)
+            reversed_bw, state_bw = _unrolled(cell_bw, reversed_inputs, initial_state_bw, dtype, lengths)
+        outputs_bw = _reverse_steps(reversed_bw, lengths)
+        outputs = [joining.concat([fw, bw], 1) for fw, bw in zip(outputs_fw, outputs_bw)]
+    return outputs, state_fw, state_bw
 
 
 def dynamic_rnn(cell: RNNCell, inputs: Any, sequence_length: Any = None, initial_state: Any = None,

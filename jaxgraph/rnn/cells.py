@@ -1,5 +1,5 @@
 """TF1's RNN cells (``tf.nn.rnn_cell``): ``BasicRNNCell``, ``BasicLSTMCell``, ``LSTMCell``,
-``GRUCell``, ``MultiRNNCell``, ``LSTMStateTuple``.
+``GRUCell``, ``MultiRNNCell``, ``LSTMStateTuple``, ``DropoutWrapper``.
 
 Variable names, shapes, initializers and gate order are TF1's, so a TF1 checkpoint's weights map
 one to one: an LSTM called in ``variable_scope("rnn")`` owns ``rnn/basic_lstm_cell/kernel`` of
@@ -13,6 +13,8 @@ the outer graph and the loop body only reads them.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import re
 from collections import namedtuple
 from collections.abc import Callable, Sequence
@@ -33,7 +35,8 @@ from jaxgraph.tracer.initializers import constant_initializer, zeros_initializer
 from jaxgraph.tracer.variables import Variable, get_variable, variable_scope
 
 __all__ = [
-    "BasicLSTMCell", "BasicRNNCell", "GRUCell", "LSTMCell", "LSTMStateTuple", "MultiRNNCell", "RNNCell",
+    "BasicLSTMCell", "BasicRNNCell", "DropoutWrapper", "GRUCell", "LSTMCell", "LSTMStateTuple", "MultiRNNCell",
+    "RNNCell",
 ]  # fmt: skip
 
 
@@ -435,3 +438,120 @@ class MultiRNNCell(RNNCell):
                 inputs, new_state = cell(inputs, cell_state)
             new_states.append(new_state)
         return inputs, tuple(new_states)
+
+
+def _keep_probability(value: Any, what: str) -> Any:
+    """A keep probability: a scalar Tensor (checked by ``dropout``) or a float in ``(0, 1]``."""
+    if isinstance(value, Tensor):
+        return value
+    value = float(value)
+    if not 0 < value <= 1:
+        raise InvalidArgumentError(f"Parameter {what} must be between 0 and 1: {value:g}")
+    return value
+
+
+class DropoutWrapper(RNNCell):
+    """Dropout on a cell's inputs, outputs and new state, with keep probabilities that are floats
+    or scalar Tensors (a placeholder turns dropout off for evaluation); TF1's
+    ``tf.nn.rnn_cell.DropoutWrapper`` (and ``tf.contrib.rnn.DropoutWrapper``).
+
+    The wrapper owns no Variables: it runs the wrapped cell in the cell's own scope, so
+    ``rnn/basic_lstm_cell/kernel`` keeps its name. A float keep probability of 1 adds no op. As
+    in TF1, an LSTM state's ``c`` is never dropped, only its ``h``; with ``seed``, each dropped
+    Tensor gets TF1's derived seed (md5 of the seed, ``"input"``/``"state"``/``"output"`` and the
+    Tensor's index in its structure), so one seed gives the same masks as in TF1's graphs.
+    """
+
+    def __init__(self, cell: RNNCell, input_keep_prob: Any = 1.0, output_keep_prob: Any = 1.0,
+                 state_keep_prob: Any = 1.0, seed: int | None = None) -> None:  # fmt: skip
+        if not isinstance(cell, RNNCell):
+            raise InvalidArgumentError(f"The parameter cell is not a RNNCell: {cell!r}")
+        self._cell = cell
+        self._input_keep_prob = _keep_probability(input_keep_prob, "input_keep_prob")
+        self._output_keep_prob = _keep_probability(output_keep_prob, "output_keep_prob")
+        self._state_keep_prob = _keep_probability(state_keep_prob, "state_keep_prob")
+        self._seed = seed
+
+    # The wrapped cell's identity and Variables, seen through the wrapper.
+    @property
+    def wrapped_cell(self) -> RNNCell:
+        return self._cell
+
+    @property
+    def name(self) -> str:
+        return self._cell.name
+
+    @property
+    def _dtype(self) -> Any:
+        return self._cell._dtype
+
+    @_dtype.setter
+    def _dtype(self, value: Any) -> None:
+        self._cell._dtype = value
+
+    @property
+    def _variables(self) -> list[Variable]:
+        return self._cell._variables
+
+    @property
+    def built(self) -> bool:
+        return self._cell.built
+
+    @property
+    def state_size(self) -> Any:
+        return self._cell.state_size
+
+    @property
+    def output_size(self) -> Any:
+        return self._cell.output_size
+
+    def build(self, inputs_shape: Any, scope: str | None = None) -> None:
+        self._cell.build(inputs_shape, scope)
+
+    def build_for(self, inputs: Tensor, scope: str | None = None) -> None:
+        self._cell.build_for(inputs, scope)
+
+    def zero_state(self, batch_size: Any, dtype: Any) -> Any:
+        return self._cell.zero_state(batch_size, dtype)
+
+    def __call__(self, inputs: Any, state: Any, scope: str | None = None) -> tuple[Any, Any]:
+        """One step of the wrapped cell between dropouts of its inputs, new state and output."""
+        inputs = convert_to_tensor(inputs)
+        if _drops(self._input_keep_prob):
+            inputs = self._dropout(inputs, "input", self._input_keep_prob)
+        output, new_state = self._cell(inputs, state, scope)
+        if _drops(self._state_keep_prob):
+            new_state = self._dropout(new_state, "state", self._state_keep_prob)
+        if _drops(self._output_keep_prob):
+            output = self._dropout(output, "output", self._output_keep_prob)
+        return output, new_state
+
+    def _dropout(self, values: Any, salt: str, keep_prob: Any) -> Any:
+        """``dropout`` on each Tensor of the structure ``values`` except LSTM ``c`` states (TF1's
+        default state filter); the ``i``-th Tensor (counting the skipped ones) gets seed
+        ``_seed_for(salt, i)``."""
+        index = itertools.count()
+
+        def visit(value: Any, droppable: bool = True) -> Any:
+            if isinstance(value, LSTMStateTuple):
+                return LSTMStateTuple(visit(value.c, droppable=False), visit(value.h))
+            if isinstance(value, (tuple, list)):
+                return type(value)(visit(v) for v in value)
+            i = next(index)
+            if not droppable:
+                return value
+            return nn_ops.dropout(value, keep_prob=keep_prob, seed=self._seed_for(salt, i))
+
+        return visit(values)
+
+    def _seed_for(self, salt: str, index: int) -> int | None:
+        """TF1's ``DropoutWrapper._gen_seed``: a 31-bit seed from md5(seed, salt, index)."""
+        if self._seed is None:
+            return None
+        text = f"{self._seed}{salt}_{index}".encode()
+        return int(hashlib.md5(text).hexdigest()[:8], 16) & 0x7FFFFFFF
+
+
+def _drops(keep_prob: Any) -> bool:
+    """Whether a keep probability can drop anything (a Tensor always may)."""
+    return isinstance(keep_prob, Tensor) or keep_prob < 1

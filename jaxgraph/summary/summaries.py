@@ -27,8 +27,9 @@ from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import declare
 from jaxgraph.ir.shapes import TensorType
 from jaxgraph.ops.core import apply1, require
+from jaxgraph.tracer.graph_collections import GraphKeys
 
-SUMMARIES = "summaries"
+SUMMARIES = GraphKeys.SUMMARIES
 """The graph collection summary tensors are added to (TF1's ``GraphKeys.SUMMARIES``)."""
 
 KINDS = {"scalar_summary": "scalar", "histogram_summary": "histogram"}

@@ -8,6 +8,13 @@ The default-graph stack and the scope stacks themselves live one layer below the
 from jaxgraph.tracer import graph_file  # noqa: F401  (installs Graph.save)
 from jaxgraph.tracer.context import control_dependencies, device, name_scope, set_random_seed
 from jaxgraph.tracer.function import Function, TensorSpec, function, grad, value_and_grad
+from jaxgraph.tracer.graph_collections import (
+    GraphKeys,
+    add_to_collection,
+    add_to_collections,
+    get_collection,
+    get_collection_ref,
+)
 from jaxgraph.tracer.initializers import (
     constant_initializer,
     glorot_uniform_initializer,
@@ -20,6 +27,9 @@ from jaxgraph.tracer.initializers import (
 from jaxgraph.tracer.variables import (
     AUTO_REUSE,
     Variable,
+    assign,
+    assign_add,
+    assign_sub,
     get_variable,
     get_variable_scope,
     global_variables,
@@ -31,7 +41,9 @@ from jaxgraph.tracer.variables import (
 )
 
 __all__ = [
-    "AUTO_REUSE", "Function", "TensorSpec", "Variable", "grad", "value_and_grad", "constant_initializer",
+    "AUTO_REUSE", "Function", "GraphKeys", "TensorSpec", "Variable", "add_to_collection", "add_to_collections",
+    "assign", "assign_add", "assign_sub", "get_collection", "get_collection_ref", "grad", "value_and_grad",
+    "constant_initializer",
     "control_dependencies", "device", "function", "get_variable", "get_variable_scope",
     "global_variables", "global_variables_initializer", "glorot_uniform_initializer",
     "initialize_all_variables", "name_scope", "ones_initializer", "random_normal_initializer",

@@ -27,9 +27,10 @@ from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import overloads
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.tracer import initializers
+from jaxgraph.tracer.graph_collections import GraphKeys
 
-GLOBAL_VARIABLES = "variables"
-TRAINABLE_VARIABLES = "trainable_variables"
+GLOBAL_VARIABLES = GraphKeys.GLOBAL_VARIABLES
+TRAINABLE_VARIABLES = GraphKeys.TRAINABLE_VARIABLES
 
 
 class Variable:
@@ -193,20 +194,46 @@ class Variable:
         return self._state_op("assign_sub", delta, name or "AssignSub")
 
 
+# ---- TF1's module-level state functions ------------------------------------------------------
+def _variable_ref(function: str, ref: Any) -> Variable:
+    """``ref`` when it is a Variable: TF1's ``tf.assign`` & co. write only to Variables."""
+    if not isinstance(ref, Variable):
+        raise InvalidArgumentError(f"{function} needs a Variable as ref, got {type(ref).__name__}")
+    return ref
+
+
+def assign(ref: Variable, value: Any, validate_shape: bool | None = None, use_locking: bool | None = None,
+           name: str | None = None) -> Tensor:  # fmt: skip
+    """``ref.assign(value)``: the new value, set when it runs. A Variable's shape is fixed, so
+    ``validate_shape=False`` (TF1's reshaping assign) is refused. TF1's ``tf.assign``."""
+    if validate_shape is False:
+        raise InvalidArgumentError(
+            "assign(validate_shape=False) is not supported: a Variable's shape is fixed"
+        )
+    return _variable_ref("assign", ref).assign(value, name=name)
+
+
+def assign_add(ref: Variable, value: Any, use_locking: bool | None = None, name: str | None = None) -> Tensor:
+    """``ref.assign_add(value)``: ``ref + value``, stored when it runs. TF1's ``tf.assign_add``."""
+    return _variable_ref("assign_add", ref).assign_add(value, name=name)
+
+
+def assign_sub(ref: Variable, value: Any, use_locking: bool | None = None, name: str | None = None) -> Tensor:
+    """``ref.assign_sub(value)``: ``ref - value``, stored when it runs. TF1's ``tf.assign_sub``."""
+    return _variable_ref("assign_sub", ref).assign_sub(value, name=name)
+
+
 # ---- collections -------------------------------------------------------------------------------
 def global_variables(scope: str | None = None) -> list[Variable]:
-    """The graph's GLOBAL_VARIABLES collection, filtered to names starting with ``scope``; TF1's ``tf.global_variables``."""
-    return _collection(GLOBAL_VARIABLES, scope)
+    """The graph's GLOBAL_VARIABLES collection, filtered to the Variables whose name the regular
+    expression ``scope`` matches at its start; TF1's ``tf.global_variables``."""
+    return get_default_graph().get_collection(GLOBAL_VARIABLES, scope)
 
 
 def trainable_variables(scope: str | None = None) -> list[Variable]:
-    """The graph's TRAINABLE_VARIABLES collection, filtered to names starting with ``scope``; TF1's ``tf.trainable_variables``."""
-    return _collection(TRAINABLE_VARIABLES, scope)
-
-
-def _collection(key: str, scope: str | None) -> list[Variable]:
-    items = get_default_graph().get_collection(key)
-    return [v for v in items if scope is None or v.op.name.startswith(scope)]
+    """The graph's TRAINABLE_VARIABLES collection, filtered as ``global_variables``; TF1's
+    ``tf.trainable_variables``."""
+    return get_default_graph().get_collection(TRAINABLE_VARIABLES, scope)
 
 
 def variables_initializer(var_list: list[Variable], name: str = "init") -> Operation:

@@ -7,9 +7,15 @@ from jaxgraph.train.optimizers import (
     MomentumOptimizer,
     RMSPropOptimizer,
 )
-from jaxgraph.train.saver import Saver, latest_checkpoint
+from jaxgraph.train.saver import (
+    Saver,
+    checkpoint_exists,
+    get_checkpoint_state,
+    latest_checkpoint,
+)
 
 __all__ = [
     "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
-    "Saver", "create_global_step", "get_global_step", "get_or_create_global_step", "latest_checkpoint",
+    "Saver", "checkpoint_exists", "create_global_step", "get_checkpoint_state", "get_global_step",
+    "get_or_create_global_step", "latest_checkpoint",
 ]  # fmt: skip

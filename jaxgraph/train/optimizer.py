@@ -19,9 +19,10 @@ from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import convert_to_tensor
+from jaxgraph.tracer.graph_collections import GraphKeys
 from jaxgraph.tracer.variables import Variable, trainable_variables
 
-GLOBAL_STEP = "global_step"
+GLOBAL_STEP = GraphKeys.GLOBAL_STEP
 
 
 class Optimizer:

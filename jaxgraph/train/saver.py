@@ -26,6 +26,7 @@ damaged checkpoint raises DataLossError, never a raw Python error). No pickle an
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -219,6 +220,36 @@ def latest_checkpoint(checkpoint_dir: str, latest_filename: str | None = None) -
     latest, _ = read_index(index_path)
     prefix = None if latest is None else resolve_entry(latest, directory, index_path)
     return prefix if prefix is not None and _exists(prefix) else None
+
+
+@dataclasses.dataclass
+class CheckpointState:
+    """TF1's ``CheckpointState`` proto as ``get_checkpoint_state`` returns it: the newest
+    checkpoint's prefix and all the kept ones' prefixes, oldest first, ending with the newest."""
+
+    model_checkpoint_path: str
+    all_model_checkpoint_paths: list[str]
+
+
+def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None) -> CheckpointState | None:
+    """What the index of ``checkpoint_dir`` lists, its entries as prefixes in ``checkpoint_dir``
+    (TF1 joins relative entries to the directory too); None when there is no index or its newest
+    entry names a file elsewhere (entries outside the directory are dropped with a warning, as
+    ``latest_checkpoint`` does). A corrupted index is a DataLossError. The prefixes are not checked
+    to exist. TF1's ``tf.train.get_checkpoint_state``."""
+    directory = _as_path(checkpoint_dir, "checkpoint_dir")
+    index_path = os.path.join(directory, check_index_filename(latest_filename))
+    latest, entries = read_index(index_path)
+    prefixes = [resolve_entry(entry, directory, index_path) for entry in entries]
+    if latest is None or prefixes[-1] is None:
+        return None
+    return CheckpointState(prefixes[-1], [p for p in prefixes if p is not None])
+
+
+def checkpoint_exists(checkpoint_prefix: str) -> bool:
+    """Whether a checkpoint with prefix ``checkpoint_prefix`` was written (its metadata file is
+    there). TF1's ``tf.train.checkpoint_exists``."""
+    return _exists(_as_path(checkpoint_prefix, "checkpoint_prefix"))
 
 
 def _adopt(index_path: str, directory: str) -> list[str]:

@@ -543,3 +543,59 @@ def test_low_precision_dtypes_survive_the_run():
     x = jg.placeholder(BF16, (2,))
     out = run(jg.tanh(x) * 2, {x: np.array([0.5, -1.0], ml_dtypes.bfloat16)})
     assert np.asarray(out).dtype == ml_dtypes.bfloat16
+
+
+# ---- TF1's deprecated argument spellings --------------------------------------------------------
+NUMPY_REDUCTIONS = {
+    "reduce_sum": np.sum, "reduce_mean": np.mean, "reduce_max": np.max, "reduce_min": np.min,
+    "reduce_prod": np.prod, "reduce_any": np.any, "reduce_all": np.all,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(NUMPY_REDUCTIONS))
+def test_reductions_take_reduction_indices_and_keep_dims(name):
+    xv = np.array([[1, 0, 3], [4, 5, 0]], np.float32)
+    xv = xv.astype(bool) if name in ("reduce_any", "reduce_all") else xv
+    x = jg.constant(xv)
+    reduce = getattr(jg, name)
+    outputs = {
+        "old": reduce(x, reduction_indices=[1], keep_dims=True),
+        "new": reduce(x, axis=[1], keepdims=True),
+        "old_axis_only": reduce(x, reduction_indices=0),
+    }
+    assert outputs["old"].op.attrs == outputs["new"].op.attrs == {"axis": (1,), "keepdims": True}
+    values = run(outputs)
+    np.testing.assert_array_equal(values["old"], NUMPY_REDUCTIONS[name](xv, axis=1, keepdims=True))
+    np.testing.assert_array_equal(values["old_axis_only"], NUMPY_REDUCTIONS[name](xv, axis=0))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"axis": 0, "reduction_indices": 0}, "Cannot specify both 'axis' and 'reduction_indices'"),
+        ({"keepdims": False, "keep_dims": False}, "Cannot specify both 'keepdims' and 'keep_dims'"),
+    ],
+)
+def test_reductions_refuse_both_spellings(kwargs, message):
+    with pytest.raises(errors.InvalidArgumentError, match=f"^{re.escape(message)}$"):
+        jg.reduce_mean(jg.zeros((2, 3)), **kwargs)
+
+
+def test_argmax_argmin_take_dimension_and_arg_max_arg_min():
+    xv = np.array([[1.0, 7.0, 3.0], [9.0, 2.0, 4.0]], np.float32)
+    x = jg.constant(xv)
+    outputs = {
+        "argmax": jg.argmax(x, dimension=1),
+        "argmin": jg.argmin(x, dimension=1),
+        "arg_max": jg.arg_max(x, 0),
+        "arg_min": jg.arg_min(x, dimension=1, name="low"),
+    }
+    assert outputs["arg_min"].name == "low:0"
+    values = run(outputs)
+    np.testing.assert_array_equal(values["argmax"], np.argmax(xv, axis=1))
+    np.testing.assert_array_equal(values["argmin"], np.argmin(xv, axis=1))
+    np.testing.assert_array_equal(values["arg_max"], np.argmax(xv, axis=0))
+    np.testing.assert_array_equal(values["arg_min"], np.argmin(xv, axis=1))
+    assert values["arg_max"].dtype == np.int32
+    with pytest.raises(errors.InvalidArgumentError, match="^Cannot specify both 'axis' and 'dimension'$"):
+        jg.argmax(x, axis=1, dimension=1)

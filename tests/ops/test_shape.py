@@ -3,7 +3,10 @@ and gradients against ``jax.vjp``."""
 
 from __future__ import annotations
 
+import re
+
 import jax.numpy as jnp
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -130,3 +133,43 @@ def test_gradient_ignores_integer_shape_paths():
     (grad,) = jg.gradients(loss, x)
     value = array_of((4, 3))
     assert_close(run(grad, {x: value}), 2 * value / 4)
+
+
+# ---- TF1's deprecated spellings ------------------------------------------------------------------
+def test_to_type_shorthands_cast():
+    xv = np.array([1.7, -2.5, 3.0], np.float32)
+    x = jg.constant(xv)
+    outputs = {
+        "to_int32": jg.to_int32(x, name="ints"),
+        "to_float": jg.to_float(jg.to_int32(x)),
+        "to_bfloat16": jg.to_bfloat16(x),
+    }
+    assert outputs["to_int32"].name == "ints:0"
+    assert [t.dtype for t in outputs.values()] == [jg.int32, jg.float32, jg.bfloat16]
+    values = run(outputs)
+    np.testing.assert_array_equal(values["to_int32"], xv.astype(np.int32))  # truncates, as TF1's Cast
+    np.testing.assert_array_equal(values["to_float"], xv.astype(np.int32).astype(np.float32))
+    np.testing.assert_array_equal(values["to_bfloat16"], xv.astype(ml_dtypes.bfloat16))
+
+
+@pytest.mark.parametrize("fn, dtype", [(jg.to_int64, "int64"), (jg.to_double, "float64")])
+def test_64_bit_shorthands_need_x64(fn, dtype):
+    with pytest.raises(
+        jg.errors.InvalidArgumentError,
+        match=re.escape(
+            f"dtype {dtype} needs JAX's 64-bit mode: call jax.config.update('jax_enable_x64', True)"
+        ),
+    ):
+        fn(jg.constant([1.0]))
+
+
+def test_expand_dims_takes_dim():
+    x = jg.constant(np.arange(6, dtype=np.float32).reshape(2, 3))
+    assert jg.expand_dims(x, dim=1).shape.as_list() == [2, 1, 3]
+    assert_close(run(jg.expand_dims(x, dim=-1)), np.arange(6, dtype=np.float32).reshape(2, 3, 1))
+    with pytest.raises(jg.errors.InvalidArgumentError, match="^Cannot specify both 'axis' and 'dim'$"):
+        jg.expand_dims(x, 0, dim=0)
+    with pytest.raises(
+        jg.errors.InvalidArgumentError, match=re.escape("Must specify an axis argument to tf.expand_dims()")
+    ):
+        jg.expand_dims(x)

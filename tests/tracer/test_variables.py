@@ -244,3 +244,32 @@ def test_fetching_a_variable_runs_nothing_else(tmp_path):
         assert_close(out[1], np.full(2, 2.0, np.float32))
         saver.restore(sess, saved)
         assert_close(sess.run(v), np.zeros(2, np.float32))
+
+
+def test_module_assign_functions_write_variables():
+    v = jg.Variable(np.array([1.0, 2.0], np.float32), name="v")
+    set_op = jg.assign(v, [5.0, 6.0], name="set")
+    add_op = jg.assign_add(v, [1.0, 1.0])
+    sub_op = jg.assign_sub(v, jg.constant([0.5, 0.5]))
+    assert (set_op.op.type, add_op.op.type, sub_op.op.type) == ("assign", "assign_add", "assign_sub")
+    assert set_op.op.name == "set"
+    with jg.Session() as sess:
+        sess.run(jg.global_variables_initializer())
+        np.testing.assert_array_equal(sess.run(set_op), [5.0, 6.0])
+        np.testing.assert_array_equal(sess.run(add_op), [6.0, 7.0])
+        np.testing.assert_array_equal(sess.run(sub_op), [5.5, 6.5])
+        np.testing.assert_array_equal(sess.run(v), [5.5, 6.5])
+
+
+def test_module_assign_functions_need_a_variable_and_a_fixed_shape():
+    v = jg.Variable(1.0, name="v")
+    for fn in (jg.assign, jg.assign_add, jg.assign_sub):
+        with pytest.raises(
+            errors.InvalidArgumentError, match=f"^{fn.__name__} needs a Variable as ref, got Tensor$"
+        ):
+            fn(jg.constant(1.0), 2.0)
+    with pytest.raises(
+        errors.InvalidArgumentError,
+        match=re.escape("assign(validate_shape=False) is not supported: a Variable's shape is fixed"),
+    ):
+        jg.assign(v, 2.0, validate_shape=False)

@@ -424,3 +424,37 @@ def test_save_killed_mid_write_keeps_previous_checkpoint(tmp_path, target, when)
             np.testing.assert_array_equal(np.asarray(sess.run(w))[[0, -1]], [2.0, 2.0])
         else:
             assert not os.path.exists(f"{base}-2.json")
+
+
+def test_get_checkpoint_state_and_checkpoint_exists(tmp_path):
+    g = jg.Graph()
+    with g.as_default():
+        jg.Variable(jg.fill((2,), 1.0), name="v")
+        init = jg.global_variables_initializer()
+        saver = jg.train.Saver(max_to_keep=2)
+    base = str(tmp_path / "model.ckpt")
+    assert jg.train.get_checkpoint_state(str(tmp_path)) is None  # no index yet
+    with jg.Session(graph=g) as sess:
+        sess.run(init)
+        for step in (1, 2, 3):
+            saver.save(sess, base, global_step=step)
+    state = jg.train.get_checkpoint_state(str(tmp_path))
+    assert state.model_checkpoint_path == f"{base}-3"
+    assert state.all_model_checkpoint_paths == [f"{base}-2", f"{base}-3"]
+    assert jg.train.checkpoint_exists(f"{base}-3") and not jg.train.checkpoint_exists(f"{base}-1")
+
+    (tmp_path / "checkpoint").write_text(  # TF1 writes absolute paths: they resolve in the directory
+        f'model_checkpoint_path: "{tmp_path}/a"\nall_model_checkpoint_paths: "../elsewhere/b"\n'
+    )
+    with pytest.warns(UserWarning, match="names '../elsewhere/b', which is not in its directory; ignored"):
+        state = jg.train.get_checkpoint_state(str(tmp_path))
+    assert (state.model_checkpoint_path, state.all_model_checkpoint_paths) == (
+        str(tmp_path / "a"), [str(tmp_path / "a")]
+    )  # fmt: skip
+    (tmp_path / "checkpoint").write_text('all_model_checkpoint_paths: "a"\n')
+    index = tmp_path / "checkpoint"
+    with pytest.raises(
+        errors.DataLossError,
+        match=f"^{re.escape(f'checkpoint index {str(index)!r} is corrupted: it needs exactly one')}",
+    ):
+        jg.train.get_checkpoint_state(str(tmp_path))
