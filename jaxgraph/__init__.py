@@ -38,6 +38,7 @@ from jaxgraph.ops.indexing import *
 from jaxgraph.ops.joining import *
 from jaxgraph.ops.math import *
 from jaxgraph.ops.random import random_normal, random_uniform, truncated_normal
+from jaxgraph.ops.reduction import *
 from jaxgraph.ops.selection import *
 from jaxgraph.ops.shape import *
 from jaxgraph.session import InteractiveSession, Session, get_default_session

@@ -38,8 +38,13 @@ buffer is gone, so a failed run hands back the old value. Checks inside control-
 threaded out like Variables (``ok_..._so_far`` parameters; see ``_Emitter.regions``).
 Variable values are threaded through in trace order, so a read sees the assigns before it.
 
+This module drives the lowering (``lower_graph``, the emitter, ``LoweredGraph``); the code's
+vocabulary (identifiers, literals, constants, templates) is in ``expressions``, its layout
+(statements, location comments, name scopes, wrapping) in ``lines``, and the run-time check
+statuses in ``checks``.
+
 Security: nothing from the graph's text reaches the source unescaped. Identifiers are made
-here from ASCII letters, digits and ``_``; every attribute value, name scope and op name is a
+(``expressions.Names``) from ASCII letters, digits and ``_``; every attribute value, name scope and op name is a
 Python literal built through ``ast`` (strings ``repr``'d); location comments keep only the
 printable characters of a file's base name.
 """
@@ -49,49 +54,39 @@ from __future__ import annotations
 import ast
 import dataclasses
 import keyword
-import math
-import os
-import re
 import string
-import textwrap
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import jax
-import jax.numpy as jnp
-import numpy as np
-from jax import lax
-
 from jaxgraph.errors import InvalidArgumentError, describe_location
-from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.opdef import REQUIRED, OpDef, get_op_def
 from jaxgraph.ir.passes import prune
 from jaxgraph.ir.values import ArrayValue
-from jaxgraph.lowering import rules
+from jaxgraph.lowering.checks import Function, finish, finite_checks, has_checks, if_passed, passing_status
+from jaxgraph.lowering.expressions import (
+    IMPORTS,
+    SMALL_CONSTANT,
+    Expr,
+    Names,
+    all_names,
+    attribute,
+    bare_scalars,
+    constant_source,
+    dtype_node,
+    fill,
+    literal,
+    load_name,
+    number_node,
+    template_of,
+)
+from jaxgraph.lowering.lines import Line, scoped, statement, tuple_text, wrapped
 from jaxgraph.ops.control_flow import params, results
-
-IMPORTS = {
-    "jax": "import jax",
-    "jnp": "import jax.numpy as jnp",
-    "np": "import numpy as np",
-    "lax": "from jax import lax",
-    "L": "from jaxgraph.lowering import rules as L",
-}
-"""The modules a generated program may use, by the name it uses them under."""
-
-SMALL_CONSTANT = 16
-"""Constants with at most this many elements are written as ``np.array`` literals."""
 
 INLINE_WIDTH = 80
 """A value is written inside its user's expression only if its own text is at most this long."""
-
-WIDTH = 100
-"""Parameter and result lists wrap at this width."""
-
-_PUBLIC_JAX = (("jnp", jnp), ("jax.nn", jax.nn), ("lax", lax))
 
 
 @dataclasses.dataclass
@@ -118,7 +113,7 @@ class LoweredGraph:
         """The module's text: what the Session runs, with its constants written out."""
         lines = list(self.lines)
         for index, (ident, value) in self.constants.items():
-            lines[index] = f"{ident} = {_constant_source(value.array)}"
+            lines[index] = f"{ident} = {constant_source(value.array)}"
         return "\n".join(lines) + "\n"
 
     def op_at_line(
@@ -149,360 +144,62 @@ def scope_of(op: Operation) -> str:
     return op.name.rpartition("/")[0]
 
 
-# ---- names -------------------------------------------------------------------------------------
-def _all_names(ops: Iterable[Operation]) -> list[str]:
-    """Names of ``ops`` and of the ops of their sub-graphs."""
-    names = []
-    for op in ops:
-        names.append(op.name)
-        for value in op.attrs.values():
-            if isinstance(value, Graph):
-                names += _all_names(value.operations)
-    return names
-
-
-def _short_names(names: Iterable[str]) -> dict[str, str]:
-    """Each name's shortest suffix of ``/``-separated parts that no other name ends with."""
-    parts = {name: name.split("/") for name in names}
-    counts = Counter(tuple(p[-k:]) for p in parts.values() for k in range(1, len(p) + 1))
-    short = {}
-    for name, p in parts.items():
-        k = next((k for k in range(1, len(p)) if counts[tuple(p[-k:])] == 1), len(p))
-        short[name] = "/".join(p[-k:])
-    return short
-
-
-class _Names:
-    """Unique Python identifiers, made of ASCII letters, digits and ``_`` only."""
-
-    def __init__(self, op_names: Iterable[str]) -> None:
-        self.used = {"key", *IMPORTS}
-        self.short = _short_names(op_names)
-
-    def make(self, name: str) -> str:
-        base = re.sub(r"[^0-9A-Za-z_]", "_", self.short.get(name, name))
-        if not base or base[0].isdigit() or keyword.iskeyword(base):
-            base = "t_" + base
-        candidate, n = base, 1
-        while candidate in self.used:
-            candidate, n = f"{base}_{n}", n + 1
-        self.used.add(candidate)
-        return candidate
-
-
-# ---- expressions -------------------------------------------------------------------------------
-@dataclasses.dataclass
-class _Expr:
-    """A value in the generated code: an expression, the identifiers it reads, the ops it
-    computes (for the location comment) and, for an inlined scalar constant, its value."""
-
-    node: ast.expr
-    refs: frozenset[str]
-    ops: tuple[Operation, ...] = ()
-    scalar: np.ndarray | None = None
-
-
-def _name(ident: str) -> ast.expr:
-    return ast.Name(id=ident, ctx=ast.Load())
-
-
-def _attribute(path: str) -> ast.expr:
-    """``jnp.float32`` as an AST."""
-    node = _name(path.split(".")[0])
-    for part in path.split(".")[1:]:
-        node = ast.Attribute(value=node, attr=part, ctx=ast.Load())
-    return node
-
-
-def _number(value: Any, dtype: np.dtype) -> ast.expr:
-    """A Python number literal for a NumPy scalar: the shortest text that gives back the same
-    ``dtype`` value (``0.9``, not ``0.8999999761581421``); ``jnp.inf`` / ``jnp.nan``."""
-    if dtype.kind == "b":
-        return ast.Constant(bool(value))
-    if dtype.kind in "iu":
-        number: Any = int(value)
-    else:
-        number = float(value)
-        if math.isnan(number):
-            return _attribute("jnp.nan")
-        if math.isinf(number):
-            node = _attribute("jnp.inf")
-            return ast.UnaryOp(op=ast.USub(), operand=node) if number < 0 else node
-        shortest = float(str(np.asarray(value, dtype)))
-        number = shortest if np.asarray(shortest, dtype) == np.asarray(value, dtype) else number
-    if number < 0 or (number == 0 and math.copysign(1.0, number) < 0):
-        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(-number))
-    return ast.Constant(number)
-
-
-def _literal(value: Any) -> ast.expr:
-    """A Python literal for an attribute value (tuples, strings, numbers, None, dtypes)."""
-    if isinstance(value, DType):
-        return _dtype(value)
-    if isinstance(value, tuple):
-        return ast.Tuple(elts=[_literal(v) for v in value], ctx=ast.Load())
-    if isinstance(value, float):
-        return _number(value, np.dtype(np.float64))
-    if isinstance(value, int) and not isinstance(value, bool):
-        return _number(value, np.dtype(np.int64))
-    if value is None or isinstance(value, (bool, str)):
-        return ast.Constant(value)
-    raise InvalidArgumentError(f"an attribute value of type {type(value).__name__} cannot be lowered")
-
-
-def _dtype(dtype: DType) -> ast.expr:
-    """``jnp.float32`` for a jaxgraph dtype."""
-    return _attribute("jnp." + np.dtype(dtype.np).name)
-
-
-def _constant_source(array: np.ndarray) -> str:
-    """A Python expression for a constant: ``np.array`` literal, or base64 when large."""
-    dtype = np.dtype(array.dtype)
-    if array.size <= SMALL_CONSTANT:
-        elements = [_number(v, dtype) for v in array.reshape(-1)]
-        nested: Any = elements
-        for dim in reversed(array.shape[1:]):
-            nested = [nested[i : i + dim] for i in range(0, len(nested), dim)]
-
-        def as_list(x: Any) -> ast.expr:
-            return ast.List(elts=[as_list(e) for e in x], ctx=ast.Load()) if isinstance(x, list) else x
-
-        data = as_list(nested) if array.ndim else elements[0]
-        call = ast.Call(
-            _attribute("np.array"), [data], [ast.keyword("dtype", _attribute("jnp." + dtype.name))]
-        )
-        return ast.unparse(call)
-    args = [ast.Constant(rules.to_base64(array)), ast.Constant(dtype.name), _literal(tuple(array.shape))]
-    return ast.unparse(ast.Call(_attribute("L.from_base64"), args, []))
-
-
-def _public_jax_name(fn: Any) -> str | None:
-    """``jnp.tanh`` when ``fn`` is that public function of jax.numpy / jax.nn / jax.lax."""
-    name = getattr(fn, "__name__", None)
-    for prefix, module in _PUBLIC_JAX:
-        if name and not name.startswith("_") and getattr(module, name, None) is fn:
-            return f"{prefix}.{name}"
-    return None
-
-
-def _template(opdef: OpDef, attrs: dict[str, Any], arity: int) -> str | None:
-    """The JAX expression template of an op with these attributes, if it has one: its
-    ``jax_call`` when every attribute the template leaves out holds its default, else the
-    public JAX function its lowering is (for ops without attributes)."""
-    if opdef.jax_call is not None:
-        used = {field for _, field, _, _ in string.Formatter().parse(opdef.jax_call) if field}
-        if all(k in used or attrs[k] == opdef.attrs[k] for k in attrs):
-            return opdef.jax_call
-    if not attrs and (name := _public_jax_name(opdef.lower)):
-        return name + "(" + ", ".join(f"{{{i}}}" for i in range(arity)) + ")"
-    return None
-
-
-class _Substitute(ast.NodeTransformer):
-    """Replaces a parsed template's ``_in0`` / ``_at_axis`` names with argument expressions."""
-
-    def __init__(self, replacements: dict[str, ast.expr]):
-        self.replacements = replacements
-
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        return self.replacements.get(node.id, node)
-
-
-def _fill(template: str, args: list[ast.expr], attrs: dict[str, ast.expr]) -> ast.expr:
-    """The template with ``{0}``, ``{1}``... the arguments and ``{axis}``... the attributes."""
-    text = template.format(*[f"_in{i}" for i in range(len(args))], **{k: f"_at_{k}" for k in attrs})
-    replacements = {f"_in{i}": a for i, a in enumerate(args)} | {f"_at_{k}": v for k, v in attrs.items()}
-    return _Substitute(replacements).visit(ast.parse(text, mode="eval").body)
-
-
-# ---- lines -------------------------------------------------------------------------------------
-@dataclasses.dataclass
-class _Line:
-    """One generated line, ``indent`` levels deep, with the op it assigns and, per op computed
-    in it, the columns of that op's expression (to blame errors)."""
-
-    text: str
-    indent: int = 0
-    op: Operation | None = None
-    spans: list[tuple[int, int, Operation]] = dataclasses.field(default_factory=list)
-
-    def nested(self, levels: int = 1, prefix: str = "") -> _Line:
-        shift = len(prefix)
-        spans = [(a + shift, b + shift, op) for a, b, op in self.spans]
-        return _Line(prefix + self.text, self.indent + levels, self.op, spans)
-
-
-def _safe_file(path: str) -> str:
-    """A location comment's file: the base name's printable characters (no line breaks)."""
-    return "".join(c for c in os.path.basename(path) if c.isprintable())
-
-
-def _locations(ops: Iterable[Operation]) -> str:
-    """``  # model.py:8,9``: where the ops a line computes were created."""
-    lines: dict[str, list[int]] = {}
-    for op in ops:
-        if op.location is not None:
-            found = lines.setdefault(_safe_file(op.location.file), [])
-            if int(op.location.line) not in found:
-                found.append(int(op.location.line))
-    where = " ".join(f"{f}:{','.join(str(n) for n in sorted(ns))}" for f, ns in lines.items())
-    return f"  # {where}" if where else ""
-
-
-def _statement(
-    targets: list[str], value: ast.expr, op: Operation, ops: Iterable[Operation], unpack: bool = False
-) -> _Line:
-    """``targets = value  # locations`` (``unpack``: a tuple even of one), with the columns of
-    every op expression in it."""
-    if not targets:
-        stmt: ast.stmt = ast.Expr(value=value)
-    else:
-        names = [ast.Name(id=t, ctx=ast.Store()) for t in targets]
-        target = names[0] if len(names) == 1 and not unpack else ast.Tuple(elts=names, ctx=ast.Store())
-        stmt = ast.Assign(targets=[target], value=value, type_comment=None, lineno=1)
-    text = ast.unparse(stmt)
-    spans = []
-    for made, parsed in zip(ast.walk(stmt), ast.walk(ast.parse(text).body[0])):
-        if type(made) is not type(parsed):  # unparse changed the tree's shape: no columns
-            spans = []
-            break
-        if getattr(made, "jaxgraph_op", None) is not None:
-            spans.append((parsed.col_offset, parsed.end_col_offset, made.jaxgraph_op))
-    return _Line(text + _locations(ops), op=op, spans=spans)
-
-
-def _scoped(groups: list[tuple[str, list[_Line]]]) -> list[_Line]:
-    """One ``with jax.named_scope(scope):`` per run of lines of one scope (a single line
-    shares the ``with``'s line)."""
-    merged: list[tuple[str, list[_Line]]] = []
-    for scope, lines in groups:
-        if merged and merged[-1][0] == scope:
-            merged[-1][1].extend(lines)
-        elif lines:
-            merged.append((scope, list(lines)))
-    out = []
-    for scope, lines in merged:
-        head = f"with jax.named_scope({scope!r}):"
-        if not scope:
-            out += lines
-        elif len(lines) == 1 and lines[0].indent == 0 and len(head) + len(lines[0].text) < WIDTH:
-            out.append(lines[0].nested(0, head + " "))
-        else:
-            out.append(_Line(head))
-            out += [line.nested() for line in lines]
-    return out
-
-
-def _wrapped(head: str, items: Sequence[str], tail: str) -> list[_Line]:
-    """``head + items + tail`` on one line, or wrapped at ``WIDTH`` inside the brackets."""
-    text = head + ", ".join(items) + tail
-    if len(text) <= WIDTH:
-        return [_Line(text)]
-    body = textwrap.wrap(", ".join(items), WIDTH - 4, break_long_words=False, break_on_hyphens=False)
-    return [_Line(head)] + [_Line(line, 1) for line in body[:-1]] + [_Line(body[-1] + tail, 1)]
-
-
-# ---- run-time checks ---------------------------------------------------------------------------
-def _call(function: str, *args: str) -> ast.expr:
-    """``function(args...)`` of identifiers as an AST."""
-    return ast.Call(_attribute(function), [_name(a) for a in args], [])
-
-
-def _passing_status(op: Operation) -> ast.expr:
-    """The status of a check that passed, with the type of ``op``'s status (what a loop's
-    carried status starts from): ``jnp.ones(shape, dtype)``. A check op's status type comes from
-    its lowering rule evaluated on stand-ins of its inputs (unknown dimensions as 1: statuses
-    depend on ranks only); any other op's (``check_numerics=True``) is a bool."""
-    opdef = get_op_def(op.type)
-    shape, dtype = (), np.dtype(np.bool_)
-    if opdef.check:
-        stand_ins = [
-            jax.ShapeDtypeStruct(tuple(1 if d is None else d for d in t.shape), t.dtype.np) for t in op.inputs
-        ]
-        status = jax.eval_shape(lambda *xs: opdef.lower(*xs, **op.attrs)[-1], *stand_ins)
-        shape, dtype = status.shape, np.dtype(status.dtype)
-    name = "bool_" if dtype == np.bool_ else dtype.name
-    return ast.Call(_attribute("jnp.ones"), [_literal(tuple(shape)), _attribute("jnp." + name)], [])
-
-
-def _has_checks(ops: Iterable[Operation]) -> bool:
-    """Whether ``ops`` or their sub-graphs hold a check op."""
-    return any(
-        get_op_def(op.type).check
-        or any(_has_checks(v.operations) for v in op.attrs.values() if isinstance(v, Graph))
-        for op in ops
-    )
-
-
-@dataclasses.dataclass
-class _Function:
-    """A sub-graph's nested function before its op's check statuses are added (``finish``):
-    its name, parameters, body, results, new Variable values and its checks (op, status)."""
-
-    name: str
-    args: list[str]
-    body: list[_Line]
-    outs: list[ast.expr]
-    state: list[ast.expr]
-    checks: list[tuple[Operation, str]]
-
-
 # ---- the emitter -------------------------------------------------------------------------------
 class _Emitter:
     """Writes the generated function: a line per value that needs a name, nested functions for
     sub-graphs, module-level constants."""
 
     def __init__(self, ops: Sequence[Operation], check_numerics: bool):
-        self.names = _Names(_all_names(ops))
+        self.names = Names(all_names(ops))
         self.constants: list[tuple[str, ArrayValue]] = []
         self.checks: list[tuple[Operation, str]] = []
         self.check_numerics = check_numerics
         self.uses_key = False
 
-    def constant(self, op: Operation) -> _Expr:
+    def constant(self, op: Operation) -> Expr:
         """A scalar constant inline (``jnp.float32(0.5)``; a bare number where its user allows),
         any other one by the name of its module-level definition."""
         array = op.attrs["value"].array
         if array.shape == ():
             value = array[()]
-            node = ast.Call(_dtype(op.attrs["dtype"]), [_number(value, array.dtype)], [])
-            return _Expr(node, frozenset(), scalar=array)
+            node = ast.Call(dtype_node(op.attrs["dtype"]), [number_node(value, array.dtype)], [])
+            return Expr(node, frozenset(), scalar=array)
         ident = self.names.make(op.name)
         self.constants.append((ident, op.attrs["value"]))
-        return _Expr(_name(ident), frozenset({ident}))
+        return Expr(load_name(ident), frozenset({ident}))
 
-    def attr(self, value: Any, hint: str, lines: list[_Line]) -> ast.expr:
+    def attr(self, value: Any, hint: str, lines: list[Line]) -> ast.expr:
         """An attribute value (not a sub-graph) as an expression."""
         if isinstance(value, ArrayValue):
             ident = self.names.make(hint)
             self.constants.append((ident, value))
-            return _name(ident)
-        return _literal(value)
+            return load_name(ident)
+        return literal(value)
 
     def call(
-        self, op: Operation, opdef: OpDef, args: list[_Expr], lines: list[_Line]
+        self, op: Operation, opdef: OpDef, args: list[Expr], lines: list[Line]
     ) -> tuple[ast.expr, list[tuple[Operation, str]]]:
         """The op's expression: its JAX template filled in, else ``L.<type>(...)``; and, for a
         control-flow op, the check statuses of its sub-graphs, which it returns after its
         outputs and Variables (see ``regions``)."""
-        template = _template(opdef, op.attrs, len(args))
+        template = template_of(opdef, op.attrs, len(args))
         hint = self.names.short.get(op.name, op.name)
         if template is not None:
             used = {f for _, f, _, _ in string.Formatter().parse(template) if f and not f.isdigit()}
             attrs = {k: self.attr(op.attrs[k], f"{hint}_{k}", lines) for k in used}
-            node = _fill(template, [a.node for a in args], attrs)
+            node = fill(template, [a.node for a in args], attrs)
             if (
                 isinstance(node, ast.BinOp)
                 and len(args) == 2
                 and (node.left, node.right) == (args[0].node, args[1].node)
             ):
-                node.left, node.right = _bare_scalars(op, args)
+                node.left, node.right = bare_scalars(op, args)
             return node, []
         if not op.type.isidentifier() or keyword.iskeyword(op.type):
             raise InvalidArgumentError(f"op type '{op.type}' cannot be lowered to JAX", op)
         functions, statuses = self.regions(op, hint, lines)
         kwargs = [
-            ast.keyword(k, _name(functions[k]) if k in functions else self.attr(v, f"{hint}_{k}", lines))
+            ast.keyword(k, load_name(functions[k]) if k in functions else self.attr(v, f"{hint}_{k}", lines))
             for k, v in op.attrs.items()
             if opdef.attrs[k] is REQUIRED or not (type(v) is type(opdef.attrs[k]) and v == opdef.attrs[k])
         ]
@@ -510,12 +207,12 @@ class _Emitter:
         if functions:
             refs = sum(1 for t in op.inputs if t.type.ref) + len(statuses)
             kwargs += [ast.keyword("num_refs", ast.Constant(refs))] if refs else []
-            kwargs.append(ast.keyword("key", _name("key")))
-            inputs += [_passing_status(check) for check, _ in statuses]
-        return ast.Call(_attribute("L." + op.type), inputs, kwargs), statuses
+            kwargs.append(ast.keyword("key", load_name("key")))
+            inputs += [passing_status(check) for check, _ in statuses]
+        return ast.Call(attribute("L." + op.type), inputs, kwargs), statuses
 
     def regions(
-        self, op: Operation, hint: str, lines: list[_Line]
+        self, op: Operation, hint: str, lines: list[Line]
     ) -> tuple[dict[str, str], list[tuple[Operation, str]]]:
         """The nested functions of a control-flow op's sub-graphs (their lines go to ``lines``),
         by attribute, and the check statuses they thread through: every sub-graph's checks, in
@@ -527,30 +224,16 @@ class _Emitter:
         statuses = [check for function in functions.values() for check in function.checks]
         start = 0
         for function in functions.values():
-            lines.extend(self.finish(function, statuses, start))
+            lines.extend(finish(self.names, function, statuses, start))
             start += len(function.checks)
         return {k: f.name for k, f in functions.items()}, statuses
 
-    def finish(self, function: _Function, statuses: list[tuple[Operation, str]], own: int) -> list[_Line]:
-        """``function``'s lines, taking and returning ``statuses``, its own checks being
-        ``statuses[own : own + len(function.checks)]``."""
-        carried = [self.names.make(f"ok_{check.name}_so_far") for check, _ in statuses]
-        state = list(function.state)
-        for i, ident in enumerate(carried):
-            mine = own <= i < own + len(function.checks)
-            new = function.checks[i - own][1] if mine else None
-            state.append(_call("L.first_failure", ident, new) if new else _name(ident))
-        returned = ast.Tuple([ast.Tuple(function.outs, ast.Load()), ast.Tuple(state, ast.Load())])
-        lines = [_Line(f"def {function.name}({', '.join(function.args + carried + ['key'])}):")]
-        lines += [line.nested() for line in function.body] + [_Line("return " + ast.unparse(returned), 1)]
-        return lines
-
-    def function(self, graph: Graph, hint: str) -> _Function:
+    def function(self, graph: Graph, hint: str) -> Function:
         """A sub-graph as ``def hint(*params, key): ... return (results), (variables)``, its
         check statuses not yet added (``finish``); ``key`` is the PRNG key its random ops draw
         from (a loop passes a new one per step)."""
         fname = self.names.make(hint)
-        values: dict[Tensor, _Expr] = {}
+        values: dict[Tensor, Expr] = {}
         var_name: dict[str, str] = {}
         args = []
         for t in params(graph):
@@ -559,24 +242,24 @@ class _Emitter:
             if t.type.ref:
                 var_name[t.op.name] = ident
             else:
-                values[t] = _Expr(_name(ident), frozenset({ident}))
+                values[t] = Expr(load_name(ident), frozenset({ident}))
         body_ops = [op for op in graph.operations[:-1] if op.type not in ("placeholder", "variable")]
         outs = results(graph)
         outer, self.checks = self.checks, []
         body = self.body(body_ops, values, var_name, Counter(outs), set(), None)
         checks, self.checks = self.checks, outer
-        state = [_name(var_name[op.name]) for op in graph.operations if op.type == "variable"]
-        return _Function(fname, args, body, [values[t].node for t in outs], state, checks)
+        state = [load_name(var_name[op.name]) for op in graph.operations if op.type == "variable"]
+        return Function(fname, args, body, [values[t].node for t in outs], state, checks)
 
     def body(
         self,
         ops: Sequence[Operation],
-        values: dict[Tensor, _Expr],
+        values: dict[Tensor, Expr],
         var_name: dict[str, str],
         escapes: Counter[Tensor],
         fed: set[Tensor],
         top: _TopState | None,
-    ) -> list[_Line]:
+    ) -> list[Line]:
         """The lines computing ``ops``, threading Variable values through ``var_name``.
         ``escapes`` counts the values read after the last op (fetches, results)."""
         users: dict[Tensor, list[Operation]] = {}
@@ -586,12 +269,12 @@ class _Emitter:
                     users.setdefault(t, []).append(op)
         live = Counter({t: len(u) for t, u in users.items()})
         live.update(escapes)
-        groups: list[tuple[str, list[_Line]]] = []
+        groups: list[tuple[str, list[Line]]] = []
         for op in ops:
-            lines: list[_Line] = []
+            lines: list[Line] = []
             self.op(op, values, var_name, users, live, fed, top, lines)
             groups.append((scope_of(op), lines))
-        return _scoped(groups)
+        return scoped(groups)
 
     def op(self, op, values, var_name, users, live, fed, top, lines) -> None:
         """Emits one op: as a line, inside its user's expression, or as an alias of a name."""
@@ -612,7 +295,7 @@ class _Emitter:
         targets = []
         for t in (t for t in op.inputs if t.type.ref):
             handle, reads_old = t.op.name, opdef.state != "write"
-            current = _Expr(_name(var_name[handle]), frozenset({var_name[handle]}))
+            current = Expr(load_name(var_name[handle]), frozenset({var_name[handle]}))
             if top is not None:
                 top.touch(handle, reads_old, opdef.state != "read")
             if reads_old and opdef.state is None:  # control flow: Variables follow the values
@@ -623,8 +306,10 @@ class _Emitter:
                 targets.append(handle)
         if opdef.needs_key:
             self.uses_key = True
-            fold = ast.Call(_attribute("jax.random.fold_in"), [_name("key"), ast.Constant(op_seed(op))], [])
-            args.insert(0, _Expr(fold, frozenset({"key"})))
+            fold = ast.Call(
+                attribute("jax.random.fold_in"), [load_name("key"), ast.Constant(op_seed(op))], []
+            )
+            args.insert(0, Expr(fold, frozenset({"key"})))
         node, statuses = self.call(op, opdef, args, lines)
         if not isinstance(node, ast.Name) and not hasattr(node, "jaxgraph_op"):
             node.jaxgraph_op = op  # its columns blame errors on this op
@@ -632,7 +317,7 @@ class _Emitter:
             if not t.type.ref:
                 live[t] -= 1
         computed = tuple(o for a in args for o in a.ops) + (op,)
-        expr = _Expr(node, frozenset().union(*(a.refs for a in args)), computed)
+        expr = Expr(node, frozenset().union(*(a.refs for a in args)), computed)
         if not op.outputs and isinstance(node, ast.Constant) and node.value is None:
             return  # computes nothing (no_op)
         for handle in targets:  # a new value: a new name if the old one is still needed
@@ -643,7 +328,7 @@ class _Emitter:
         region = any(isinstance(v, Graph) for v in op.attrs.values())
         if len(op.outputs) == 1 and not targets and not opdef.check and not region:
             if isinstance(node, ast.Name):  # a read, an identity: the value keeps its name
-                values[op.outputs[0]] = _Expr(node, expr.refs)
+                values[op.outputs[0]] = Expr(node, expr.refs)
                 return
             if self.inlinable(op, opdef, users, live, fed, top, node):
                 values[op.outputs[0]] = expr
@@ -658,19 +343,15 @@ class _Emitter:
             outs += [var_name[h] for h in targets]
         flags = [(op, self.names.make(f"ok_{op.name}"))] if opdef.check else []
         flags += [(check, self.names.make(f"ok_{check.name}")) for check, _ in statuses]
-        lines.append(_statement(outs + [f for _, f in flags], node, op, computed, unpack=region))
+        lines.append(statement(outs + [f for _, f in flags], node, op, computed, unpack=region))
         for t, ident in zip(op.outputs, outs):
             if t not in fed:
-                values[t] = _Expr(_name(ident), frozenset({ident}))
+                values[t] = Expr(load_name(ident), frozenset({ident}))
         self.checks += flags
         if self.check_numerics and not opdef.check:
-            for t, ident in zip(op.outputs, outs):
-                if t.dtype.is_floating:
-                    finite = self.names.make(f"finite_{ident}")
-                    lines.append(_Line(f"{finite} = jnp.all(jnp.isfinite({ident}))"))
-                    self.checks.append((op, finite))
+            self.checks += finite_checks(self.names, op, outs, lines)
 
-    def shorten(self, inputs: list[Tensor], values: dict[Tensor, _Expr], lines: list[_Line]) -> None:
+    def shorten(self, inputs: list[Tensor], values: dict[Tensor, Expr], lines: list[Line]) -> None:
         """Gives the longest inlined inputs lines of their own until the rest fit ``INLINE_WIDTH``."""
         while True:
             pending = sorted(
@@ -680,8 +361,8 @@ class _Emitter:
                 return
             t = pending[-1][2]
             ident = self.names.make(t.op.name)
-            lines.append(_statement([ident], values[t].node, t.op, values[t].ops))
-            values[t] = _Expr(_name(ident), frozenset({ident}))
+            lines.append(statement([ident], values[t].node, t.op, values[t].ops))
+            values[t] = Expr(load_name(ident), frozenset({ident}))
 
     def inlinable(self, op, opdef, users, live, fed, top, node) -> bool:
         """Whether the op's one output can be written inside its only user's expression: same
@@ -698,16 +379,6 @@ class _Emitter:
             and not (self.check_numerics and t.dtype.is_floating)
             and len(ast.unparse(node)) <= INLINE_WIDTH
         )
-
-
-def _bare_scalars(op: Operation, args: list[_Expr]) -> list[ast.expr]:
-    """A binary operator's operands, a scalar constant as a bare number when the other operand
-    has its dtype (JAX's weak typing then gives the same result as the typed constant)."""
-    nodes = [a.node for a in args]
-    for i, (a, other) in enumerate([(args[0], args[1]), (args[1], args[0])]):
-        if a.scalar is not None and other.scalar is None and op.inputs[i].dtype is op.inputs[1 - i].dtype:
-            nodes[i] = _number(a.scalar[()], a.scalar.dtype)
-    return nodes
 
 
 @dataclasses.dataclass
@@ -747,9 +418,9 @@ def lower_graph(
     values = {}
     for t in feeds:
         ident = emitter.names.make(t.op.name if len(t.op.outputs) == 1 else t.name)
-        values[t] = _Expr(_name(ident), frozenset({ident}))
+        values[t] = Expr(load_name(ident), frozenset({ident}))
     var_name: dict[str, str] = {}
-    top = _TopState(checked=check_numerics or _has_checks(ops))
+    top = _TopState(checked=check_numerics or has_checks(ops))
     escapes = Counter(f for f in fetches if isinstance(f, Tensor) and not f.type.ref)
     body = emitter.body(ops, values, var_name, escapes, fed, top)
     fetched = []
@@ -764,24 +435,18 @@ def lower_graph(
     params = [top.params[v] for v in donated + kept] + [ast.unparse(values[t].node) for t in feeds] + ["key"]
     next_key = "jax.random.fold_in(key, 0x5EED)" if emitter.uses_key else "key"
     flags = [flag for _, flag in emitter.checks]
-    updated = _tuple([var_name[v] for v in top.updated])
+    updated = tuple_text([var_name[v] for v in top.updated])
     if flags and top.updated:  # a failed check keeps the old values (in the donated buffers)
-        ok = emitter.names.make("ok")
-        body += _wrapped(f"{ok} = L.checks_passed(", flags, ")")
-        old = _tuple([top.params[v] if v in donated else var_name[v] for v in top.updated])
-        updated = f"L.if_passed({ok}, {updated}, {old})"
-    results = [_tuple(fetched), updated, next_key, _tuple(flags)]
-    function = _wrapped(f"def {name}(", params, "):")
+        old = tuple_text([top.params[v] if v in donated else var_name[v] for v in top.updated])
+        passed, updated = if_passed(emitter.names, flags, updated, old)
+        body += passed
+    results = [tuple_text(fetched), updated, next_key, tuple_text(flags)]
+    function = wrapped(f"def {name}(", params, "):")
     function += [line.nested() for line in body]
-    returned = _wrapped("return ", results, "")
-    returned = returned if len(returned) == 1 else _wrapped("return (", results, ")")
+    returned = wrapped("return ", results, "")
+    returned = returned if len(returned) == 1 else wrapped("return (", results, ")")
     function += [line.nested() for line in returned]
     return _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, top, var_name)
-
-
-def _tuple(items: list[str]) -> str:
-    """``(a, b)``, ``(a,)`` or ``()``."""
-    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
 
 
 def _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, top, var_name) -> LoweredGraph:

@@ -18,6 +18,7 @@ from jaxgraph.ops import (  # noqa: F401  (registers the op types)
     nn,
     overloads,
     random,
+    reduction,
     selection,
     shape,
     state,

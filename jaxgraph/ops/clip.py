@@ -8,6 +8,7 @@ from typing import Any
 from jaxgraph.builder import get_default_graph
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ops import math as math_ops
+from jaxgraph.ops import reduction
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import convert_to_tensor
 
@@ -23,7 +24,7 @@ def global_norm(t_list: Sequence[Any], name: str | None = None) -> Tensor:
     ``tf.global_norm``."""
     with get_default_graph().name_scope(name or "global_norm"):
         squares = [
-            math_ops.reduce_sum(math_ops.square(convert_to_tensor(t))) for t in t_list if t is not None
+            reduction.reduce_sum(math_ops.square(convert_to_tensor(t))) for t in t_list if t is not None
         ]
         return math_ops.sqrt(math_ops.add_n(squares))
 
@@ -44,5 +45,5 @@ def clip_by_global_norm(t_list: Sequence[Any], clip_norm: Any, use_norm: Any = N
 def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = None) -> Tensor:
     """Scales ``t`` so its L2 norm over ``axes`` is at most ``clip_norm``; TF1's ``tf.clip_by_norm``."""
     t = convert_to_tensor(t)
-    norm = math_ops.sqrt(math_ops.reduce_sum(math_ops.square(t), axis=axes, keepdims=True))
+    norm = math_ops.sqrt(reduction.reduce_sum(math_ops.square(t), axis=axes, keepdims=True))
     return t * (clip_norm / math_ops.maximum(norm, clip_norm))

@@ -33,7 +33,7 @@ from jaxgraph.ir.dtypes import float32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
-from jaxgraph.ops import debugging, selection
+from jaxgraph.ops import debugging, reduction, selection
 from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import random as random_ops
@@ -81,7 +81,7 @@ def _without(shape: TensorShape, axis: int) -> TensorShape:
 
 def _softmax_backward(y: Tensor, g: Tensor, axis: int) -> Tensor:
     """The gradient through ``y = softmax(x, axis)``: ``y * (g - sum(g * y, axis))``."""
-    return y * (g - math_ops.reduce_sum(g * y, axis=axis, keepdims=True))
+    return y * (g - reduction.reduce_sum(g * y, axis=axis, keepdims=True))
 
 
 def _axis_attr(axis: int | None, dim: int | None) -> int:
@@ -120,7 +120,7 @@ class LogSoftmax:
 
     def grad(op, g):
         axis = op.attrs["axis"]
-        return (g - math_ops.exp(op.outputs[0]) * math_ops.reduce_sum(g, axis=axis, keepdims=True),)
+        return (g - math_ops.exp(op.outputs[0]) * reduction.reduce_sum(g, axis=axis, keepdims=True),)
 
 
 def softmax(logits: Any, axis: int | None = None, name: str | None = None, dim: int | None = None) -> Tensor:
@@ -338,7 +338,7 @@ class BiasAdd:
         return value + bias
 
     def grad(op, g):
-        return g, math_ops.reduce_sum(g, axis=list(range(len(g.shape) - 1)))
+        return g, reduction.reduce_sum(g, axis=list(range(len(g.shape) - 1)))
 
 
 def bias_add(value: Any, bias: Any, data_format: str | None = None, name: str | None = None) -> Tensor:

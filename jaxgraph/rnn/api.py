@@ -17,7 +17,7 @@ from typing import Any
 
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ops import construction, joining, selection
+from jaxgraph.ops import construction, joining, reduction, selection
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.control_flow import scan_loop
@@ -107,7 +107,7 @@ def _reverse_steps(steps: list[Tensor], lengths: Tensor | None) -> list[Tensor]:
         source = selection.where(math_ops.less(t, lengths), lengths - 1 - t, t)  # [batch]
         picked = math_ops.equal(shape_ops.expand_dims(times, 1), shape_ops.expand_dims(source, 0))
         masked = selection.where(shape_ops.expand_dims(picked, 2), stacked, construction.zeros_like(stacked))
-        reversed_steps.append(math_ops.reduce_sum(masked, axis=0))
+        reversed_steps.append(reduction.reduce_sum(masked, axis=0))
     return reversed_steps
 
 

@@ -8,7 +8,8 @@ and every error it raises is a ``jaxgraph.errors`` class (a raw XLA runtime erro
 its TF1 class; see ``jaxgraph.lowering.executable`` for how donation is kept safe).
 Building and XLA-compiling a new executable happens outside that lock, once per cache key: other
 threads keep running cached fetch sets meanwhile, and threads wanting the same new executable
-wait for the one building it.
+wait for the one building it. Feed checks and conversions live in ``feeds.py``; the per-thread
+default Session and ``Tensor.eval`` & co. in ``defaults.py``.
 """
 
 from __future__ import annotations
@@ -36,12 +37,12 @@ from jaxgraph.errors import (
     describe_location,
     error_class_for_status,
 )
-from jaxgraph.ir.dtypes import as_dtype
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES
+from jaxgraph.session.defaults import _session_stack
+from jaxgraph.session.feeds import _check_feed, _convert_feed, _feed_label, _feeds, _spec
 from jaxgraph.tracer.function import Function
-from jaxgraph.tracer.variables import Variable
 
 
 def _is_fetch_leaf(x: Any) -> bool:
@@ -395,37 +396,6 @@ class InteractiveSession(Session):
         super().close()
 
 
-def _feeds(feed_dict: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
-    """A feed_dict's items, and its values as arrays (TF1 also takes nested lists and scalars)."""
-    if not feed_dict:
-        return [], []
-    if not isinstance(feed_dict, Mapping):
-        raise InvalidArgumentError(
-            f"feed_dict must be a dict {{tensor: value}}, got {type(feed_dict).__name__}"
-        )
-    items = list(feed_dict.items())
-    values = []
-    for key, value in items:
-        if not (hasattr(value, "shape") and hasattr(value, "dtype")):
-            try:
-                value = np.asarray(value)
-            except (TypeError, ValueError) as e:
-                name = getattr(key, "name", None)
-                shown = repr(key) if not isinstance(name, str) else f"'{name}'"
-                raise InvalidArgumentError(f"feed for {shown} is not an array: {e}") from None
-        values.append(value)
-    return items, values
-
-
-def _feed_label(key: Any) -> str:
-    name = getattr(key, "name", key)
-    return f"'{name}'" if isinstance(name, str) else repr(key)
-
-
-def _spec(shape: Any, dtype: Any) -> str:
-    return f"{as_dtype(dtype).short}[{','.join(str(d) for d in shape)}]"
-
-
 def _spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:
     t = op.outputs[0].type
     return jax.ShapeDtypeStruct(tuple(t.shape), t.dtype.np)
@@ -497,116 +467,4 @@ def _uninitialized(plan: _Plan, names: list[str]) -> FailedPreconditionError:
     )
 
 
-def _check_feed(tensor: Tensor, value: Any) -> Any:
-    """Validates a feed; returns the NumPy dtype to convert it to (None: use as is). A value
-    may change width (and integers signedness), not kind; ``_convert_feed`` checks its range."""
-    target = tensor.type
-    if target.ref:
-        raise InvalidArgumentError(f"cannot feed the Variable handle '{tensor.name}'", tensor.op)
-    try:
-        source = as_dtype(value.dtype)
-    except InvalidArgumentError:
-        raise InvalidArgumentError(
-            f"feed for '{tensor.name}' has unsupported dtype {value.dtype}", tensor.op
-        ) from None
-    if not target.shape.is_compatible_with(value.shape):
-        raise InvalidArgumentError(
-            f"feed for '{tensor.name}' has shape {list(value.shape)}, which does not match "
-            f"{target.dtype.short}{target.shape}",
-            tensor.op,
-        )
-    if source is target.dtype:
-        return None
-    integers = source.np.kind in "iu" and target.dtype.np.kind in "iu"  # signed <-> unsigned: range-checked
-    if not integers and not np.can_cast(source.np, target.dtype.np, casting="same_kind"):
-        raise InvalidArgumentError(
-            f"feed for '{tensor.name}' has dtype {source.name}, which cannot be converted to "
-            f"{target.dtype.name} without changing its kind",
-            tensor.op,
-        )
-    return target.dtype.np
-
-
-def _convert_feed(tensor: Tensor, value: Any, dtype: np.dtype) -> np.ndarray:
-    """``value`` converted to the placeholder's ``dtype``; InvalidArgumentError when a narrowing
-    conversion (int64 to int32, float64 to float16, int to uint8 ...) would wrap or overflow
-    instead of keeping a value. Cheap: floats let NumPy report overflow while it converts, and
-    integers compare the converted values with the originals only when the target is narrower."""
-    if dtype.kind not in "iu" or np.can_cast(value.dtype, dtype, casting="safe"):
-        try:
-            with np.errstate(over="raise"):
-                return np.asarray(value, dtype)
-        except FloatingPointError:
-            original = np.asarray(value)
-            with np.errstate(over="ignore"):
-                overflow = np.isinf(original.astype(dtype)) & np.isfinite(original)
-            bad, limits = original[overflow].flat[0], f"up to {float(np.finfo(dtype).max)!r} in magnitude"
-    else:
-        original = np.asarray(value)
-        converted = original.astype(dtype)
-        if (converted == original).all():  # nothing wrapped
-            return converted
-        info = np.iinfo(dtype)
-        low = original.min()
-        bad, limits = low if low < info.min else original.max(), f"from {info.min} to {info.max}"
-    raise InvalidArgumentError(
-        f"feed for '{tensor.name}' has the value {bad.item()!r}, which {as_dtype(dtype).name} cannot "
-        f"hold ({limits})",
-        tensor.op,
-    )
-
-
-_sessions = threading.local()
-
-
-def _session_stack() -> list[Session]:
-    stack = getattr(_sessions, "stack", None)
-    if stack is None:
-        stack = _sessions.stack = []
-    return stack
-
-
-def get_default_session() -> Session | None:
-    """The innermost Session of ``with sess.as_default():`` (or ``with Session() as sess:``) on
-    this thread; None outside one (TF1's ``tf.get_default_session``)."""
-    stack = _session_stack()
-    return stack[-1] if stack else None
-
-
-def get_default_session_or_fail() -> Session:
-    session = get_default_session()
-    if session is None:
-        raise FailedPreconditionError("no default Session: use `with jg.Session() as sess:` or pass session=")
-    return session
-
-
-# ---- TF1's run-in-the-default-Session methods, installed on the lower layers' classes ----------
-@api_boundary
-def _tensor_eval(self: Tensor, feed_dict: dict | None = None, session: Session | None = None) -> Any:
-    """Runs this tensor in ``session`` or the default Session (TF1's ``Tensor.eval``)."""
-    return (session or get_default_session_or_fail()).run(self, feed_dict)
-
-
-@api_boundary
-def _operation_run(self: Operation, feed_dict: dict | None = None, session: Session | None = None) -> None:
-    """Runs this op in ``session`` or the default Session (TF1's ``Operation.run``)."""
-    (session or get_default_session_or_fail()).run(self, feed_dict)
-
-
-@api_boundary
-def _variable_eval(self: Variable, session: Session | None = None) -> Any:
-    """The Variable's value in ``session`` or the default Session (TF1's ``Variable.eval``)."""
-    return (session or get_default_session_or_fail()).run(self)
-
-
-@api_boundary
-def _variable_load(self: Variable, value: Any, session: Session | None = None) -> None:
-    """Sets the value in ``session`` (default Session) without adding ops: TF1's ``load``."""
-    (session or get_default_session_or_fail()).load_variable(self, value)
-
-
-Tensor.eval = _tensor_eval
-Operation.run = _operation_run
-Variable.eval = _variable_eval
-Variable.load = _variable_load
-Function.session_class = Session
+Function.session_class = Session  # the Session a jg.function runs its graph in

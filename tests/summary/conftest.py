@@ -9,7 +9,8 @@ from typing import NamedTuple
 import pytest
 
 import jaxgraph as jg
-from tests.summary.graphs import feature_graph, write_digits_run
+from tests.helpers import load_example
+from tests.summary.graphs import feature_graph
 
 
 class Logs(NamedTuple):
@@ -19,9 +20,9 @@ class Logs(NamedTuple):
 
 @pytest.fixture(scope="session")
 def logs(tmp_path_factory) -> Logs:
-    """``digits``: the MLP's graph, 5 steps of loss scalars and a weight histogram;
-    ``features``: ``feature_graph`` only."""
+    """``digits``: the run of ``examples/tensorboard_graph.py`` (the digits MLP's graph, loss
+    scalars and a weight histogram), 5 steps; ``features``: ``feature_graph`` only."""
     root = tmp_path_factory.mktemp("logs")
-    losses = write_digits_run(root / "digits")
+    losses = load_example("tensorboard_graph").write_run(root, steps=5, batch_size=32)
     jg.summary.FileWriter(root / "features", feature_graph()).close()
     return Logs(root, losses)

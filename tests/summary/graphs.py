@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
-
 import jaxgraph as jg
-from tests.helpers import load_example
 
 
 def feature_graph() -> jg.Graph:
@@ -24,24 +19,3 @@ def feature_graph() -> jg.Graph:
             moved = jg.transpose(right, (1, 0), name="moved")
         jg.cond(jg.reduce_sum(moved) > 0.0, lambda: moved * 2.0, lambda: moved - 1.0, name="branch")
     return graph
-
-
-def write_digits_run(logdir: Path, steps: int = 5) -> list[float]:
-    """The digits MLP's graph and ``steps`` training steps of loss scalars and a weight
-    histogram, in one run; returns the losses."""
-    graph, t = load_example("digits_mlp").build_graph()
-    with graph.as_default():
-        jg.summary.scalar("loss", t["loss"])
-        jg.summary.histogram("logits/kernel_values", graph.get_tensor_by_name("logits/kernel/read:0"))
-        merged = jg.summary.merge_all()
-    rng = np.random.default_rng(0)
-    x = rng.random((32, 64), dtype=np.float32)
-    y = rng.integers(0, 10, 32).astype(np.int32)
-    losses = []
-    with jg.summary.FileWriter(logdir, graph) as writer, jg.Session(graph=graph) as sess:
-        sess.run(t["init"])
-        for step in range(steps):
-            summary, _ = sess.run([merged, t["train_op"]], {t["x"]: x, t["y"]: y})
-            writer.add_summary(summary, step)
-            losses.append(float(summary["loss"]))
-    return losses

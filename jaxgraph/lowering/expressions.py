@@ -1,0 +1,225 @@
+"""The generated code's vocabulary: identifiers and expressions, built as ``ast`` nodes.
+
+Split out of ``codegen`` (the driver) because it is the part of lowering that knows Python's
+syntax and nothing of the emitter's state: making safe, unique identifiers from op names,
+writing numbers, dtypes, attribute values and constants as literals (``0.9``, ``jnp.float32``,
+``np.array(...)`` or base64), and filling an op's JAX template (``"{0} + {1}"``) with argument
+expressions. Everything the graph's text contributes goes through ``ast`` here, so nothing
+reaches the generated source unescaped.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import keyword
+import math
+import re
+import string
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir.dtypes import DType
+from jaxgraph.ir.graph import Graph, Operation
+from jaxgraph.ir.opdef import OpDef
+from jaxgraph.lowering import rules
+
+IMPORTS = {
+    "jax": "import jax",
+    "jnp": "import jax.numpy as jnp",
+    "np": "import numpy as np",
+    "lax": "from jax import lax",
+    "L": "from jaxgraph.lowering import rules as L",
+}
+"""The modules a generated program may use, by the name it uses them under."""
+
+SMALL_CONSTANT = 16
+"""Constants with at most this many elements are written as ``np.array`` literals."""
+
+_PUBLIC_JAX = (("jnp", jnp), ("jax.nn", jax.nn), ("lax", lax))
+
+
+# ---- names -------------------------------------------------------------------------------------
+def all_names(ops: Iterable[Operation]) -> list[str]:
+    """Names of ``ops`` and of the ops of their sub-graphs."""
+    names = []
+    for op in ops:
+        names.append(op.name)
+        for value in op.attrs.values():
+            if isinstance(value, Graph):
+                names += all_names(value.operations)
+    return names
+
+
+def short_names(names: Iterable[str]) -> dict[str, str]:
+    """Each name's shortest suffix of ``/``-separated parts that no other name ends with."""
+    parts = {name: name.split("/") for name in names}
+    counts = Counter(tuple(p[-k:]) for p in parts.values() for k in range(1, len(p) + 1))
+    short = {}
+    for name, p in parts.items():
+        k = next((k for k in range(1, len(p)) if counts[tuple(p[-k:])] == 1), len(p))
+        short[name] = "/".join(p[-k:])
+    return short
+
+
+class Names:
+    """Unique Python identifiers, made of ASCII letters, digits and ``_`` only."""
+
+    def __init__(self, op_names: Iterable[str]) -> None:
+        self.used = {"key", *IMPORTS}
+        self.short = short_names(op_names)
+
+    def make(self, name: str) -> str:
+        base = re.sub(r"[^0-9A-Za-z_]", "_", self.short.get(name, name))
+        if not base or base[0].isdigit() or keyword.iskeyword(base):
+            base = "t_" + base
+        candidate, n = base, 1
+        while candidate in self.used:
+            candidate, n = f"{base}_{n}", n + 1
+        self.used.add(candidate)
+        return candidate
+
+
+# ---- expressions -------------------------------------------------------------------------------
+@dataclasses.dataclass
+class Expr:
+    """A value in the generated code: an expression, the identifiers it reads, the ops it
+    computes (for the location comment) and, for an inlined scalar constant, its value."""
+
+    node: ast.expr
+    refs: frozenset[str]
+    ops: tuple[Operation, ...] = ()
+    scalar: np.ndarray | None = None
+
+
+def load_name(ident: str) -> ast.expr:
+    return ast.Name(id=ident, ctx=ast.Load())
+
+
+def attribute(path: str) -> ast.expr:
+    """``jnp.float32`` as an AST."""
+    node = load_name(path.split(".")[0])
+    for part in path.split(".")[1:]:
+        node = ast.Attribute(value=node, attr=part, ctx=ast.Load())
+    return node
+
+
+def number_node(value: Any, dtype: np.dtype) -> ast.expr:
+    """A Python number literal for a NumPy scalar: the shortest text that gives back the same
+    ``dtype`` value (``0.9``, not ``0.8999999761581421``); ``jnp.inf`` / ``jnp.nan``."""
+    if dtype.kind == "b":
+        return ast.Constant(bool(value))
+    if dtype.kind in "iu":
+        number: Any = int(value)
+    else:
+        number = float(value)
+        if math.isnan(number):
+            return attribute("jnp.nan")
+        if math.isinf(number):
+            node = attribute("jnp.inf")
+            return ast.UnaryOp(op=ast.USub(), operand=node) if number < 0 else node
+        shortest = float(str(np.asarray(value, dtype)))
+        number = shortest if np.asarray(shortest, dtype) == np.asarray(value, dtype) else number
+    if number < 0 or (number == 0 and math.copysign(1.0, number) < 0):
+        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(-number))
+    return ast.Constant(number)
+
+
+def literal(value: Any) -> ast.expr:
+    """A Python literal for an attribute value (tuples, strings, numbers, None, dtypes)."""
+    if isinstance(value, DType):
+        return dtype_node(value)
+    if isinstance(value, tuple):
+        return ast.Tuple(elts=[literal(v) for v in value], ctx=ast.Load())
+    if isinstance(value, float):
+        return number_node(value, np.dtype(np.float64))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number_node(value, np.dtype(np.int64))
+    if value is None or isinstance(value, (bool, str)):
+        return ast.Constant(value)
+    raise InvalidArgumentError(f"an attribute value of type {type(value).__name__} cannot be lowered")
+
+
+def dtype_node(dtype: DType) -> ast.expr:
+    """``jnp.float32`` for a jaxgraph dtype."""
+    return attribute("jnp." + np.dtype(dtype.np).name)
+
+
+def constant_source(array: np.ndarray) -> str:
+    """A Python expression for a constant: ``np.array`` literal, or base64 when large."""
+    dtype = np.dtype(array.dtype)
+    if array.size <= SMALL_CONSTANT:
+        elements = [number_node(v, dtype) for v in array.reshape(-1)]
+        nested: Any = elements
+        for dim in reversed(array.shape[1:]):
+            nested = [nested[i : i + dim] for i in range(0, len(nested), dim)]
+
+        def as_list(x: Any) -> ast.expr:
+            return ast.List(elts=[as_list(e) for e in x], ctx=ast.Load()) if isinstance(x, list) else x
+
+        data = as_list(nested) if array.ndim else elements[0]
+        call = ast.Call(attribute("np.array"), [data], [ast.keyword("dtype", attribute("jnp." + dtype.name))])
+        return ast.unparse(call)
+    args = [ast.Constant(rules.to_base64(array)), ast.Constant(dtype.name), literal(tuple(array.shape))]
+    return ast.unparse(ast.Call(attribute("L.from_base64"), args, []))
+
+
+def public_jax_name(fn: Any) -> str | None:
+    """``jnp.tanh`` when ``fn`` is that public function of jax.numpy / jax.nn / jax.lax."""
+    name = getattr(fn, "__name__", None)
+    for prefix, module in _PUBLIC_JAX:
+        if name and not name.startswith("_") and getattr(module, name, None) is fn:
+            return f"{prefix}.{name}"
+    return None
+
+
+def template_of(opdef: OpDef, attrs: dict[str, Any], arity: int) -> str | None:
+    """The JAX expression template of an op with these attributes, if it has one: its
+    ``jax_call`` when every attribute the template leaves out holds its default, else the
+    public JAX function its lowering is (for ops without attributes)."""
+    if opdef.jax_call is not None:
+        used = {field for _, field, _, _ in string.Formatter().parse(opdef.jax_call) if field}
+        if all(k in used or attrs[k] == opdef.attrs[k] for k in attrs):
+            return opdef.jax_call
+    if not attrs and (name := public_jax_name(opdef.lower)):
+        return name + "(" + ", ".join(f"{{{i}}}" for i in range(arity)) + ")"
+    return None
+
+
+class _Substitute(ast.NodeTransformer):
+    """Replaces a parsed template's ``_in0`` / ``_at_axis`` names with argument expressions."""
+
+    def __init__(self, replacements: dict[str, ast.expr]):
+        self.replacements = replacements
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.replacements.get(node.id, node)
+
+
+def fill(template: str, args: list[ast.expr], attrs: dict[str, ast.expr]) -> ast.expr:
+    """The template with ``{0}``, ``{1}``... the arguments and ``{axis}``... the attributes."""
+    text = template.format(*[f"_in{i}" for i in range(len(args))], **{k: f"_at_{k}" for k in attrs})
+    replacements = {f"_in{i}": a for i, a in enumerate(args)} | {f"_at_{k}": v for k, v in attrs.items()}
+    return _Substitute(replacements).visit(ast.parse(text, mode="eval").body)
+
+
+def call_of(function: str, *args: str) -> ast.expr:
+    """``function(args...)`` of identifiers as an AST."""
+    return ast.Call(attribute(function), [load_name(a) for a in args], [])
+
+
+def bare_scalars(op: Operation, args: list[Expr]) -> list[ast.expr]:
+    """A binary operator's operands, a scalar constant as a bare number when the other operand
+    has its dtype (JAX's weak typing then gives the same result as the typed constant)."""
+    nodes = [a.node for a in args]
+    for i, (a, other) in enumerate([(args[0], args[1]), (args[1], args[0])]):
+        if a.scalar is not None and other.scalar is None and op.inputs[i].dtype is op.inputs[1 - i].dtype:
+            nodes[i] = number_node(a.scalar[()], a.scalar.dtype)
+    return nodes
