@@ -7,7 +7,7 @@
 configuration.
 """
 
-from jaxgraph import contrib, debugging, errors, ir, nn, ops, summary, train
+from jaxgraph import contrib, debugging, errors, io, ir, nn, ops, random, summary, train
 from jaxgraph.autodiff import gradients, hessians
 from jaxgraph.builder import Graph, get_default_graph, reset_default_graph
 from jaxgraph.ir.dtypes import (
@@ -33,6 +33,7 @@ from jaxgraph.ops.clip import clip_by_global_norm, clip_by_norm, clip_by_value, 
 from jaxgraph.ops.construction import *
 from jaxgraph.ops.control_flow import cond, scan, while_loop
 from jaxgraph.ops.core import convert_to_tensor
+from jaxgraph.ops.functional import foldl, foldr, map_fn
 from jaxgraph.ops.identity import *
 from jaxgraph.ops.indexing import *
 from jaxgraph.ops.joining import *
@@ -41,10 +42,21 @@ from jaxgraph.ops.random import random_normal, random_uniform, truncated_normal
 from jaxgraph.ops.reduction import *
 from jaxgraph.ops.selection import *
 from jaxgraph.ops.shape import *
+from jaxgraph.platform import app, flags, gfile
+from jaxgraph.platform import tf_logging as logging
 from jaxgraph.session import InteractiveSession, Session, get_default_session
 from jaxgraph.tracer import *
 from jaxgraph.tracer.graph_file import load_graph
 
 __version__ = "0.1.0"
+
+# jaxgraph.compat.v1 is this module itself: imported last.
+from jaxgraph import compat  # noqa: E402
+from jaxgraph.compat import (  # noqa: E402
+    disable_eager_execution,
+    disable_v2_behavior,
+    enable_eager_execution,
+    executing_eagerly,
+)
 
 errors.guard_public_functions(globals())  # op builders' errors end their traceback at the user's line

@@ -34,6 +34,11 @@ MODULES = [
     "tf.errors",
     "tf.initializers",
     "tf.random",
+    "tf.app",
+    "tf.flags",
+    "tf.logging",
+    "tf.gfile",
+    "tf.io.gfile",
 ]
 
 OUTPUT = Path(__file__).with_name("tf1_api_names.json")

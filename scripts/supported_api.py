@@ -43,7 +43,12 @@ MODULES: dict[str, str | None] = {
     "tf.summary": "jaxgraph.summary",
     "tf.errors": "jaxgraph.errors",
     "tf.initializers": None,
-    "tf.random": None,
+    "tf.random": "jaxgraph.random",
+    "tf.app": "jaxgraph.app",
+    "tf.flags": "jaxgraph.flags",
+    "tf.logging": "jaxgraph.logging",
+    "tf.gfile": "jaxgraph.gfile",
+    "tf.io.gfile": "jaxgraph.io.gfile",
 }
 
 # TF1 name -> the jaxgraph name that does the same (attribute path below ``jaxgraph``).
@@ -59,10 +64,6 @@ ALIASES: dict[str, str] = {
     "tf.initializers.truncated_normal": "truncated_normal_initializer",
     "tf.initializers.variables": "variables_initializer",
     "tf.initializers.zeros": "zeros_initializer",
-    "tf.random.normal": "random_normal",
-    "tf.random.set_random_seed": "set_random_seed",
-    "tf.random.truncated_normal": "truncated_normal",
-    "tf.random.uniform": "random_uniform",
 }
 
 DEFAULT_REASON = "not yet"
@@ -131,7 +132,6 @@ REASONS: dict[str, str] = {
     "tf.string*": _STRINGS,
     "tf.substr": _STRINGS,
     "tf.initialize_all_tables": "lookup tables: needs strings",
-    "tf.tables_initializer": "lookup tables: needs strings",
     "tf.*sparse*": _SPARSE,
     "tf.Sparse*": _SPARSE,
     "tf.IndexedSlices*": "IndexedSlices: not planned (gradients are dense)",
@@ -178,7 +178,6 @@ REASONS: dict[str, str] = {
     "tf.create_partitioned_variables": "partitioned variables: not planned",
     "tf.*_partitioner": "partitioned variables: not planned",
     "tf.TensorArray": "not yet (use jg.scan or jg.while_loop)",
-    "tf.get_logger": "not applicable (jaxgraph uses Python's logging)",
     # tf.nn
     "tf.nn.*conv*": _CONV,
     "tf.nn.*pool*": _CONV,

@@ -53,4 +53,3 @@ def test_program_gives_tf1s_results(name):
     for key, value in results.items():
         if key not in RANDOM_RESULTS.get(name, ()):
             assert_matches(name, key, value, expected[key])
-

@@ -186,15 +186,11 @@ def _model_variable(name: str, shape: tuple[int, ...], dtype: Any, initializer: 
     regularizer's loss under REGULARIZATION_LOSSES (TF1's ``model_variable``)."""
     graph = get_default_graph()
     known = set(map(id, graph.get_collection(GraphKeys.GLOBAL_VARIABLES)))
-    variable = get_variable(name, shape, dtype, initializer=initializer, trainable=trainable)
-    if id(variable) in known:
-        return variable
-    graph.add_to_collection(GraphKeys.MODEL_VARIABLES, variable)
-    if regularizer is not None:
-        with graph.name_scope(f"{name}/Regularizer"):
-            loss = regularizer(variable)
-        if loss is not None:
-            graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
+    variable = get_variable(
+        name, shape, dtype, initializer=initializer, regularizer=regularizer, trainable=trainable
+    )
+    if id(variable) not in known:
+        graph.add_to_collection(GraphKeys.MODEL_VARIABLES, variable)
     return variable
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from jaxgraph.builder import get_default_graph
-from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.errors import InvalidArgumentError, UnimplementedError
 from jaxgraph.ir.dtypes import as_dtype, float32
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ops import identity as identity_ops
@@ -61,12 +61,13 @@ class Variable:
             self._read: Tensor | None = None
             self._snapshot = self.value()
         self.trainable = trainable
-        graph.add_to_collection(GLOBAL_VARIABLES, self)
-        if trainable:
-            graph.add_to_collection(TRAINABLE_VARIABLES, self)
-        for extra in collections or ():
-            if extra not in (GLOBAL_VARIABLES, TRAINABLE_VARIABLES):
-                graph.add_to_collection(extra, self)
+        # As TF1: ``collections`` replaces the default [GLOBAL_VARIABLES] (a LOCAL_VARIABLES
+        # Variable is neither initialized by global_variables_initializer nor saved).
+        names = [GLOBAL_VARIABLES] if collections is None else list(collections)
+        if trainable and TRAINABLE_VARIABLES not in names:
+            names.append(TRAINABLE_VARIABLES)
+        for collection in dict.fromkeys(names):
+            graph.add_to_collection(collection, self)
 
     @classmethod
     def from_ops(cls, handle: Operation, initializer: Operation, trainable: bool = True,
@@ -236,6 +237,13 @@ def trainable_variables(scope: str | None = None) -> list[Variable]:
     return get_default_graph().get_collection(TRAINABLE_VARIABLES, scope)
 
 
+def local_variables(scope: str | None = None) -> list[Variable]:
+    """The graph's LOCAL_VARIABLES collection (Variables created with
+    ``collections=[GraphKeys.LOCAL_VARIABLES]``), filtered as ``global_variables``; TF1's
+    ``tf.local_variables``."""
+    return get_default_graph().get_collection(GraphKeys.LOCAL_VARIABLES, scope)
+
+
 def variables_initializer(var_list: list[Variable], name: str = "init") -> Operation:
     """One op that runs the initializers of ``var_list``; TF1's ``tf.variables_initializer``."""
     return identity_ops.group(*[v.initializer for v in var_list], name=name)
@@ -244,6 +252,18 @@ def variables_initializer(var_list: list[Variable], name: str = "init") -> Opera
 def global_variables_initializer() -> Operation:
     """One op that runs every Variable's initializer (TF1's ``init`` op)."""
     return variables_initializer(global_variables(), name="init")
+
+
+def local_variables_initializer() -> Operation:
+    """One op that runs the initializers of ``local_variables()``; TF1's
+    ``tf.local_variables_initializer``."""
+    return variables_initializer(local_variables(), name="init")
+
+
+def tables_initializer(name: str = "init_all_tables") -> Operation:
+    """TF1's ``tf.tables_initializer``: jaxgraph has no lookup tables, so this op does nothing
+    (programs call it by habit before training)."""
+    return identity_ops.group(name=name)
 
 
 def initialize_all_variables() -> Operation:
@@ -257,10 +277,15 @@ _scopes = threading.local()
 
 
 class _VarScope:
-    __slots__ = ("name", "reuse", "initializer")
+    """A variable scope: its name and the defaults ``get_variable`` takes from it."""
 
-    def __init__(self, name: str, reuse: Any, initializer: Any):
+    __slots__ = ("name", "reuse", "initializer", "regularizer", "dtype")
+
+    def __init__(
+        self, name: str, reuse: Any, initializer: Any, regularizer: Any = None, dtype: Any = float32
+    ):
         self.name, self.reuse, self.initializer = name, reuse, initializer
+        self.regularizer, self.dtype = regularizer, dtype
 
 
 def _scope_stack() -> list[_VarScope]:
@@ -270,6 +295,16 @@ def _scope_stack() -> list[_VarScope]:
     return stack
 
 
+_UNSUPPORTED_SCOPE_ARGUMENTS = ("partitioner", "custom_getter", "constraint")
+
+
+def _refuse_unsupported(what: str, **arguments: Any) -> None:
+    """TF1 arguments jaxgraph does not implement, refused when set (rather than ignored)."""
+    for name, value in arguments.items():
+        if value is not None:
+            raise UnimplementedError(f"{what}: {name}= is not supported by jaxgraph (got {value!r})")
+
+
 def get_variable_scope() -> _VarScope:
     """The innermost active variable scope; TF1's ``tf.get_variable_scope``."""
     return _scope_stack()[-1]
@@ -277,14 +312,28 @@ def get_variable_scope() -> _VarScope:
 
 @contextlib.contextmanager
 def variable_scope(name_or_scope: Any, default_name: str | None = None, values: Any = None,
-                   initializer: Any = None, reuse: Any = None) -> Iterator[_VarScope]:  # fmt: skip
-    """Prefixes ``get_variable`` names; ``reuse=True`` / ``AUTO_REUSE`` shares existing ones.
-    TF1's ``tf.variable_scope``."""
+                   initializer: Any = None, regularizer: Any = None, caching_device: Any = None,
+                   partitioner: Any = None, custom_getter: Any = None, reuse: Any = None,
+                   dtype: Any = None, use_resource: Any = None, constraint: Any = None,
+                   auxiliary_name_scope: bool = True) -> Iterator[_VarScope]:  # fmt: skip
+    """Prefixes ``get_variable`` names; ``reuse=True`` / ``AUTO_REUSE`` shares existing ones;
+    ``initializer``, ``regularizer`` and ``dtype`` become the defaults of ``get_variable`` inside
+    (inherited by inner scopes). TF1's ``tf.variable_scope``; ``partitioner``, ``custom_getter``
+    and ``constraint`` are refused with UnimplementedError."""
+    _refuse_unsupported(
+        "variable_scope", partitioner=partitioner, custom_getter=custom_getter, constraint=constraint
+    )
     outer = get_variable_scope()
     name = name_or_scope.name if isinstance(name_or_scope, _VarScope) else (name_or_scope or default_name)
     full = f"{outer.name}/{name}" if outer.name and not isinstance(name_or_scope, _VarScope) else name
     inherited = outer.reuse if reuse is None or reuse is False and outer.reuse else reuse
-    scope = _VarScope(full, inherited, initializer if initializer is not None else outer.initializer)
+    scope = _VarScope(
+        full,
+        inherited,
+        initializer if initializer is not None else outer.initializer,
+        regularizer if regularizer is not None else outer.regularizer,
+        as_dtype(dtype) if dtype is not None else outer.dtype,
+    )
     _scope_stack().append(scope)
     try:
         with get_default_graph().name_scope(name):
@@ -293,11 +342,20 @@ def variable_scope(name_or_scope: Any, default_name: str | None = None, values: 
         _scope_stack().pop()
 
 
-def get_variable(name: str, shape: Any = None, dtype: Any = float32, initializer: Any = None,
-                 trainable: bool = True, collections: Any = None) -> Variable:  # fmt: skip
-    """The Variable ``<variable scope>/name``: created (with ``initializer``, default Glorot
-    uniform for floats and zeros otherwise) or, under ``reuse``, the existing one. TF1's
-    ``tf.get_variable``."""
+def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: Any = None,
+                 regularizer: Any = None, trainable: bool | None = None, collections: Any = None,
+                 caching_device: Any = None, partitioner: Any = None, validate_shape: bool = True,
+                 use_resource: Any = None, custom_getter: Any = None, constraint: Any = None,
+                 synchronization: Any = None, aggregation: Any = None) -> Variable:  # fmt: skip
+    """The Variable ``<variable scope>/name``: created (with ``initializer``, default the
+    scope's, else Glorot uniform for floats and zeros otherwise) or, under ``reuse``, the
+    existing one. A new Variable's ``regularizer(variable)`` (default the scope's) is added to
+    ``GraphKeys.REGULARIZATION_LOSSES`` under ``name/Regularizer``. TF1's ``tf.get_variable``;
+    ``partitioner``, ``custom_getter`` and ``constraint`` are refused with UnimplementedError."""
+    _refuse_unsupported(
+        "get_variable", partitioner=partitioner, custom_getter=custom_getter, constraint=constraint
+    )
+    trainable = True if trainable is None else trainable
     scope = get_variable_scope()
     full = f"{scope.name}/{name}" if scope.name else name
     graph = get_default_graph()
@@ -319,7 +377,7 @@ def get_variable(name: str, shape: Any = None, dtype: Any = float32, initializer
             f"Variable {full} does not exist, or was not created with get_variable(). Did you "
             "mean to set reuse=jg.AUTO_REUSE in variable_scope?"
         )
-    dtype = as_dtype(dtype)
+    dtype = as_dtype(dtype) if dtype is not None else scope.dtype
     init = initializer if initializer is not None else scope.initializer
     if init is None:
         init = (
@@ -334,7 +392,14 @@ def get_variable(name: str, shape: Any = None, dtype: Any = float32, initializer
             raise InvalidArgumentError(f"get_variable('{full}') needs a shape for its initializer")
         initial = lambda: init(tuple(shape), dtype)  # noqa: E731
     with graph.name_scope(None):
-        return Variable(initial, trainable=trainable, name=full, dtype=dtype, collections=collections)
+        variable = Variable(initial, trainable=trainable, name=full, dtype=dtype, collections=collections)
+        regularizer = regularizer if regularizer is not None else scope.regularizer
+        if regularizer is not None:
+            with graph.name_scope(f"{full}/Regularizer"):
+                loss = regularizer(variable)
+            if loss is not None:
+                graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
+    return variable
 
 
 overloads.install(Variable)  # a Variable in an expression reads it: ``w * 2``

@@ -165,7 +165,7 @@ def get_or_create_global_step() -> Variable:
     if step is None:
         with get_default_graph().name_scope(None):
             step = Variable(construction.zeros((), "int32"), trainable=False, name="global_step",
-                            collections=[GLOBAL_STEP])  # fmt: skip
+                            collections=[GraphKeys.GLOBAL_VARIABLES, GLOBAL_STEP])  # fmt: skip
     return step
 
 
