@@ -1,10 +1,24 @@
-"""``jg.train``: optimizers as graph ops, the global step, and checkpoints (``Saver``)."""
+"""``jg.train``: optimizers as graph ops, learning-rate schedules, moving averages, the global
+step, and checkpoints (``Saver``)."""
 
+from jaxgraph.train.learning_rate_decay import (
+    cosine_decay,
+    exponential_decay,
+    inverse_time_decay,
+    natural_exp_decay,
+    piecewise_constant,
+    polynomial_decay,
+)
+from jaxgraph.train.moving_averages import ExponentialMovingAverage
 from jaxgraph.train.optimizer import Optimizer, create_global_step, get_global_step, get_or_create_global_step
 from jaxgraph.train.optimizers import (
+    AdadeltaOptimizer,
+    AdagradOptimizer,
     AdamOptimizer,
+    FtrlOptimizer,
     GradientDescentOptimizer,
     MomentumOptimizer,
+    ProximalGradientDescentOptimizer,
     RMSPropOptimizer,
 )
 from jaxgraph.train.saver import (
@@ -15,7 +29,10 @@ from jaxgraph.train.saver import (
 )
 
 __all__ = [
-    "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
-    "Saver", "checkpoint_exists", "create_global_step", "get_checkpoint_state", "get_global_step",
-    "get_or_create_global_step", "latest_checkpoint",
+    "AdadeltaOptimizer", "AdagradOptimizer", "AdamOptimizer", "ExponentialMovingAverage", "FtrlOptimizer",
+    "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "ProximalGradientDescentOptimizer",
+    "RMSPropOptimizer", "Saver", "checkpoint_exists", "cosine_decay", "create_global_step",
+    "exponential_decay", "get_checkpoint_state", "get_global_step", "get_or_create_global_step",
+    "inverse_time_decay", "latest_checkpoint", "natural_exp_decay", "piecewise_constant",
+    "polynomial_decay",
 ]  # fmt: skip
