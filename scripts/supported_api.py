@@ -38,7 +38,7 @@ MODULES: dict[str, str | None] = {
     "tf.nn.rnn_cell": "jaxgraph.nn.rnn_cell",
     "tf.train": "jaxgraph.train",
     "tf.layers": None,
-    "tf.losses": None,
+    "tf.losses": "jaxgraph.losses",
     "tf.metrics": None,
     "tf.summary": "jaxgraph.summary",
     "tf.errors": "jaxgraph.errors",
