@@ -39,7 +39,7 @@ MODULES: dict[str, str | None] = {
     "tf.train": "jaxgraph.train",
     "tf.layers": None,
     "tf.losses": "jaxgraph.losses",
-    "tf.metrics": None,
+    "tf.metrics": "jaxgraph.metrics",
     "tf.summary": "jaxgraph.summary",
     "tf.errors": "jaxgraph.errors",
     "tf.initializers": None,
