@@ -7,7 +7,21 @@
 configuration.
 """
 
-from jaxgraph import contrib, debugging, errors, io, ir, losses, metrics, nn, ops, random, summary, train
+from jaxgraph import (
+    contrib,
+    debugging,
+    errors,
+    io,
+    ir,
+    layers,
+    losses,
+    metrics,
+    nn,
+    ops,
+    random,
+    summary,
+    train,
+)
 from jaxgraph.autodiff import gradients, hessians
 from jaxgraph.builder import Graph, get_default_graph, reset_default_graph
 from jaxgraph.ir.dtypes import (

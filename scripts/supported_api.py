@@ -37,7 +37,7 @@ MODULES: dict[str, str | None] = {
     "tf.nn": "jaxgraph.nn",
     "tf.nn.rnn_cell": "jaxgraph.nn.rnn_cell",
     "tf.train": "jaxgraph.train",
-    "tf.layers": None,
+    "tf.layers": "jaxgraph.layers",
     "tf.losses": "jaxgraph.losses",
     "tf.metrics": "jaxgraph.metrics",
     "tf.summary": "jaxgraph.summary",

@@ -12,24 +12,23 @@ from __future__ import annotations
 
 import math
 import numbers
-import weakref
 from collections.abc import Callable
 from typing import Any
 
-from jaxgraph.builder import Graph, get_default_graph
+from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.errors import guard_public_functions as _guard_public_functions
 from jaxgraph.ir.dtypes import as_dtype, float32
 from jaxgraph.ir.graph import Tensor
+from jaxgraph.layers.base import dense_over_last_axis, flatten_batch, layer_scope
 from jaxgraph.ops import construction
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import nn as nn_ops
 from jaxgraph.ops import random as random_ops
-from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.tracer import initializers as _initializers
 from jaxgraph.tracer.graph_collections import GraphKeys
-from jaxgraph.tracer.variables import Variable, get_variable, get_variable_scope, variable_scope
+from jaxgraph.tracer.variables import Variable, get_variable, variable_scope
 
 __all__ = [
     "flatten", "fully_connected", "l2_regularizer", "variance_scaling_initializer", "xavier_initializer",
@@ -128,42 +127,10 @@ def flatten(inputs: Any, outputs_collections: Any = None, scope: str | None = No
     """``inputs`` reshaped to ``[batch, k]``: the first dimension (the batch, possibly unknown)
     kept, the others flattened into one. TF1's ``tf.contrib.layers.flatten``."""
     x = convert_to_tensor(inputs)
-    if x.ndim < 2:
-        raise InvalidArgumentError(f"Inputs must have a least 2 dimensions, got shape {x.shape.as_list()}")
-    rest = x.shape.as_list()[1:]
-    if None in rest:
-        raise InvalidArgumentError(
-            f"flatten needs every dimension but the first to be known, got shape {x.shape.as_list()}"
-        )
     with get_default_graph().name_scope(scope or "Flatten"):
-        flat = shape_ops.reshape(x, (-1 if x.shape[0] is None else x.shape[0], math.prod(rest)))
+        flat = flatten_batch(x, "flatten")
     _collect(outputs_collections, flat)
     return flat
-
-
-# The variable scopes the layers opened, per graph: TF1 uniquifies a default scope name against
-# the scopes opened so far.
-_opened_scopes: weakref.WeakKeyDictionary[Graph, set[str]] = weakref.WeakKeyDictionary()
-
-
-def _layer_scope(scope: str | None, default_name: str) -> str:
-    """The name of the variable scope a layer opens: ``scope``, else the first of
-    ``default_name``, ``default_name_1``, ... not yet opened in the current variable scope (by a
-    layer, or by holding Variables); TF1's ``variable_scope(scope, default_name)``."""
-    graph = get_default_graph()
-    opened = _opened_scopes.setdefault(graph, set())
-    outer = get_variable_scope().name
-    full = lambda name: f"{outer}/{name}" if outer else name
-    variables = [v.op.name for v in graph.get_collection(GraphKeys.GLOBAL_VARIABLES)]
-    taken = lambda name: full(name) in opened or any(v.startswith(full(name) + "/") for v in variables)
-    name, k = scope, 0
-    if name is None:
-        name = default_name
-        while taken(name):
-            k += 1
-            name = f"{default_name}_{k}"
-    opened.add(full(name))
-    return name
 
 
 def _collect(collections: Any, value: Any) -> None:
@@ -194,20 +161,6 @@ def _model_variable(name: str, shape: tuple[int, ...], dtype: Any, initializer: 
     return variable
 
 
-def _dense(x: Tensor, weights: Variable) -> Tensor:
-    """``x @ weights`` over ``x``'s last axis (TF1's ``Dense`` on inputs of any rank >= 2)."""
-    if x.ndim == 2:
-        return math_ops.matmul(x, weights)
-    lead = x.shape.as_list()[:-1]
-    if None in lead[1:]:
-        raise InvalidArgumentError(
-            f"fully_connected needs every dimension but the first to be known, got shape {x.shape.as_list()}"
-        )
-    flat = math_ops.matmul(shape_ops.reshape(x, (-1, x.shape[-1])), weights)
-    batch = -1 if lead[0] is None else lead[0]
-    return shape_ops.reshape(flat, (batch, *lead[1:], weights.shape[-1]))
-
-
 def fully_connected(inputs: Any, num_outputs: int, activation_fn: Callable[[Tensor], Tensor] | None = math_ops.relu,
                     normalizer_fn: Any = None, normalizer_params: Any = None,
                     weights_initializer: Any = xavier_initializer(), weights_regularizer: Any = None,
@@ -229,13 +182,13 @@ def fully_connected(inputs: Any, num_outputs: int, activation_fn: Callable[[Tens
         raise InvalidArgumentError(
             f"fully_connected needs inputs of rank >= 2 with a known last dimension, got shape {x.shape.as_list()}"
         )
-    with variable_scope(_layer_scope(scope, "fully_connected"), reuse=reuse):
+    with variable_scope(layer_scope(scope, "fully_connected"), reuse=reuse):
         shape = (int(x.shape[-1]), int(num_outputs))
         weights = _model_variable(
             "weights", shape, x.dtype, weights_initializer, weights_regularizer, trainable
         )
         _collect(_for_variable(variables_collections, "weights"), weights)
-        outputs = _dense(x, weights)
+        outputs = dense_over_last_axis(x, weights, "fully_connected")
         if normalizer_fn is not None:
             outputs = normalizer_fn(outputs, **(normalizer_params or {}))
         elif biases_initializer is not None:
