@@ -20,7 +20,9 @@ from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.errors import guard_public_functions as _guard_public_functions
 from jaxgraph.ir.dtypes import as_dtype, float32
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.layers.base import dense_over_last_axis, flatten_batch, layer_scope
+from jaxgraph.layers.base import dense_over_last_axis as _dense_over_last_axis
+from jaxgraph.layers.base import flatten_batch as _flatten_batch
+from jaxgraph.layers.base import layer_scope as _layer_scope
 from jaxgraph.ops import construction
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import nn as nn_ops
@@ -128,7 +130,7 @@ def flatten(inputs: Any, outputs_collections: Any = None, scope: str | None = No
     kept, the others flattened into one. TF1's ``tf.contrib.layers.flatten``."""
     x = convert_to_tensor(inputs)
     with get_default_graph().name_scope(scope or "Flatten"):
-        flat = flatten_batch(x, "flatten")
+        flat = _flatten_batch(x, "flatten")
     _collect(outputs_collections, flat)
     return flat
 
@@ -182,13 +184,13 @@ def fully_connected(inputs: Any, num_outputs: int, activation_fn: Callable[[Tens
         raise InvalidArgumentError(
             f"fully_connected needs inputs of rank >= 2 with a known last dimension, got shape {x.shape.as_list()}"
         )
-    with variable_scope(layer_scope(scope, "fully_connected"), reuse=reuse):
+    with variable_scope(_layer_scope(scope, "fully_connected"), reuse=reuse):
         shape = (int(x.shape[-1]), int(num_outputs))
         weights = _model_variable(
             "weights", shape, x.dtype, weights_initializer, weights_regularizer, trainable
         )
         _collect(_for_variable(variables_collections, "weights"), weights)
-        outputs = dense_over_last_axis(x, weights, "fully_connected")
+        outputs = _dense_over_last_axis(x, weights, "fully_connected")
         if normalizer_fn is not None:
             outputs = normalizer_fn(outputs, **(normalizer_params or {}))
         elif biases_initializer is not None:
