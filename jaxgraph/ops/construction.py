@@ -148,7 +148,13 @@ def ones(shape: Any, dtype: Any = "float32", name: str | None = None) -> Tensor:
     return fill(shape, 1, as_dtype(dtype), name or "ones")
 
 
-@op("full_like", "FullLike", attrs={"value": REQUIRED, "dtype": REQUIRED}, value_attr="value")
+@op(
+    "full_like",
+    "FullLike",
+    attrs={"value": REQUIRED, "dtype": REQUIRED},
+    value_attr="value",
+    unknown_rank=True,
+)
 class FullLike:
     """A tensor with ``x``'s run-time shape filled with ``value``."""
 

@@ -218,7 +218,7 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     return apply1("reshape", [tensor], name, shape=dims)
 
 
-@op("reshape_like", "ReshapeLike", forwards_input="same_type")
+@op("reshape_like", "ReshapeLike", forwards_input="same_type", unknown_rank=True)
 class ReshapeLike:
     """Reshapes ``x`` to the run-time shape of ``like`` (gradients of reshapes with unknown dims)."""
 
@@ -332,13 +332,14 @@ def transpose(a: Any, perm: Any = None, name: str | None = None) -> Tensor:
     return apply1("transpose", [x], name, perm=perm)
 
 
-@op(
-    "broadcast_like", "BroadcastLike", forwards_input="same_type", jax_call="jnp.broadcast_to({0}, {1}.shape)"
-)
+@op("broadcast_like", "BroadcastLike", forwards_input="same_type", unknown_rank=True,
+    jax_call="jnp.broadcast_to({0}, {1}.shape)")  # fmt: skip
 class BroadcastLike:
     """Broadcasts ``x`` to the run-time shape of ``like`` (gradients of reductions)."""
 
     def infer(x, like):
+        if x.shape.ndims is None or like.shape.ndims is None:
+            return TensorType(x.dtype, like.shape)
         result = broadcast_type(x.dtype, x, like)
         require(
             tuple(result.shape) == tuple(like.shape) or not like.shape.is_fully_defined(),

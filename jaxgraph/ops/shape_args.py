@@ -60,6 +60,10 @@ def known_shape(t: Tensor) -> tuple[int | None, ...] | None:
         return tuple(op.inputs[0].shape)
     if op.type == "stack" and op.attrs["axis"] == 0 and all(x.shape.ndims in (0, None) for x in op.inputs):
         return tuple(_known_scalar(x) for x in op.inputs)
+    if op.type == "strided_slice" and op.inputs[0].op.type == "shape" and len(op.attrs["index"]) == 1:
+        dims, (entry,) = op.inputs[0].op.inputs[0].shape, op.attrs["index"]
+        if dims.ndims is not None and isinstance(entry, tuple):
+            return tuple(dims)[slice(*entry)]
     if op.type == "concat" and op.attrs["axis"] == 0:
         parts = [known_shape(x) for x in op.inputs]
         return None if None in parts else sum(parts, ())
