@@ -48,11 +48,11 @@ def test_range_values_match_numpy():
 
 def test_range_bad_limits_name_the_op():
     with jg.Graph().as_default():
-        line = inspect.currentframe().f_lineno + 2
-        with pytest.raises(
-            errors.InvalidArgumentError, match=rf"Requires delta != 0: 0\n.*test_shape_tensors.py:{line}"
-        ):
+        with pytest.raises(errors.InvalidArgumentError) as info:
+            line = inspect.currentframe().f_lineno + 1
             jg.range(1, 5, 0)
+        assert info.value.message == "Requires delta != 0: 0"
+        assert f"test_shape_tensors.py:{line}" in str(info.value)
         with pytest.raises(errors.InvalidArgumentError, match=r"Requires start <= limit when delta > 0: 5/1"):
             jg.range(5, 1)
         with pytest.raises(
