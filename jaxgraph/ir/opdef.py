@@ -11,15 +11,27 @@ An op family module declares each op with the ``@op`` decorator on a small class
 ``infer`` is pure Python and runs when the op is created; it reports bad input with
 ``type_error(...)``, which the graph turns into an ``InvalidArgumentError`` naming the op and the
 user's line. ``grad`` is absent for ops that have no gradient (integer results, random draws).
+
+Unknown rank: a type rule sees an input of unknown rank (``TensorShape(None)``) only when its op
+declares ``unknown_rank=True``. For every other op the registry applies a generic fallback
+(``unknown_rank_fallback``): the rule runs with each unknown-rank input taken as a shape of
+unknown dimensions of some rank (the ranks of the known inputs first, then 0 to ``MAX_GUESSED_RANK``),
+and the first rank the rule accepts gives the outputs' number and dtypes; their shapes are of
+unknown rank. So an op whose rule was written for static ranks still types (TF1 also gives
+unknown shapes there), and its real shapes come when the Session specializes the graph to the
+fed shapes and runs the rule again. When no rank fits (a dtype mismatch, say), the rule's error
+at the first rank tried is reported.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from jaxgraph.errors import NotFoundError
+from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 
 REQUIRED = object()
 """Default value marking an attribute the caller must give."""
@@ -68,6 +80,18 @@ class OpDef:
     * ``forwards_input``: the op returns its first input unchanged: ``"always"`` (identity),
       or ``"same_type"`` when its output's static type is the input's and fully known
       (reshapes, broadcasts and casts that change nothing).
+
+    Traits for shapes known only at run time (see ``jaxgraph.ir.passes.specialize``):
+
+    * ``unknown_rank``: the type rule handles inputs of unknown rank itself (otherwise the
+      registry's fallback, see the module docstring, types the op).
+    * ``type_only``: the value depends only on the input's static type (``shape``, ``size``,
+      ``rank``): once the input's shape is known the op folds to a constant, computed by its
+      lowering from a ``jax.ShapeDtypeStruct``.
+    * ``shape_inputs``: the op's last ``shape_inputs`` inputs are values that decide its output's
+      shape (a shape tensor, a range's limits), so they must be known when the graph compiles;
+      ``static_form(attrs, values)`` gives the op type and attributes that compute the same
+      from those values (NumPy arrays) as attributes, applied to the other inputs.
     """
 
     type: str
@@ -90,6 +114,10 @@ class OpDef:
     forwards_input: str | None = None
     explain: Callable[..., str] | None = None
     jax_call: str | None = None
+    unknown_rank: bool = False
+    type_only: bool = False
+    shape_inputs: int = 0
+    static_form: Callable[..., tuple[str, dict[str, Any]]] | None = None
 
     def __post_init__(self) -> None:
         if self.state is not None or self.needs_key or self.check:  # effects are stateful
@@ -131,6 +159,41 @@ def output_types(result: Any) -> tuple:
     return result if isinstance(result, tuple) and not hasattr(result, "dtype") else (result,)
 
 
+MAX_GUESSED_RANK = 8
+"""Highest rank the unknown-rank fallback tries for an input of unknown rank."""
+
+
+def has_unknown_rank_input(types: tuple) -> bool:
+    """Whether any of ``types`` has a shape of unknown rank."""
+    return any(t.shape is UNKNOWN_RANK for t in types)
+
+
+def unknown_rank_fallback(rule: Callable[..., Any]) -> Callable[..., Any]:
+    """``rule`` extended to inputs of unknown rank (see the module docstring): outputs with the
+    dtypes the rule gives for a guessed rank, and shapes of unknown rank."""
+
+    @functools.wraps(rule)
+    def infer(*types: TensorType, **attrs: Any) -> Any:
+        if not has_unknown_rank_input(types):
+            return rule(*types, **attrs)
+        known = sorted({len(t.shape) for t in types if t.shape is not UNKNOWN_RANK})
+        first_error = None
+        for rank in dict.fromkeys([*known, *range(MAX_GUESSED_RANK + 1)]):
+            guess = TensorShape([None] * rank)
+            guessed = [t._replace(shape=guess) if t.shape is UNKNOWN_RANK else t for t in types]
+            try:
+                result = rule(*guessed, **attrs)
+            except TypeRuleError as e:
+                first_error = first_error or e
+                continue
+            outputs = output_types(result)
+            unknown = tuple(t._replace(shape=UNKNOWN_RANK) for t in outputs)
+            return unknown if isinstance(result, tuple) and not hasattr(result, "dtype") else unknown[0]
+        raise first_error
+
+    return infer
+
+
 REGISTRY: dict[str, OpDef] = {}
 
 
@@ -163,9 +226,12 @@ def declare(
     **traits: Any,
 ) -> OpDef:
     """Registers an op type from its rules (``@op`` and table-driven op families use this);
-    ``traits`` are OpDef fields."""
+    ``traits`` are OpDef fields. A rule not declared ``unknown_rank=True`` gets the registry's
+    unknown-rank fallback."""
     if type_name in REGISTRY:
         raise ValueError(f"op type '{type_name}' is declared twice")
+    if not traits.get("unknown_rank"):
+        infer = unknown_rank_fallback(infer)
     opdef = OpDef(type=type_name, default_name=default_name, attrs=dict(attrs or {}), infer=infer,
                   lower=lower, grad=grad, **traits)  # fmt: skip
     REGISTRY[type_name] = opdef

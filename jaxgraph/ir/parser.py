@@ -39,7 +39,7 @@ _TOKEN = re.compile(
   | (?P<float>-?(?:\d+\.\d*(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|inf\b|nan\b))
   | (?P<int>-?\d+)
   | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<punct>[(){}\[\]<>,=:@?])
+  | (?P<punct>[(){}\[\]<>,=:@?*])
     """,
     re.VERBOSE,
 )
@@ -295,13 +295,17 @@ class _Parser:
         if dtype is None:
             raise self.error(f"expected a type such as f32[2,3], found {self.found(token)}", token)
         dims = self.parse_dims()
-        problem = shape_problem(dims)
+        problem = None if dims is None else shape_problem(dims)
         if problem:
             raise self.error(f"bad shape: {problem}", token)
         return TensorType(dtype, TensorShape(dims))
 
-    def parse_dims(self) -> list[int | None]:
+    def parse_dims(self) -> list[int | None] | None:
+        """``[2,?]`` as a list of dimensions; ``[*]`` (unknown rank) as None."""
         self.expect("[")
+        if self.accept("*"):
+            self.expect("]")
+            return None
         dims: list[int | None] = []
         while not self.accept("]"):
             if dims:
@@ -368,8 +372,8 @@ class _Parser:
         token = self.peek()
         array_type = self.parse_type()
         self.expect(">")
-        dtype, shape = array_type.dtype.np, tuple(array_type.shape)
-        if None in shape:
+        dtype, shape = array_type.dtype.np, array_type.shape
+        if not shape.is_fully_defined():
             raise self.error("a constant's shape must be fully known", token)
         size = math.prod(shape)
         data = self.peek()
@@ -388,7 +392,7 @@ class _Parser:
         else:
             array = self.parse_elements(dtype, size, array_type, data)
         try:
-            return ArrayValue(array.reshape(shape))
+            return ArrayValue(array.reshape(tuple(shape)))
         except ValueError as e:  # NumPy's own size limit: f64[0,2**62] has too many bytes
             raise self.error(f"constant of type {array_type}: {e}", token) from None
 

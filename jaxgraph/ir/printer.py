@@ -6,7 +6,8 @@
     }
 
 Operands are ``%op_name`` (output 0) or ``%op_name:k``; control inputs follow as ``^%op_name``.
-Attributes equal to the op's defaults are left out; ``?`` is None/unknown. ``jaxgraph.ir.parse``
+Attributes equal to the op's defaults are left out; ``?`` is None/unknown; a type of unknown
+rank prints as ``f32[*]``. ``jaxgraph.ir.parse``
 reads this text back and ``print(parse(text)) == text`` for any printed graph.
 """
 

@@ -1,8 +1,12 @@
 """Static shapes and tensor types.
 
 A ``TensorShape`` is a tuple of dimensions, each an ``int`` or ``None`` (unknown, printed ``?``);
-it behaves like TF1's ``TensorShape`` (``as_list()``, iteration, ``ndims``). Ranks are always
-known: every jaxgraph tensor has a static rank, which keeps type rules simple and total.
+it behaves like TF1's ``TensorShape`` (``as_list()``, iteration, ``ndims``). The rank itself may be
+unknown, as for TF1's ``tf.placeholder(tf.float32)``: ``TensorShape(None)`` (``UNKNOWN_RANK``,
+printed ``[*]``) has ``ndims``/``rank``/``dims`` None and, as in TF1, raises ValueError from
+``len()``, iteration and ``as_list()`` (so code that needs the rank cannot silently read it as 0).
+Type rules see such shapes only when their op declares it (``jaxgraph.ir.opdef``); the Session
+specializes a graph to its fed shapes before lowering, so lowering never sees them.
 """
 
 from __future__ import annotations
@@ -34,18 +38,23 @@ def shape_problem(dims: tuple) -> str | None:
 
 
 class TensorShape(tuple):
-    """An immutable tuple of ``int | None`` dimensions; TF1's ``tf.TensorShape``."""
+    """An immutable tuple of ``int | None`` dimensions; TF1's ``tf.TensorShape``.
+    ``TensorShape(None)`` is the shape of unknown rank (``UNKNOWN_RANK``)."""
 
     __slots__ = ()
 
-    def __new__(cls, dims: Iterable[int | None] = ()) -> TensorShape:
+    def __new__(cls, dims: Iterable[int | None] | None = ()) -> TensorShape:
+        if dims is None or (isinstance(dims, TensorShape) and dims.ndims is None):
+            return UNKNOWN_RANK
         return super().__new__(cls, (None if d is None else int(d) for d in dims))
 
     @property
-    def ndims(self) -> int:
+    def ndims(self) -> int | None:
         return len(self)
 
-    rank = ndims
+    @property
+    def rank(self) -> int | None:
+        return self.ndims
 
     @property
     def dims(self) -> list[int | None]:
@@ -84,12 +93,84 @@ class TensorShape(tuple):
         return f"TensorShape({list(self)})"
 
 
+class _UnknownRank(TensorShape):
+    """The shape of unknown rank (one instance, ``UNKNOWN_RANK``), with TF1's behaviour:
+    indexing gives an unknown dimension (a slice, the unknown shape again); ``len()``,
+    iteration and ``as_list()`` raise ValueError; it is compatible with every shape."""
+
+    __slots__ = ()
+
+    def __new__(cls) -> _UnknownRank:
+        return tuple.__new__(cls, ())
+
+    @property
+    def ndims(self) -> None:
+        return None
+
+    @property
+    def dims(self) -> None:
+        return None
+
+    def __len__(self) -> int:
+        raise ValueError("Cannot take the length of shape with unknown rank.")
+
+    def __iter__(self):
+        raise ValueError("Cannot iterate over a shape with unknown rank.")
+
+    def __bool__(self) -> bool:
+        return False  # TF1: a shape is truthy when its rank is known
+
+    def __getitem__(self, key):
+        return self if isinstance(key, slice) else None
+
+    def as_list(self) -> list[int | None]:
+        raise ValueError("as_list() is not defined on an unknown TensorShape.")
+
+    def is_fully_defined(self) -> bool:
+        return False
+
+    def num_elements(self) -> None:
+        return None
+
+    def is_compatible_with(self, other: Iterable[int | None]) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        return other is self
+
+    def __ne__(self, other: object) -> bool:
+        return other is not self
+
+    def __hash__(self) -> int:
+        return hash("jaxgraph.TensorShape(None)")
+
+    def __str__(self) -> str:
+        return "[*]"
+
+    def __repr__(self) -> str:
+        return "TensorShape(None)"
+
+    def __reduce__(self) -> tuple:
+        return TensorShape, (None,)
+
+
+UNKNOWN_RANK = _UnknownRank()
+"""The shape of unknown rank: ``TensorShape(None)``."""
+
+
+def has_unknown_rank(shape: tuple) -> bool:
+    """Whether ``shape`` is the shape of unknown rank."""
+    return shape is UNKNOWN_RANK
+
+
 def broadcast_shapes(a: tuple, b: tuple) -> TensorShape | None:
     """NumPy broadcasting of two static shapes; None when they can never broadcast.
 
     An unknown dimension against 1 stays unknown; against a known ``n > 1`` it becomes ``n``
-    (the run checks the rest).
+    (the run checks the rest). With a shape of unknown rank the result's rank is unknown too.
     """
+    if has_unknown_rank(a) or has_unknown_rank(b):
+        return UNKNOWN_RANK
     result = []
     for i in range(1, max(len(a), len(b)) + 1):
         x = a[-i] if i <= len(a) else 1

@@ -39,6 +39,7 @@ from jaxgraph.ops.core import (
     scalar_attr,
     static_ints,
 )
+from jaxgraph.ops.shape_args import declare_twin, known_shape, static_or_tensor
 
 __all__ = ["concat", "pad", "split", "stack", "tile", "unstack"]
 
@@ -268,9 +269,30 @@ class Tile:
         return (apply1("tile_grad", [g, op.inputs[0]], multiples=op.attrs["multiples"]),)
 
 
+def _tile_partial(x, *, multiples):
+    """The type of a tile by multiples known in part (None entries; None: unknown length)."""
+    if x.shape.ndims is None:
+        return TensorType(x.dtype, x.shape)
+    multiples = (None,) * len(x.shape) if multiples is None else multiples
+    require(
+        len(multiples) == len(x.shape),
+        f"tile's multiples must have {len(x.shape)} entries, one per axis of {x}",
+    )
+    return TensorType(
+        x.dtype,
+        TensorShape(
+            None if d is None or m is None else d * m for d, m in zip(x.shape, multiples, strict=True)
+        ),
+    )
+
+
 def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:
-    """TF1's ``tf.tile`` with static ``multiples``."""
-    return apply1("tile", [input], name, multiples=static_ints(multiples, "tile's multiples"))
+    """TF1's ``tf.tile``: ``multiples`` is a list of ints or an int vector tensor (see
+    ``jaxgraph.ops.shape_args``)."""
+    dims, tensor = static_or_tensor(multiples)
+    if tensor is not None:
+        return apply1("tile_dynamic", [input, tensor], name, multiples=known_shape(tensor))
+    return apply1("tile", [input], name, multiples=static_ints(dims, "tile's multiples"))
 
 
 @op("tile_grad", "TileGrad", attrs={"multiples": REQUIRED})
@@ -289,6 +311,14 @@ class TileGrad:
 
     def grad(op, gg):
         return (tile(gg, op.attrs["multiples"]), None)
+
+
+declare_twin("tile", {"multiples": "shape"}, _tile_partial,
+             lambda op, g: (apply1("tile_grad_dynamic", [g, op.inputs[0], op.inputs[1]],
+                                   multiples=op.attrs["multiples"]), None))  # fmt: skip
+declare_twin("tile_grad", {"multiples": "shape"}, lambda g, x, *, multiples: TensorType(g.dtype, x.shape),
+             lambda op, gg: (apply1("tile_dynamic", [gg, op.inputs[2]], multiples=op.attrs["multiples"]),
+                             None, None))  # fmt: skip
 
 
 @op("pad", "Pad", attrs={"paddings": REQUIRED, "constant_values": 0})

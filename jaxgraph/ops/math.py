@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from jaxgraph.ir.dtypes import bool_, float32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import declare, op, type_error
-from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 from jaxgraph.ops import construction, debugging, reduction, selection
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import (
@@ -175,7 +175,10 @@ def broadcast_axes(out: Sequence[int | None], x: Sequence[int | None],
 
     ``partners`` are the shapes of the other operands of the same broadcast: where none of them
     has a dimension other than 1 on an axis, ``x`` alone set that axis, even if it is unknown.
+    A shape of unknown rank leaves it open.
     """
+    if any(s is UNKNOWN_RANK for s in (out, x, *partners)):
+        return None
     lead = len(out) - len(x)
     if lead < 0:
         return None
@@ -217,12 +220,13 @@ def unbroadcast(g: Tensor, x: Tensor, *partners: Tensor) -> Tensor:
     return sum_to(g, x, broadcast_axes(g.shape, x.shape, [p.shape for p in partners]))
 
 
-@op("sum_to_like", "SumToLike")
+@op("sum_to_like", "SumToLike", unknown_rank=True)
 class SumToLike:
     """Sums ``g`` over the axes broadcasting added to ``like``'s run-time shape."""
 
     def infer(g, like):
-        require(len(g.shape) >= len(like.shape), f"cannot sum {g} down to {like}")
+        known = g.shape.ndims is not None and like.shape.ndims is not None
+        require(not known or len(g.shape) >= len(like.shape), f"cannot sum {g} down to {like}")
         return TensorType(g.dtype, like.shape)
 
     def lower(g, like):

@@ -6,6 +6,12 @@ reproducible (TF1's semantics). The op ``seed`` attribute is fixed when the op i
 given seed, else (with a graph seed) the op's position in the graph, as TF1's ``get_seed`` does.
 Seeds are ints that fit in 64 bits (anything else is an InvalidArgumentError when the op is
 built); an op seed is stored modulo ``2**31 - 1``, as TF1 truncates it.
+
+As in TF1, ``shape`` may be a tensor (``jg.shape(x)``, or a list holding tensors): known when the
+graph is built it gives the static op, otherwise the op's twin, made static when the Session
+specializes the graph to its feeds (``jaxgraph.ops.shape_args``). ``mean``/``stddev`` and
+``minval``/``maxval`` may be tensors too: the draw is then scaled and shifted by graph ops, as
+TF1 builds it (Python numbers stay attributes of the draw).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from jaxgraph.ir.dtypes import as_dtype, float32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
-from jaxgraph.ops.core import INT64_MAX, apply1, check_dims, is_int, require
+from jaxgraph.ops.core import INT64_MAX, apply1, check_dims, convert_to_tensor, is_int, is_tensor, require
+from jaxgraph.ops.shape_args import declare_twin, known_shape, static_or_tensor
 
 _RANDOM_ATTRS = {"shape": REQUIRED, "dtype": float32, "seed": None}
 
@@ -46,9 +53,12 @@ def check_seed_attr(seed: Any, op_name: str) -> None:
     require(problem is None, f"{op_name}: {problem}")
 
 
-def _random_infer(op_name: str):
+def _random_infer(op_name: str, partial: bool = False):
+    """The type rule of a random op (``partial``: of its twin, whose shape is known in part)."""
+
     def infer(*, shape, dtype, seed, **params):
-        check_dims(shape, op_name)
+        if not partial or shape is not None:
+            check_dims(shape, op_name, unknown_ok=partial)
         require(dtype.is_floating, f"{op_name} draws floating-point values, not {dtype.short}")
         check_seed_attr(seed, op_name)
         return TensorType(dtype, TensorShape(shape))
@@ -85,6 +95,28 @@ class TruncatedNormal:
         return mean + stddev * jax.random.truncated_normal(key, -2.0, 2.0, shape, dtype.np)
 
 
+for _name in ("random_normal", "random_uniform", "truncated_normal"):
+    declare_twin(_name, {"shape": "shape"}, _random_infer(_name, partial=True))
+
+
+def _draw(op_type: str, shape: Any, dtype: Any, seed: Any, name: str | None, **params: float) -> Tensor:
+    """A random op of a static shape, or its twin for a shape tensor known only later."""
+    dims, tensor = static_or_tensor(shape)
+    attrs = {"dtype": as_dtype(dtype), "seed": op_seed(seed), **params}
+    if tensor is not None:
+        return apply1(op_type + "_dynamic", [tensor], name, shape=known_shape(tensor), **attrs)
+    return apply1(op_type, [], name, shape=_shape(dims), **attrs)
+
+
+def _scaled(draw: Any, scale: Any, shift: Any, name: str | None) -> Tensor:
+    """``draw * scale + shift`` for tensor ``scale``/``shift`` (TF1's construction), named ``name``."""
+    dtype = draw.dtype
+    scale, shift = (
+        convert_to_tensor(v) if is_tensor(v) else convert_to_tensor(float(v), dtype) for v in (scale, shift)
+    )
+    return apply1("add", [apply1("mul", [draw, scale]), shift], name)
+
+
 def op_seed(seed: int | None) -> Any:
     """TF1's op-seed rule: the given seed (modulo 2**31 - 1), else the graph's op count when a graph
     seed is set. A bad seed is returned as given, for the op's type rule to report."""
@@ -103,20 +135,28 @@ def _shape(shape: Any) -> tuple[Any, ...]:
 def random_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = float32,
                   seed: int | None = None, name: str | None = None) -> Tensor:  # fmt: skip
     """Draws from N(``mean``, ``stddev``²), new values each run; TF1's ``tf.random_normal``."""
-    return apply1("random_normal", [], name, shape=_shape(shape), dtype=as_dtype(dtype),
-                  seed=op_seed(seed), mean=float(mean), stddev=float(stddev))  # fmt: skip
+    if is_tensor(mean) or is_tensor(stddev):
+        return _scaled(_draw("random_normal", shape, dtype, seed, None), stddev, mean, name)
+    return _draw("random_normal", shape, dtype, seed, name, mean=float(mean), stddev=float(stddev))
 
 
 def random_uniform(shape: Any, minval: float = 0.0, maxval: float | None = None, dtype: Any = float32,
                    seed: int | None = None, name: str | None = None) -> Tensor:  # fmt: skip
     """Draws uniformly from ``[minval, maxval)`` (``maxval`` defaults to 1), new values each run; TF1's ``tf.random_uniform``."""
-    return apply1("random_uniform", [], name, shape=_shape(shape), dtype=as_dtype(dtype),
-                  seed=op_seed(seed), minval=float(minval),
-                  maxval=float(1.0 if maxval is None else maxval))  # fmt: skip
+    maxval = 1.0 if maxval is None else maxval
+    if is_tensor(minval) or is_tensor(maxval):
+        draw = _draw("random_uniform", shape, dtype, seed, None)
+        low = convert_to_tensor(minval) if is_tensor(minval) else convert_to_tensor(float(minval), draw.dtype)
+        high = (
+            convert_to_tensor(maxval) if is_tensor(maxval) else convert_to_tensor(float(maxval), draw.dtype)
+        )
+        return _scaled(draw, apply1("sub", [high, low]), low, name)
+    return _draw("random_uniform", shape, dtype, seed, name, minval=float(minval), maxval=float(maxval))
 
 
 def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = float32,
                      seed: int | None = None, name: str | None = None) -> Tensor:  # fmt: skip
     """Normal draws re-drawn beyond two ``stddev`` of ``mean``, new values each run; TF1's ``tf.truncated_normal``."""
-    return apply1("truncated_normal", [], name, shape=_shape(shape), dtype=as_dtype(dtype),
-                  seed=op_seed(seed), mean=float(mean), stddev=float(stddev))  # fmt: skip
+    if is_tensor(mean) or is_tensor(stddev):
+        return _scaled(_draw("truncated_normal", shape, dtype, seed, None), stddev, mean, name)
+    return _draw("truncated_normal", shape, dtype, seed, name, mean=float(mean), stddev=float(stddev))

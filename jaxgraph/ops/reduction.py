@@ -38,11 +38,13 @@ __all__ = [
 # ---- reductions --------------------------------------------------------------------------------
 def _reduce_infer(type_name: str, kind: str) -> Callable[..., TensorType]:
     def infer(x, *, axis, keepdims):
-        axes = normalize_axes(axis, len(x.shape))
         if kind == "bool":
             require(x.dtype is bool_, f"{type_name} expects a bool tensor, got {x.dtype.short}")
         else:
             require(not x.dtype.is_bool, f"{type_name} expects a numeric tensor, got bool")
+        if x.shape.ndims is None:  # unknown rank: a full reduction is a scalar (TF1)
+            return TensorType(x.dtype, TensorShape(() if axis is None and not keepdims else None))
+        axes = normalize_axes(axis, len(x.shape))
         if keepdims:
             dims = [1 if i in axes else d for i, d in enumerate(x.shape)]
         else:
@@ -55,6 +57,8 @@ def _reduce_infer(type_name: str, kind: str) -> Callable[..., TensorType]:
 def _restore_reduced(g: Tensor, op) -> Tensor:
     """``g`` (a reduction's output gradient) broadcast back to the reduction's input shape."""
     x = op.inputs[0]
+    if op.attrs["axis"] is None:  # all axes (also of unknown rank): broadcasting puts them back
+        return shape_ops.broadcast_like(g, x)
     axes = normalize_axes(op.attrs["axis"], len(x.shape))
     # after a reduction over leading axes, broadcasting itself puts them back
     if not op.attrs["keepdims"] and axes != tuple(range(len(axes))):
@@ -65,6 +69,8 @@ def _restore_reduced(g: Tensor, op) -> Tensor:
 
 def _reduced_count(op) -> Tensor:
     x = op.inputs[0]
+    if x.shape.ndims is None:
+        return shape_ops.cast(shape_ops.size(x), x.dtype)
     axes = normalize_axes(op.attrs["axis"], len(x.shape))
     dims = [x.shape[a] for a in axes]
     if None not in dims:
@@ -118,7 +124,7 @@ def _reduce_builder(type_name: str) -> Callable[..., Tensor]:
 
 def _reduction(type_name, default_name, kind, fn, grad):
     declare(type_name, default_name, _reduce_infer(type_name, kind), _reduce_lower(fn), grad,
-            attrs={"axis": None, "keepdims": False})  # fmt: skip
+            attrs={"axis": None, "keepdims": False}, unknown_rank=True)  # fmt: skip
     return _reduce_builder(type_name)
 
 
@@ -145,17 +151,18 @@ reduce_any = _reduction("reduce_any", "Any", "bool", jnp.any, None)
 reduce_all = _reduction("reduce_all", "All", "bool", jnp.all, None)
 
 
-@op("num_elements", "NumElements", attrs={"axis": REQUIRED})
+@op("num_elements", "NumElements", attrs={"axis": REQUIRED}, type_only=True, unknown_rank=True)
 class NumElements:
-    """The run-time number of elements of ``x`` along ``axis`` (an int32 scalar)."""
+    """The run-time number of elements of ``x`` along ``axis`` (an int32 scalar; None: all axes)."""
 
     def infer(x, *, axis):
-        normalize_axes(axis, len(x.shape))
+        if x.shape.ndims is not None:
+            normalize_axes(axis, len(x.shape))
         return TensorType(int32, TensorShape(()))
 
     def lower(x, *, axis):
         n = 1
-        for a in axis:
+        for a in range(len(x.shape)) if axis is None else axis:
             n *= x.shape[a]
         return jnp.int32(n)
 

@@ -29,7 +29,7 @@ from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import as_dtype, int32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op
-from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops.core import (
     apply1,
@@ -45,6 +45,7 @@ from jaxgraph.ops.core import (
     require,
     static_ints,
 )
+from jaxgraph.ops.shape_args import declare_twin, known_shape, static_or_tensor
 
 __all__ = [
     "broadcast_like", "broadcast_to", "cast", "expand_dims", "rank", "reshape", "shape", "size",
@@ -102,13 +103,13 @@ to_int64 = _cast_to("int64", "to_int64")
 to_bfloat16 = _cast_to("bfloat16", "to_bfloat16")
 
 
-@op("shape", "Shape", attrs={"out_type": int32})
+@op("shape", "Shape", attrs={"out_type": int32}, type_only=True, unknown_rank=True)
 class Shape:
     """The run-time shape of ``x`` as a vector (its unknown dimensions are known when it runs)."""
 
     def infer(x, *, out_type):
         require(out_type.is_integer, f"shape's out_type must be an integer dtype, not {out_type.name}")
-        return TensorType(out_type, TensorShape((len(x.shape),)))
+        return TensorType(out_type, TensorShape((x.shape.ndims,)))
 
     def lower(x, *, out_type):
         return jnp.asarray(x.shape, out_type.np)
@@ -125,13 +126,29 @@ def shape(input: Any, name: str | None = None, out_type: Any = int32) -> Tensor:
 def size(input: Any, name: str | None = None, out_type: Any = int32) -> Tensor:
     """TF1's ``tf.size``: the number of elements of ``input`` when the graph runs (a scalar)."""
     x = convert_to_tensor(input)
-    count = apply1("num_elements", [x], name or "Size", axis=tuple(range(x.ndim)))
+    axes = None if x.shape.ndims is None else tuple(range(x.ndim))  # None: all, however many
+    count = apply1("num_elements", [x], name or "Size", axis=axes)
     return cast(count, out_type)
 
 
+@op("rank", "Rank", type_only=True, unknown_rank=True, jax_call="jnp.int32({0}.ndim)")
+class Rank:
+    """The rank of a tensor of unknown rank (an int32 scalar, known once the graph is
+    specialized to its feeds)."""
+
+    def infer(x):
+        return TensorType(int32, TensorShape(()))
+
+    def lower(x):
+        return jnp.int32(len(x.shape))
+
+
 def rank(input: Any, name: str | None = None) -> Tensor:
-    """TF1's ``tf.rank``; ranks are static in jaxgraph, so this is an int32 constant."""
-    return constant(convert_to_tensor(input).ndim, dtype=int32, name=name or "Rank")
+    """TF1's ``tf.rank``: an int32 constant when the rank is static, else a ``rank`` op."""
+    x = convert_to_tensor(input)
+    if x.shape.ndims is None:
+        return apply1("rank", [x], name)
+    return constant(x.ndim, dtype=int32, name=name or "Rank")
 
 
 @op(
@@ -173,17 +190,35 @@ class Reshape:
         return (reshape_like(g, op.inputs[0]),)
 
 
+def _reshape_partial(x, *, shape):
+    """The type of a reshape to a shape known in part (``shape``: its entries, None where unknown;
+    None for an unknown length): TF1 infers no ``-1`` entry then."""
+    if shape is None:
+        return TensorType(x.dtype, UNKNOWN_RANK)
+    require(list(shape).count(-1) <= 1, f"reshape to {list(shape)}: at most one dimension may be -1")
+    require(all(d is None or d >= -1 for d in shape), f"reshape to {list(shape)}: negative dimension")
+    return TensorType(x.dtype, TensorShape(None if d == -1 else d for d in shape))
+
+
+declare_twin("reshape", {"shape": "shape"}, _reshape_partial,
+             lambda op, g: (reshape_like(g, op.inputs[0]), None))  # fmt: skip
+
+
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
-    """TF1's ``tf.reshape`` with a static target shape (``-1`` for one inferred dimension), or
-    ``jg.shape(x)`` for x's run-time shape."""
+    """TF1's ``tf.reshape`` to a list of ints (``-1`` for one inferred dimension), to
+    ``jg.shape(x)`` (x's run-time shape), or to any int vector tensor (a list holding tensors
+    such as ``[jg.shape(x)[0], -1]`` is packed, as TF1 does)."""
     source = shape_source(shape)
     if source is not None:
         return reshape_like(tensor, source, name)
-    dims = static_ints(shape, "reshape's shape", unknown=-1)
+    dims, tensor_shape = static_or_tensor(shape)
+    if tensor_shape is not None:
+        return apply1("reshape_dynamic", [tensor, tensor_shape], name, shape=known_shape(tensor_shape))
+    dims = static_ints(dims, "reshape's shape", unknown=-1)
     return apply1("reshape", [tensor], name, shape=dims)
 
 
-@op("reshape_like", "ReshapeLike", forwards_input="same_type")
+@op("reshape_like", "ReshapeLike", forwards_input="same_type", unknown_rank=True)
 class ReshapeLike:
     """Reshapes ``x`` to the run-time shape of ``like`` (gradients of reshapes with unknown dims)."""
 
@@ -297,13 +332,14 @@ def transpose(a: Any, perm: Any = None, name: str | None = None) -> Tensor:
     return apply1("transpose", [x], name, perm=perm)
 
 
-@op(
-    "broadcast_like", "BroadcastLike", forwards_input="same_type", jax_call="jnp.broadcast_to({0}, {1}.shape)"
-)
+@op("broadcast_like", "BroadcastLike", forwards_input="same_type", unknown_rank=True,
+    jax_call="jnp.broadcast_to({0}, {1}.shape)")  # fmt: skip
 class BroadcastLike:
     """Broadcasts ``x`` to the run-time shape of ``like`` (gradients of reductions)."""
 
     def infer(x, like):
+        if x.shape.ndims is None or like.shape.ndims is None:
+            return TensorType(x.dtype, like.shape)
         result = broadcast_type(x.dtype, x, like)
         require(
             tuple(result.shape) == tuple(like.shape) or not like.shape.is_fully_defined(),
@@ -347,9 +383,22 @@ class BroadcastTo:
         return (math_ops.unbroadcast(g, op.inputs[0], op.outputs[0]),)
 
 
+def _broadcast_partial(x, *, shape):
+    """The type of a broadcast to a shape known in part (None entries; None: unknown length)."""
+    return TensorType(x.dtype, UNKNOWN_RANK if shape is None else TensorShape(shape))
+
+
+declare_twin("broadcast_to", {"shape": "shape"}, _broadcast_partial,
+             lambda op, g: (apply1("sum_to_like", [g, op.inputs[0]]), None))  # fmt: skip
+
+
 def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:
-    """TF1's ``tf.broadcast_to`` to a list of ints, or to ``jg.shape(x)`` (x's run-time shape)."""
+    """TF1's ``tf.broadcast_to`` to a list of ints, to ``jg.shape(x)`` (x's run-time shape), or
+    to any int vector tensor."""
     source = shape_source(shape)
     if source is not None:
         return broadcast_like(input, source, name)
-    return apply1("broadcast_to", [input], name, shape=static_ints(shape, "broadcast_to's shape"))
+    dims, tensor_shape = static_or_tensor(shape)
+    if tensor_shape is not None:
+        return apply1("broadcast_to_dynamic", [input, tensor_shape], name, shape=known_shape(tensor_shape))
+    return apply1("broadcast_to", [input], name, shape=static_ints(dims, "broadcast_to's shape"))

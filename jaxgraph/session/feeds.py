@@ -40,6 +40,37 @@ def _feeds(feed_dict: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
     return items, values
 
 
+def _with_values(cache_key: tuple, value_feeds: tuple[int, ...], feed_values: list) -> tuple:
+    """``cache_key`` extended with the values of the feeds that decide shapes (``value_feeds``):
+    a fetch set compiled with such a value is valid for that value only."""
+    values = tuple(
+        (i, np.asarray(feed_values[i]).dtype.str, np.asarray(feed_values[i]).tobytes()) for i in value_feeds
+    )
+    return (*cache_key[:3], values)
+
+
+def _value_changes(old_key: tuple, new_key: tuple) -> str:
+    """Why a fetch set compiles again for new values of feeds that decide shapes, e.g.
+    ``"value of feed 'n:0' decides a shape: 3 -> 5"`` (``old_key`` may have no values)."""
+    old = dict((i, v) for i, *v in old_key[3]) if len(old_key) > 3 else {}
+    changes = []
+    for i, dtype, data in new_key[3]:
+        key, shape, _ = new_key[2][i]
+        before = old.get(i)
+        shown = _shown_value(data, dtype, shape)
+        was = _shown_value(before[1], before[0], shape) if before else "another value"
+        if before is None or before[1] != data:
+            changes.append(f"value of feed {_feed_label(key)} decides a shape: {was} -> {shown}")
+    return "; ".join(changes) or "same feeds (another fetch structure)"
+
+
+def _shown_value(data: bytes, dtype: str, shape: tuple) -> str:
+    """A fed value for a message: its elements, at most 8 of them."""
+    array = np.frombuffer(data, dtype=np.dtype(dtype))
+    text = np.array2string(array[:8].reshape(shape) if array.size <= 8 else array[:8], separator=", ")
+    return text if array.size <= 8 else text[:-1] + ", ...]"
+
+
 def _feed_label(key: Any) -> str:
     name = getattr(key, "name", key)
     return f"'{name}'" if isinstance(name, str) else repr(key)

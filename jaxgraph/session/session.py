@@ -38,10 +38,19 @@ from jaxgraph.errors import (
     error_class_for_status,
 )
 from jaxgraph.ir.graph import Graph, Operation, Tensor
+from jaxgraph.ir.passes.specialize import specialize
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES
 from jaxgraph.session.defaults import _session_stack
-from jaxgraph.session.feeds import _check_feed, _convert_feed, _feed_label, _feeds, _spec
+from jaxgraph.session.feeds import (
+    _check_feed,
+    _convert_feed,
+    _feed_label,
+    _feeds,
+    _spec,
+    _value_changes,
+    _with_values,
+)
 from jaxgraph.tracer.function import Function
 
 
@@ -52,9 +61,11 @@ def _is_fetch_leaf(x: Any) -> bool:
 class _Plan:
     """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
 
-    __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches")
+    __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches",
+                 "value_feeds")  # fmt: skip
 
-    def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list):
+    def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list,
+                 value_feeds: tuple[int, ...] = ()):  # fmt: skip
         lowered = executable.lowered
         self.executable = executable
         self.feeds = feeds
@@ -63,6 +74,8 @@ class _Plan:
         self.var_args = lowered.donated_vars + lowered.kept_vars
         self.updated = lowered.updated_vars
         self.n_fetches = len(lowered.fetches)
+        self.value_feeds = value_feeds
+        """Feeds whose values decide shapes: the plan is valid for these values only."""
 
 
 class Session:
@@ -127,6 +140,9 @@ class Session:
         )
         try:
             plan = self._cache.get(cache_key)
+            if plan is not None and plan.value_feeds:  # compiled per value of these feeds
+                cache_key = _with_values(cache_key, plan.value_feeds, feed_values)
+                plan = self._cache.get(cache_key)
         except TypeError:  # an unhashable fetch: report which
             for leaf in leaves:
                 _as_element(graph, leaf, "fetch")
@@ -201,6 +217,8 @@ class Session:
                     _compile_ahead(plan, feed_values)
                     with self._plan_lock:
                         self._cache[cache_key] = plan
+                        if plan.value_feeds:  # the key with the values that decided shapes
+                            self._cache[_with_values(cache_key, plan.value_feeds, feed_values)] = plan
                 finally:
                     with self._plan_lock:
                         self._building.pop(cache_key, None)
@@ -208,12 +226,16 @@ class Session:
 
     def _explain_recompile(self, cache_key: Any) -> None:
         """Records (and logs) why a fetch set already compiled for other feeds compiles again."""
-        graph, leaves, feeds = cache_key
+        graph, leaves, feeds = cache_key[:3]
         with self._plan_lock:
-            before = [k[2] for k in self._cache if k[0] is graph and k[1] == leaves]
+            before = [k for k in self._cache if k[0] is graph and k[1] == leaves]
         if not before:
             return
-        old = {_feed_label(k): (shape, dtype) for k, shape, dtype in before[-1]}
+        if len(cache_key) > 3:  # a value feed's new value
+            self.recompile_reasons.append(_value_changes(before[-1], cache_key))
+            logging.getLogger("jaxgraph").info("recompiling a fetch set: %s", self.recompile_reasons[-1])
+            return
+        old = {_feed_label(k): (shape, dtype) for k, shape, dtype in before[-1][2]}
         new = {_feed_label(k): (shape, dtype) for k, shape, dtype in feeds}
         changes = [
             f"feed {k}: {_spec(*old[k])} -> {_spec(*new[k])}" for k in new if k in old and old[k] != new[k]
@@ -272,11 +294,12 @@ class Session:
             feed_dtypes.append(_check_feed(tensor, value))
             feeds.append(tensor)
         directory = dumps.dump_dir(self.dump_dir)
-        executable = compile_fetches(fetch_elements, feeds, self.device, self.check_numerics, self.mesh,
-                                     record_passes=directory is not None)  # fmt: skip
+        special = specialize(fetch_elements, feeds, feed_values)  # shapes known only from the feeds
+        executable = compile_fetches(special.fetches, special.feeds, self.device, self.check_numerics,
+                                     self.mesh, record_passes=directory is not None)  # fmt: skip
         with self._plan_lock:
             self.compile_count += 1
-        plan = _Plan(executable, feeds, feed_dtypes, slots)
+        plan = _Plan(executable, feeds, feed_dtypes, slots, special.value_feeds)
         if directory:
             dumps.write_dumps(directory, name or dumps.fetch_label(fetch_elements), executable,
                               _arg_specs(plan, feed_values))  # fmt: skip

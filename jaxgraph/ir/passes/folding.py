@@ -10,6 +10,7 @@ import jax
 import numpy as np
 
 from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.opdef import OpDef
 from jaxgraph.ir.passes.program import Optimized, Rebuild
 from jaxgraph.ir.passes.values import constant_value
 from jaxgraph.ir.values import ArrayValue
@@ -29,9 +30,15 @@ def folded_value(op: Operation, inputs: list[Tensor]) -> np.ndarray | None:
     values = [constant_value(t) for t in inputs]
     if any(v is None for v in values):
         return None
+    return host_value(opdef, values, op.attrs)
+
+
+def host_value(opdef: OpDef, values: list, attrs: dict) -> np.ndarray | None:
+    """The op's single result computed on the host by its lowering from ``values`` (NumPy arrays,
+    or ``jax.ShapeDtypeStruct`` for ``type_only`` ops); None when that fails or gives several."""
     try:
         with jax.default_device(jax.devices("cpu")[0]):
-            result = opdef.lower(*values, **op.attrs)
+            result = opdef.lower(*values, **attrs)
     except Exception:  # any failure is the op's to report when it runs, not the optimiser's
         return None
     return None if isinstance(result, (tuple, list)) else np.asarray(result)

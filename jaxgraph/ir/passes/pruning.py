@@ -40,7 +40,8 @@ def _feed_placeholder(graph: Graph, t: Tensor) -> Tensor:
     if t.op.type == "placeholder" and len(t.op.outputs) == 1:
         attrs, name = dict(t.op.attrs), t.op.name
     else:
-        attrs, name = {"dtype": t.dtype, "shape": tuple(t.shape)}, f"{t.op.name}/fed_{t.value_index}"
+        shape = tuple(t.shape) if t.shape.ndims is not None else None  # None: unknown rank
+        attrs, name = {"dtype": t.dtype, "shape": shape}, f"{t.op.name}/fed_{t.value_index}"
     return graph.add_op("placeholder", [], attrs, name, location=t.op.location).outputs[0]
 
 
