@@ -25,7 +25,9 @@ import tensorflow.compat.v1 as tf
 
 tf.disable_v2_behavior()
 
-OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "autodiff" / "fixtures" / "while_loop_gradients.json"
+OUTPUT = (
+    Path(__file__).resolve().parent.parent / "tests" / "autodiff" / "fixtures" / "while_loop_gradients.json"
+)
 
 POWER_CASES = [(1.5, 1.7), (0.001, 1.7), (200.0, 1.3), (3.0, 1.05)]
 RNN_CASES = [(0, 5.0), (3, 5.0), (7, 5.0), (7, 0.6)]
@@ -80,9 +82,20 @@ def record_rnn() -> list[dict]:
             sess.run(tf.global_variables_initializer())
             out = []
             for nv, lv in RNN_CASES:
-                iv, lossv, *gv = sess.run([i, loss, *grads], {h0: values["h0"], u: values["u"], n: nv, limit: lv})
-                out.append({"n": nv, "limit": lv, "trip_count": int(iv), "loss": float(lossv),
-                            "dh0": gv[0].tolist(), "dw": gv[1].tolist(), "du": gv[2].tolist()})
+                iv, lossv, *gv = sess.run(
+                    [i, loss, *grads], {h0: values["h0"], u: values["u"], n: nv, limit: lv}
+                )
+                out.append(
+                    {
+                        "n": nv,
+                        "limit": lv,
+                        "trip_count": int(iv),
+                        "loss": float(lossv),
+                        "dh0": gv[0].tolist(),
+                        "dw": gv[1].tolist(),
+                        "du": gv[2].tolist(),
+                    }
+                )
     return out
 
 

@@ -52,10 +52,16 @@ def _differentiable(t: Tensor) -> bool:
 
 
 def _grads_of(ys: list[Tensor], xs: list[Tensor], grad_ys: list[Tensor]) -> list[Tensor]:
+    """The gradients of the differentiable ``ys`` with respect to ``xs`` (zeros where none
+    flows). Integer and bool tensors stop gradients: an ``x`` that only a loop's condition
+    reads gets zeros, as in TF1, not the error that explains such a cut to ``jg.gradients``."""
     pairs = [(y, g) for y, g in zip(ys, grad_ys) if _differentiable(y)]
     if not pairs:
         return [construction.zeros_like(x) for x in xs]
-    return gradients([y for y, _ in pairs], xs, grad_ys=[g for _, g in pairs], unconnected_gradients="zero")
+    graph = get_default_graph()
+    cuts = [t for op in graph.operations for t in op.outputs if not t.dtype.is_floating and not t.type.ref]
+    return gradients([y for y, _ in pairs], xs, grad_ys=[g for _, g in pairs], stop_gradients=cuts,
+                     unconnected_gradients="zero")  # fmt: skip
 
 
 def _reject_state(op: Operation) -> None:
@@ -220,11 +226,9 @@ def while_grad(op: Operation, *grads: Tensor | None) -> list[Tensor | None]:
                                length=None if limit is None else int(limit), bucket=bucket,
                                name=f"{short}_bounded")  # fmt: skip
     wrt = [i for i, t in enumerate(op.inputs) if _differentiable(t)]
-    pairs = [(m, g) for m, g in zip(masked, _zeros_for(grads, op.outputs)) if _differentiable(m)]
-    if not wrt or not pairs:
+    if not wrt or not any(_differentiable(m) for m in masked):
         return [None] * len(op.inputs)
-    input_grads = gradients([m for m, _ in pairs], [stand_ins[i] for i in wrt], grad_ys=[g for _, g in pairs],
-                            unconnected_gradients="zero")  # fmt: skip
+    input_grads = _grads_of(masked, [stand_ins[i] for i in wrt], _zeros_for(grads, op.outputs))
     if bucket is not None:  # the gradients hold only if the loop stopped inside the bucket
         extra = _iterations_after(cond_graph, body_graph, masked, captured, f"{short}_rest")
         input_grads = check_trip_count(extra, input_grads, bucket)

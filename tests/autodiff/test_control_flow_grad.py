@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 import jaxgraph as jg
-from jaxgraph import errors
 from tests.helpers import assert_close
 
 RNG = np.random.default_rng(1)
