@@ -17,7 +17,9 @@ from jaxgraph.ops.trip_counts import TripCountExceeded
 
 
 def _reason(loop: str, trips: int, old: int, new: int) -> str:
-    return f"while_loop '{loop}' ran {trips} iterations, more than its gradient's bucket of {old}: bucket {new}"
+    return (
+        f"while_loop '{loop}' ran {trips} iterations, more than its gradient's bucket of {old}: bucket {new}"
+    )
 
 
 def _counting_loop():
@@ -55,7 +57,9 @@ def test_a_grown_bucket_serves_the_graphs_other_fetch_sets():
     n, w, v, dw, _ = _counting_loop()
     with jg.Session() as sess:
         sess.run(dw, {n: 20, w: 1.1})
-        np.testing.assert_allclose(sess.run([v, dw], {n: 30, w: 1.1})[1], 30 * np.float32(1.1) ** 29, rtol=1e-5)
+        np.testing.assert_allclose(
+            sess.run([v, dw], {n: 30, w: 1.1})[1], 30 * np.float32(1.1) ** 29, rtol=1e-5
+        )
         assert sess.recompile_reasons == [_reason("while", 20, 16, 32)]  # [v, dw] compiled once, at 32
         assert sess.compile_count == 3
 
@@ -79,8 +83,9 @@ def test_an_outrun_attempt_commits_nothing():
 def test_dumps_show_the_resolved_bucket():
     n, w, _, dw, _ = _counting_loop()
     with jg.Session() as sess:
-        assert 'length=16, save_carries=true, twin_of="gradients/while_grad/while_bounded", bucket="while"' in (
-            sess.dump(dw, {n: 3, w: 1.0}, stage="ir-opt")
+        assert (
+            'length=16, save_carries=true, twin_of="gradients/while_grad/while_bounded", bucket="while"'
+            in (sess.dump(dw, {n: 3, w: 1.0}, stage="ir-opt"))
         )
         sess.run(dw, {n: 100, w: 1.0})
         assert "length=128, " in sess.dump(dw, {n: 3, w: 1.0}, stage="ir-opt")
