@@ -9,8 +9,9 @@ lowered, inspected and differentiated again).
   reverse ``scan`` walks them: it re-traces one forward step, differentiates it, and points the
   gradient ops at the saved residuals (so XLA drops the re-traced forward work), accumulating
   the gradients of captured tensors in its carry.
-* ``while_loop`` with ``maximum_iterations=N``: the loop is re-expressed as a masked ``scan``
-  of length ``N`` and differentiated as such; without a bound it raises.
+* ``while_loop``: the loop is re-expressed as a masked ``scan`` and differentiated as such; its
+  length is ``maximum_iterations``, or without one a bucket the Session resolves and grows
+  when the loop runs longer (``jaxgraph.ops.trip_counts``, ``jaxgraph.session.loop_buckets``).
 """
 
 from __future__ import annotations
@@ -24,13 +25,22 @@ from jaxgraph.autodiff.gradients import gradients
 from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir import passes
-from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.opdef import register_gradient
 from jaxgraph.ir.shapes import TensorShape, TensorType
-from jaxgraph.ops import construction, selection
+from jaxgraph.ops import construction
 from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import math as math_ops
-from jaxgraph.ops.control_flow import cond, inline, params, scan_loop, trace_body, with_more_results
+from jaxgraph.ops.control_flow import (
+    cond,
+    inline,
+    params,
+    scan_loop,
+    trace_body,
+    while_loop,
+    with_more_results,
+)
+from jaxgraph.ops.trip_counts import check_trip_count
 
 
 def _zeros_for(grads: Sequence[Tensor | None], outputs: Sequence[Tensor]) -> list[Tensor]:
@@ -42,10 +52,16 @@ def _differentiable(t: Tensor) -> bool:
 
 
 def _grads_of(ys: list[Tensor], xs: list[Tensor], grad_ys: list[Tensor]) -> list[Tensor]:
+    """The gradients of the differentiable ``ys`` with respect to ``xs`` (zeros where none
+    flows). Integer and bool tensors stop gradients: an ``x`` that only a loop's condition
+    reads gets zeros, as in TF1, not the error that explains such a cut to ``jg.gradients``."""
     pairs = [(y, g) for y, g in zip(ys, grad_ys) if _differentiable(y)]
     if not pairs:
         return [construction.zeros_like(x) for x in xs]
-    return gradients([y for y, _ in pairs], xs, grad_ys=[g for _, g in pairs], unconnected_gradients="zero")
+    graph = get_default_graph()
+    cuts = [t for op in graph.operations for t in op.outputs if not t.dtype.is_floating and not t.type.ref]
+    return gradients([y for y, _ in pairs], xs, grad_ys=[g for _, g in pairs], stop_gradients=cuts,
+                     unconnected_gradients="zero")  # fmt: skip
 
 
 def _reject_state(op: Operation) -> None:
@@ -180,14 +196,15 @@ def _redirect(ops: Sequence[Operation], replacements: dict[Tensor, Tensor]) -> N
 
 
 def while_grad(op: Operation, *grads: Tensor | None) -> list[Tensor | None]:
+    """The loop re-expressed as a masked ``scan`` and differentiated as such: each step runs
+    the body under a ``cond`` on ``active and pred`` (a finished loop's values pass through
+    untouched, and nothing of the body, not even a NaN of its derivative, reaches the gradient).
+    With ``maximum_iterations=N`` the scan has ``N`` steps; without, its length is the loop's
+    bucket, which the Session resolves, and the gradients pass through a
+    ``check_trip_count`` that fails (and makes the Session retry with a larger bucket) when the
+    forward loop runs past the bucket's end (``jaxgraph.ops.trip_counts``)."""
     _reject_state(op)
     limit = op.attrs["maximum_iterations"]
-    if limit is None:
-        raise InvalidArgumentError(
-            "cannot differentiate a while_loop without maximum_iterations: set "
-            "maximum_iterations so its gradient can run as a bounded loop",
-            op,
-        )
     n = op.attrs["num_loop_vars"]
     # one stand-in per input: a tensor can be both a loop var's start and a captured value
     stand_ins = [identity_ops.identity(t) for t in op.inputs]
@@ -200,21 +217,43 @@ def while_grad(op: Operation, *grads: Tensor | None) -> list[Tensor | None]:
         inner = [graph.capture(t) for t in captured]
         (pred,) = inline(cond_graph, list(values) + inner)
         go = math_ops.logical_and(active, pred)
-        new = inline(body_graph, list(values) + inner)
-        return ([selection.where(go, b, v) for b, v in zip(new, values)], go), []
+        new = cond(go, lambda: inline(body_graph, list(values) + inner), lambda: list(values), strict=True)
+        return (list(new), go), []
 
-    (masked, _), _ = scan_loop(step, (loop, construction.constant(True)), None, length=int(limit),
-                               name=f"{op.name.rsplit('/', 1)[-1]}_bounded")  # fmt: skip
+    short = op.name.rsplit("/", 1)[-1]
+    bucket = None if limit is not None else op.name
+    (masked, _), _ = scan_loop(step, (loop, construction.constant(True)), None,
+                               length=None if limit is None else int(limit), bucket=bucket,
+                               name=f"{short}_bounded")  # fmt: skip
     wrt = [i for i, t in enumerate(op.inputs) if _differentiable(t)]
-    pairs = [(m, g) for m, g in zip(masked, _zeros_for(grads, op.outputs)) if _differentiable(m)]
-    if not wrt or not pairs:
+    if not wrt or not any(_differentiable(m) for m in masked):
         return [None] * len(op.inputs)
-    input_grads = gradients([m for m, _ in pairs], [stand_ins[i] for i in wrt], grad_ys=[g for _, g in pairs],
-                            unconnected_gradients="zero")  # fmt: skip
+    input_grads = _grads_of(masked, [stand_ins[i] for i in wrt], _zeros_for(grads, op.outputs))
+    if bucket is not None:  # the gradients hold only if the loop stopped inside the bucket
+        extra = _iterations_after(cond_graph, body_graph, masked, captured, f"{short}_rest")
+        input_grads = check_trip_count(extra, input_grads, bucket)
     result: list[Tensor | None] = [None] * len(op.inputs)
     for i, g in zip(wrt, input_grads):
         result[i] = g
     return result
+
+
+def _iterations_after(cond_graph: Graph, body_graph: Graph, values: list[Tensor], captured: list[Tensor],
+                      name: str) -> Tensor:  # fmt: skip
+    """How many more iterations the forward loop runs from ``values`` (the state at its gradient
+    bucket's end): none, at the cost of one condition, when the loop stopped inside the bucket
+    (the masked values are then a state whose condition is false)."""
+
+    def keep_going(count: Tensor, *state: Tensor) -> Tensor:
+        (pred,) = inline(cond_graph, list(state) + captured)
+        return pred
+
+    def more(count: Tensor, *state: Tensor) -> list[Tensor]:
+        return [count + 1, *inline(body_graph, list(state) + captured)]
+
+    count, *_ = while_loop(keep_going, more, [construction.constant(0), *values], name=name,
+                           return_same_structure=True)  # fmt: skip
+    return count
 
 
 # ---- the scan twins' IR pass -------------------------------------------------------------------

@@ -59,7 +59,8 @@ class OpDef:
     platforms the Session drops it (the op forwards its first input unchecked).
     ``check``: a run-time check; its lowering's last output is its status, a bool that must be
     true, or a vector whose first entry must be non-zero, or the run fails and changes nothing;
-    ``explain(op, detail)`` gives the failure's message from the rest of the status (``detail``).
+    ``explain(op, detail)`` gives the failure's message from the rest of the status (``detail``),
+    or the ``InvalidArgumentError`` (a subclass) to raise.
 
     ``jax_call``: how generated code shows the op when its lowering is one JAX expression, a
     template over its lowering's arguments (``{0}``, ``{1}``) and attributes (``{axis}``):

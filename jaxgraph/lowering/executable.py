@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
@@ -39,6 +39,7 @@ from jaxgraph.errors import (
 )
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.passes import Optimized, optimize, prune, strip_cpu_only_checks
+from jaxgraph.ir.passes.loop_bounds import resolve_loop_bounds
 from jaxgraph.ir.printer import print_graph
 from jaxgraph.lowering.codegen import LoweredGraph, lower_graph
 
@@ -104,6 +105,8 @@ class Executable:
         """Bytes one run allocates on each device beyond its arguments (XLA's memory analysis:
         results and temporaries, less the donated buffers it reuses); None until compiled."""
         self._checked = False
+        self.loop_bounds: dict[str, int] = {}
+        """The bucket (steps) of each unbounded loop's gradient, by loop (``jaxgraph.ops.trip_counts``)."""
 
     def compile(self, specs: Sequence[Any]) -> None:
         """XLA-compiles for arguments of types ``specs`` (JAX caches the result for the first
@@ -146,6 +149,8 @@ class Executable:
                 message = (
                     explain(op, status[1:]) if explain else "found NaN or Inf in the output (check_numerics)"
                 )
+                if isinstance(message, InvalidArgumentError):  # a check with its own error class
+                    return message
                 return InvalidArgumentError(message, op)
         return None
 
@@ -283,11 +288,13 @@ def compile_fetches(
     check_numerics: bool = False,
     mesh: Any = None,
     record_passes: bool = False,
+    loop_bounds: Mapping[str, int] | None = None,
 ) -> Executable:
     """Prunes and optimises the fetch set's sub-graph (``jaxgraph.ir.passes``), generates its
     JAX function and wraps it in ``jax.jit``. ``record_passes`` keeps the graph after each pass
     (for a dump folder). The ``ir`` stage is the ops the fetches need plus the placeholders fed,
-    so that its text parses back."""
+    so that its text parses back. ``loop_bounds``: the buckets of unbounded loops' gradients,
+    by loop (``jaxgraph.ir.passes.loop_bounds``; a loop not in it gets the initial bucket)."""
     times = [time.time()]
     fed_placeholders = [t.op for t in feeds if t.op.op_def.parameter and not t.type.ref]
     traced = sorted({*prune(fetches, set(feeds)), *fed_placeholders}, key=lambda op: op.index)
@@ -299,12 +306,26 @@ def compile_fetches(
         optimized.after_each_pass = stages + (
             [("strip-cpu-only-checks", optimized.graph)] if record_passes else []
         )
+    optimized, bounds = _with_loop_bounds(optimized, loop_bounds or {}, record_passes)
     times.append(time.time())
     lowered = lower_graph(optimized.fetches, optimized.feeds, check_numerics=check_numerics)
     times.append(time.time())
     executable = Executable(lowered, traced, optimized, device, mesh)
     executable.made = {stage: (end, end - start) for stage, start, end in zip(STAGES, times, times[1:])}
+    executable.loop_bounds = bounds
     return executable
+
+
+def _with_loop_bounds(
+    optimized: Optimized, loop_bounds: Mapping[str, int], record: bool
+) -> tuple[Optimized, dict[str, int]]:
+    """``optimized`` with its loop buckets resolved (a ``loop-bounds`` stage when recorded)."""
+    resolved, bounds = resolve_loop_bounds(optimized, loop_bounds)
+    if resolved is not optimized:
+        resolved.after_each_pass = optimized.after_each_pass + (
+            [("loop-bounds", resolved.graph)] if record else []
+        )
+    return resolved, bounds
 
 
 def _platform(device: Any, mesh: Any) -> str:

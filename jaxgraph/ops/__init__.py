@@ -22,6 +22,7 @@ from jaxgraph.ops import (  # noqa: F401  (registers the op types)
     selection,
     shape,
     state,
+    trip_counts,
 )
 
 overloads.install(Tensor)

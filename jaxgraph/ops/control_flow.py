@@ -18,8 +18,9 @@ Structures of tensors (tuples, lists, dicts, namedtuples) are flattened with ``j
 Gradient rules are built by ``jaxgraph.autodiff.control_flow``, which registers them (a higher
 layer): the gradient of ``cond`` is a ``cond`` of the branches' gradients; the gradient of
 ``scan`` is a reverse ``scan`` over the per-step carries saved by the forward scan, whose body
-differentiates the forward body (so second order works); a ``while`` with
-``maximum_iterations`` is differentiated as a masked ``scan`` of that length.
+differentiates the forward body (so second order works); a ``while`` is differentiated as a
+masked ``scan`` of ``maximum_iterations`` steps, or without one of a bucket of steps the
+Session resolves (``jaxgraph.ops.trip_counts``).
 """
 
 from __future__ import annotations
@@ -114,21 +115,24 @@ def _flat(result: tuple[tuple, tuple]) -> tuple:
 
 # ---- scan ------------------------------------------------------------------------------------
 @op("scan", "scan", attrs={"body": REQUIRED, "num_carry": REQUIRED, "num_xs": REQUIRED, "length": None,
-                           "reverse": False, "save_carries": False, "twin_of": None}, region=True)  # fmt: skip
+                           "reverse": False, "save_carries": False, "twin_of": None, "bucket": None},
+    region=True)  # fmt: skip
 class Scan:
     """``lax.scan``: inputs are ``(carry..., xs..., captured..., variables...)``; the body maps
     ``(carry..., x..., captured..., variables...)`` to ``(new carry..., y...)``. Outputs: the
     final carry, the stacked ys, and with ``save_carries`` the stacked carries each step
     started from (what the gradient needs). ``twin_of`` names the scan this one recomputes
-    with extra results (residuals for its gradient); the IR passes run only the twin."""
+    with extra results (residuals for its gradient); the IR passes run only the twin.
+    ``bucket`` (the gradient of an unbounded ``while_loop``) names the loop whose bucket gives
+    ``length``: the Session sets it before lowering (``jaxgraph.ir.passes.loop_bounds``)."""
 
-    def infer(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of):
+    def infer(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, bucket):
         carry, xs = inputs[:num_carry], inputs[num_carry : num_carry + num_xs]
         lengths = {x.shape[0] for x in xs if len(x.shape)} | ({length} if length is not None else set())
         require(all(len(x.shape) >= 1 for x in xs), "scan's xs must have a leading axis to scan over")
         known = {n for n in lengths if n is not None}
         require(len(known) <= 1, f"scan's xs differ in length: {sorted(known)}")
-        require(num_xs or length is not None, "scan needs xs or a length")
+        require(num_xs or length is not None or bucket is not None, "scan needs xs, a length or a bucket")
         n = known.pop() if known else None
         sliced = tuple(TensorType(x.dtype, TensorShape(x.shape[1:])) for x in xs)
         _check_params("scan's body", body, carry + sliced + inputs[num_carry + num_xs :])
@@ -146,7 +150,8 @@ class Scan:
         )
         return tuple([TensorType(c.dtype, c.shape) for c in carry] + stacked + saved)
 
-    def lower(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, num_refs=0, key=None):
+    def lower(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, bucket,
+              num_refs=0, key=None):  # fmt: skip
         carry, xs, rest = (
             inputs[:num_carry],
             inputs[num_carry : num_carry + num_xs],
@@ -178,7 +183,7 @@ def _scan(body, carry, xs, rest, length, reverse, save_carries, num_refs, key):
 class While:
     """``lax.while_loop``: inputs are ``(loop vars..., captured..., variables...)``; ``cond``
     maps them to a bool scalar, ``body`` to new loop vars. Stops early after
-    ``maximum_iterations`` when set (and only then is it differentiable)."""
+    ``maximum_iterations`` when set."""
 
     def infer(*inputs, cond, body, num_loop_vars, maximum_iterations):
         _check_params("while's cond", cond, inputs)
@@ -366,8 +371,10 @@ def while_loop(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: An
                return_same_structure: bool = False) -> Any:  # fmt: skip
     """TF1's ``tf.while_loop``: repeats ``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)``.
 
-    Differentiable when ``maximum_iterations`` is set (a bounded loop); shapes must not change
-    across iterations (``shape_invariants`` may relax dimensions to None).
+    Differentiable as in TF1: with ``maximum_iterations`` as a masked loop of that many steps,
+    without as one of a bucket of steps that the Session fits to the trip count (see
+    docs/control_flow.md); shapes must not change across iterations (``shape_invariants`` may
+    relax dimensions to None).
     """
     single = not isinstance(loop_vars, (list, tuple))
     structure = [loop_vars] if single else loop_vars
@@ -437,8 +444,10 @@ def scan(fn: Callable[[Any, Any], Any], elems: Any, initializer: Any = None, par
 
 
 def scan_loop(fn: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any, length: int | None = None,
-              reverse: bool = False, name: str | None = None) -> tuple[Any, Any]:  # fmt: skip
-    """``lax.scan``-style loop: ``carry, y = fn(carry, x)``; returns ``(final carry, stacked ys)``."""
+              reverse: bool = False, name: str | None = None, bucket: str | None = None) -> tuple[Any, Any]:  # fmt: skip
+    """``lax.scan``-style loop: ``carry, y = fn(carry, x)``; returns ``(final carry, stacked ys)``.
+    ``bucket``: the length is the bucket of that name, resolved before lowering (a gradient of
+    an unbounded ``while_loop``)."""
     carry, carry_tree = flatten(init)
     x_list, x_tree = flatten(xs) if xs is not None else ([], None)
     carry_types = [TensorType(c.dtype, c.shape) for c in carry]
@@ -463,7 +472,7 @@ def scan_loop(fn: Callable[[Any, Any], tuple[Any, Any]], init: Any, xs: Any, len
     flat_tree = jax.tree_util.tree_structure(list(range(len(all_types))))
     traced = trace_body(body, all_types, flat_tree, "scan_arg")
     attrs = {"body": traced.graph, "num_carry": n_carry, "num_xs": len(x_list), "length": length,
-             "reverse": bool(reverse)}  # fmt: skip
+             "reverse": bool(reverse), "bucket": bucket}  # fmt: skip
     op = get_default_graph().create_op("scan", [*carry, *x_list, *traced.captured()], attrs, name or "scan")
     outputs = list(op.outputs)
     final = jax.tree_util.tree_unflatten(carry_tree, outputs[:n_carry])

@@ -2,8 +2,9 @@
 
 ``run`` flattens the fetch structure, looks up (or builds) the executable for this fetch set and
 feed signature, calls it with the Variables it needs, commits the Variables it updated, and
-rebuilds the fetch structure from the results (device arrays, no host copy). A lock makes runs
-atomic with respect to each other; a run that raises commits nothing (no Variable, no RNG key),
+rebuilds the fetch structure from the results (device arrays, no host copy); a run whose
+unbounded loop outran its gradient's bucket compiles again and reruns (``loop_buckets.py``).
+A lock makes runs atomic with respect to each other; a run that raises commits nothing (no Variable, no RNG key),
 and every error it raises is a ``jaxgraph.errors`` class (a raw XLA runtime error is mapped to
 its TF1 class; see ``jaxgraph.lowering.executable`` for how donation is kept safe).
 Building and XLA-compiling a new executable happens outside that lock, once per cache key: other
@@ -51,6 +52,7 @@ from jaxgraph.session.feeds import (
     _value_changes,
     _with_values,
 )
+from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
 from jaxgraph.tracer.function import Function
 
 
@@ -115,6 +117,7 @@ class Session:
         self.compile_count = 0
         self.recompile_reasons: list[str] = []
         """Why a fetch set compiled again, e.g. ``"feed 'x:0': f32[32,784] -> f32[16,784]"``."""
+        self._loop_buckets = LoopBuckets()
         self._ops_at_last_run = -1
         self._growth_streak = 0
         self._default_stack: contextlib.ExitStack | None = None
@@ -129,6 +132,29 @@ class Session:
         return self._run(self.graph, fetches, feed_dict)
 
     def _run(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None = None) -> Any:
+        """Runs once; again, compiled with a larger loop bucket, after a run that changed nothing
+        because an unbounded loop outran its gradient's bucket (``loop_buckets``)."""
+        while True:
+            try:
+                return self._run_once(graph, fetches, feed_dict, name)
+            except TripCountExceeded as overflow:
+                self._grow_bucket(graph, fetches, feed_dict, name, overflow)
+
+    def _grow_bucket(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None,
+                     overflow: TripCountExceeded) -> None:  # fmt: skip
+        """Grows the bucket ``overflow`` names and compiles the fetch set that raised it again."""
+        reason = self._loop_buckets.grow(graph, overflow)
+        self.recompile_reasons.append(reason)
+        logging.getLogger("jaxgraph").info("recompiling a fetch set: %s", reason)
+        leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=_is_fetch_leaf)
+        feed_items, feed_values = _feeds(feed_dict)
+        plan = self._plan(graph, leaves, feed_items, feed_values, name)
+        _compile_ahead(plan, feed_values)
+        with self._plan_lock:
+            for key in [k for k, p in self._cache.items() if compiled_for(p.executable, overflow)]:
+                self._cache[key] = plan
+
+    def _run_once(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None) -> Any:
         if graph is self.graph:
             self._notice_graph_growth(graph)
         leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=_is_fetch_leaf)
@@ -296,7 +322,8 @@ class Session:
         directory = dumps.dump_dir(self.dump_dir)
         special = specialize(fetch_elements, feeds, feed_values)  # shapes known only from the feeds
         executable = compile_fetches(special.fetches, special.feeds, self.device, self.check_numerics,
-                                     self.mesh, record_passes=directory is not None)  # fmt: skip
+                                     self.mesh, record_passes=directory is not None,
+                                     loop_bounds=self._loop_buckets.of(graph))  # fmt: skip
         with self._plan_lock:
             self.compile_count += 1
         plan = _Plan(executable, feeds, feed_dtypes, slots, special.value_feeds)
