@@ -37,6 +37,7 @@ from jaxgraph.errors import (
     describe_location,
     error_class_for_status,
 )
+from jaxgraph.ir.dtypes import computed_as, narrowing_problem
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES
@@ -301,6 +302,12 @@ class Session:
                 f"of shape {target.shape}",
                 variable.op,
             )
+        problem = narrowing_problem(target.dtype, array)
+        if problem is not None:
+            raise InvalidArgumentError(
+                f"cannot load into Variable '{variable.op.name}': the {problem}", variable.op
+            )
+        array = array.astype(computed_as(target.dtype).np, copy=False)
         with self._lock:
             self._variables[variable.op.name] = self._place(f"Variable '{variable.op.name}'", array)
 
@@ -398,7 +405,7 @@ class InteractiveSession(Session):
 
 def _spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:
     t = op.outputs[0].type
-    return jax.ShapeDtypeStruct(tuple(t.shape), t.dtype.np)
+    return jax.ShapeDtypeStruct(tuple(t.shape), computed_as(t.dtype).np)
 
 
 def _arg_specs(plan: _Plan, feed_values: list) -> list[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from jaxgraph.ir.dtypes import computed_attrs
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.passes.program import Optimized, Rebuild
 from jaxgraph.ir.passes.values import constant_value
@@ -31,7 +32,7 @@ def folded_value(op: Operation, inputs: list[Tensor]) -> np.ndarray | None:
         return None
     try:
         with jax.default_device(jax.devices("cpu")[0]):
-            result = opdef.lower(*values, **op.attrs)
+            result = opdef.lower(*values, **computed_attrs(op.attrs))
     except Exception:  # any failure is the op's to report when it runs, not the optimiser's
         return None
     return None if isinstance(result, (tuple, list)) else np.asarray(result)
