@@ -228,7 +228,9 @@ def _computed(prefix: str, variable: Variable, value: np.ndarray) -> np.ndarray:
     problem = narrowing_problem(variable.dtype, value)
     if problem is not None:
         raise InvalidArgumentError(
-            f"checkpoint '{prefix}' holds Variable '{variable.op.name}' with the {problem}", variable.op
+            f"checkpoint '{prefix}' cannot be restored into Variable '{variable.op.name}' without JAX's "
+            f"x64 mode: the {problem}",
+            variable.op,
         )
     return value.astype(computed_as(variable.dtype).np, copy=False)
 
