@@ -190,3 +190,17 @@ def test_gradients_of_a_float64_graph_match_jax_vjp(mode):
         np.testing.assert_allclose(
             g, r, **({"rtol": 1e-5, "atol": 1e-6} if mode == "x32" else {"rtol": 1e-13})
         )
+
+
+def test_numpy_values_next_to_a_tensor_take_its_dtype_of_the_same_kind_and_must_fit():
+    ids = jg.placeholder(jg.int32, [None], name="ids")
+    x = jg.placeholder(jg.float32, [None], name="x")
+    assert (ids + np.array([1, 2])).dtype is jg.int32  # TF1 converts the int64 array to int32
+    assert (x * np.full(2, 0.5)).dtype is jg.float32
+    assert (x * np.array([1, 2])).dtype is jg.float32  # another kind: promoted as JAX does (TF1 agrees)
+    with pytest.raises(errors.InvalidArgumentError) as info:
+        ids + np.array([1, 3_000_000_000])
+    assert (
+        info.value.message
+        == "cannot convert array([         1, 3000000000]) to int32: its value 3000000000 does not fit"
+    )
