@@ -205,10 +205,10 @@ CASES = {
                          "axis must be an int, a list of ints or None, got 'a'"),
     "unsupported-dtype": Case(build(lambda: jg.placeholder("string", (2,))), E.InvalidArgumentError,
                               "unsupported dtype 'string'"),
-    "x64-dtype": Case(build(lambda: jg.placeholder(jg.float64, (2,), name="p")),  # @x64
-                      E.InvalidArgumentError, "dtype float64 needs JAX's 64-bit mode: call "
-                      "jax.config.update('jax_enable_x64', True) yourself (jaxgraph never changes JAX's "
-                      "configuration)", "p", "x64"),
+    "int64-beyond-int32": Case(build(lambda: jg.constant(3_000_000_000, name="big")),  # @x64
+                               E.InvalidArgumentError, "the value 3000000000 does not fit in int32 (int64 is "
+                               "computed in 32 bits because JAX's x64 mode is off; "
+                               "jax.config.update('jax_enable_x64', True) enables it)", "big", "x64"),
     "negative-dim": Case(build(lambda: jg.placeholder(jg.float32, (-2, 3), name="p")),  # @negative
                          E.InvalidArgumentError, "placeholder shape must list sizes >= 0 or None, got (-2, 3)",
                          "p", "negative"),

@@ -1,13 +1,21 @@
 """Element types of tensors: the DType objects (``jg.float32`` ...) and NumPy-style promotion.
 
 Promotion follows ``jax.numpy`` (``jnp.promote_types``), computed once per pair and cached, so
-type inference stays pure Python per op. 64-bit types exist in the IR but are only usable when
-the user has enabled ``jax_enable_x64`` themselves: jaxgraph never changes JAX's configuration.
+type inference stays pure Python per op.
+
+64-bit types work in both of JAX's modes; jaxgraph never changes JAX's configuration, it reads
+it. With x64 mode on they compute in 64 bits. With it off (JAX's default) a tensor keeps its
+declared dtype in the IR (``t.dtype`` is ``int64``, the IR text says ``i64``, TensorBoard says
+int64) but computes in the 32-bit type JAX canonicalizes it to (``computed_as``: int64 -> int32,
+uint64 -> uint32, float64 -> float32), as ``jnp.asarray(np.int64(...))`` does. Values that the
+narrower type cannot hold (an int64 constant or feed beyond int32's range, a float64 overflowing
+float32) are refused with ``narrowing_problem``'s explanation instead of wrapping silently.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 import jax
@@ -122,3 +130,62 @@ def promote_types(a: DType, b: DType) -> DType:
 def x64_enabled() -> bool:
     """Whether the user switched on JAX's 64-bit mode (we only read it, never set it)."""
     return bool(jax.config.jax_enable_x64)
+
+
+_NARROWED = {"int64": int32, "uint64": uint32, "float64": float32}
+"""The 32-bit type JAX computes each 64-bit type in while its x64 mode is off."""
+
+
+def computed_as(dtype: DType) -> DType:
+    """The dtype ``dtype``'s values are computed in: ``dtype`` itself, except that with JAX's x64
+    mode off a 64-bit type computes in its 32-bit sibling (int64 -> int32, uint64 -> uint32,
+    float64 -> float32), JAX's canonicalization. Lowering and feeds use it; the IR does not."""
+    narrowed = _NARROWED.get(dtype.name)
+    return dtype if narrowed is None or x64_enabled() else narrowed
+
+
+def computed_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
+    """An op's attributes as its lowering rule takes them: each dtype as ``computed_as`` it."""
+    return {k: computed_as(v) if isinstance(v, DType) else v for k, v in attrs.items()}
+
+
+def convert_keeping_values(array: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, tuple | None]:
+    """``array`` converted to ``dtype``, and the index of its first element the conversion did
+    not keep (None when all were kept): an integer outside ``dtype``'s range (it would wrap) or a
+    finite float that overflows to infinity. Cheap when nothing narrows: a widening integer
+    conversion is not compared, and float overflow is detected by NumPy while it converts."""
+    array = np.asarray(array)
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu" and not np.can_cast(array.dtype, dtype, casting="safe"):
+        converted = array.astype(dtype)
+        lost = converted != array
+    else:
+        try:
+            with np.errstate(over="raise", invalid="ignore"):
+                return array.astype(dtype), None
+        except FloatingPointError:
+            with np.errstate(over="ignore"):
+                converted = array.astype(dtype)
+            lost = np.isinf(converted) & np.isfinite(array)
+    if not lost.any():
+        return converted, None
+    return converted, tuple(int(i) for i in np.argwhere(lost)[0])
+
+
+def narrowing_problem(dtype: DType, values: Any) -> str | None:
+    """Why ``values`` of the 64-bit ``dtype`` cannot be computed in 32 bits while JAX's x64 mode
+    is off (None when they can, or when ``dtype`` computes as itself), e.g. ``value 3000000000 at
+    [2] does not fit in int32 (int64 is computed in 32 bits because JAX's x64 mode is off; ...)``.
+    """
+    computed = computed_as(dtype)
+    if computed is dtype:
+        return None
+    array = np.asarray(values)
+    _, where = convert_keeping_values(array, computed.np)
+    if where is None:
+        return None
+    at = f" at {list(where)}" if where else ""
+    return (
+        f"value {array[where].item()!r}{at} does not fit in {computed.name} ({dtype.name} is computed "
+        "in 32 bits because JAX's x64 mode is off; jax.config.update('jax_enable_x64', True) enables it)"
+    )

@@ -22,9 +22,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from jaxgraph.errors import InvalidArgumentError, NotFoundError
-from jaxgraph.ir.dtypes import x64_enabled
+from jaxgraph.ir.dtypes import narrowing_problem
 from jaxgraph.ir.opdef import OpDef, TypeRuleError, get_op_def, output_types
 from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ir.values import ArrayValue
 
 
 class SourceLocation(NamedTuple):
@@ -240,15 +241,21 @@ class Graph:
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
         types = output_types(result)
-        for t in types:
-            if t.dtype.size == 8 and not x64_enabled():  # JAX's config is read only for 64-bit types
-                raise InvalidArgumentError(
-                    f"dtype {t.dtype.name} needs JAX's 64-bit mode: call "
-                    "jax.config.update('jax_enable_x64', True) yourself (jaxgraph never "
-                    "changes JAX's configuration)",
-                    op,
-                )
+        self._check_value_fits(op, types)
         return self._append(op, types)
+
+    @staticmethod
+    def _check_value_fits(op: Operation, types: Sequence[TensorType]) -> None:
+        """An op holding its value (a constant, a fill) of a 64-bit dtype needs a value that the
+        32-bit type JAX computes it in can hold while x64 mode is off: refused when built, with
+        the op and the user's line, rather than wrapped at run time."""
+        attr = op.op_def.value_attr
+        if attr is None:
+            return
+        value = op.attrs[attr]
+        problem = narrowing_problem(types[0].dtype, value.array if isinstance(value, ArrayValue) else value)
+        if problem is not None:
+            raise InvalidArgumentError(f"the {problem}", op)
 
     def _append(self, op: Operation, types: Sequence[TensorType]) -> Operation:
         """Gives ``op`` its outputs and puts it in the graph, its name and the use-lists."""

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 import jax
 import numpy as np
 
+from jaxgraph.ir.dtypes import computed_as, computed_attrs
 from jaxgraph.ir.graph import Graph, Operation
 from jaxgraph.ir.opdef import get_op_def
 from jaxgraph.lowering.expressions import Names, attribute, call_of, literal, load_name
@@ -33,9 +34,11 @@ def passing_status(op: Operation) -> ast.expr:
     shape, dtype = (), np.dtype(np.bool_)
     if opdef.check:
         stand_ins = [
-            jax.ShapeDtypeStruct(tuple(1 if d is None else d for d in t.shape), t.dtype.np) for t in op.inputs
+            jax.ShapeDtypeStruct(tuple(1 if d is None else d for d in t.shape), computed_as(t.dtype).np)
+            for t in op.inputs
         ]
-        status = jax.eval_shape(lambda *xs: opdef.lower(*xs, **op.attrs)[-1], *stand_ins)
+        attrs = computed_attrs(op.attrs)
+        status = jax.eval_shape(lambda *xs: opdef.lower(*xs, **attrs)[-1], *stand_ins)
         shape, dtype = status.shape, np.dtype(status.dtype)
     name = "bool_" if dtype == np.bool_ else dtype.name
     return ast.Call(attribute("jnp.ones"), [literal(tuple(shape)), attribute("jnp." + name)], [])

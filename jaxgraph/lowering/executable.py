@@ -37,6 +37,7 @@ from jaxgraph.errors import (
     ResourceExhaustedError,
     error_class_for_status,
 )
+from jaxgraph.ir.dtypes import computed_as
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.passes import Optimized, optimize, prune, strip_cpu_only_checks
 from jaxgraph.ir.passes.loop_bounds import resolve_loop_bounds
@@ -224,7 +225,7 @@ def data_parallel_shardings(lowered: LoweredGraph, mesh: Any) -> tuple[tuple, An
 
 def _nbytes(tensor: Tensor) -> int:
     """The size of a tensor of static shape (0 while a dimension is unknown)."""
-    return (tensor.type.shape.num_elements() or 0) * tensor.dtype.np.itemsize
+    return (tensor.type.shape.num_elements() or 0) * computed_as(tensor.dtype).size
 
 
 def device_memory(device: Any) -> tuple[int | None, int | None]:

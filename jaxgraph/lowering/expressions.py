@@ -26,7 +26,7 @@ import numpy as np
 from jax import lax
 
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.dtypes import DType
+from jaxgraph.ir.dtypes import DType, as_dtype, computed_as
 from jaxgraph.ir.graph import Graph, Operation
 from jaxgraph.ir.opdef import OpDef
 from jaxgraph.lowering import rules
@@ -148,13 +148,16 @@ def literal(value: Any) -> ast.expr:
 
 
 def dtype_node(dtype: DType) -> ast.expr:
-    """``jnp.float32`` for a jaxgraph dtype."""
-    return attribute("jnp." + np.dtype(dtype.np).name)
+    """``jnp.float32`` for a jaxgraph dtype, as computed (``jnp.int32`` for int64 while JAX's x64
+    mode is off: see ``jaxgraph.ir.dtypes.computed_as``)."""
+    return attribute("jnp." + computed_as(dtype).np.name)
 
 
 def constant_source(array: np.ndarray) -> str:
-    """A Python expression for a constant: ``np.array`` literal, or base64 when large."""
-    dtype = np.dtype(array.dtype)
+    """A Python expression for a constant: ``np.array`` literal, or base64 when large; in the
+    dtype it computes in (its values fit: the graph checked them when the op was built)."""
+    dtype = computed_as(as_dtype(array.dtype)).np
+    array = array.astype(dtype, copy=False)
     if array.size <= SMALL_CONSTANT:
         elements = [number_node(v, dtype) for v in array.reshape(-1)]
         nested: Any = elements

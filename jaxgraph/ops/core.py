@@ -15,7 +15,7 @@ import numpy as np
 
 from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.dtypes import DType, as_dtype, float32, promote_types, x64_enabled
+from jaxgraph.ir.dtypes import DType, as_dtype, convert_keeping_values, float32, promote_types
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.opdef import OpDef, TypeRuleError, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType, broadcast_shapes
@@ -36,8 +36,8 @@ def apply1(op_type: str, inputs: Sequence[Any], name: str | None = None, **attrs
 def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
     """A Tensor from a Tensor, a Variable, a NumPy array, a Python number or nested list.
 
-    Python floats become ``float32`` and ints ``int32`` (TF1); NumPy arrays keep their dtype,
-    with 64-bit types narrowed to 32 bits unless JAX's x64 mode is on (JAX's rule).
+    Python floats become ``float32`` and ints ``int32`` (TF1); NumPy arrays keep their dtype
+    (a 64-bit one too: see ``jaxgraph.ir.dtypes`` for how it computes without JAX's x64 mode).
     """
     if isinstance(value, Tensor):
         if dtype is not None and as_dtype(dtype) is not value.dtype:
@@ -61,17 +61,26 @@ def type_error_for_conversion(value: Tensor, dtype: DType) -> Exception:
 
 
 def to_numpy(value: Any, dtype: DType | None = None) -> np.ndarray:
-    """The NumPy array a Python value denotes, with jaxgraph's default dtypes."""
+    """The NumPy array a Python value denotes, with TF1's default dtypes: Python floats are
+    float32, Python ints int32 (int64 when one does not fit in int32), arrays keep their dtype
+    (64-bit ones too, whatever JAX's x64 mode: see ``jaxgraph.ir.dtypes``). With ``dtype``, an
+    integer array that ``dtype`` cannot hold is refused instead of wrapped."""
     if dtype is not None:
+        if isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind in "iu" and dtype.is_integer:
+            array, lost = convert_keeping_values(value, dtype.np)
+            if lost is not None:
+                raise InvalidArgumentError(
+                    f"cannot convert {value!r} to {dtype.name}: its value {value[lost].item()!r} does not fit"
+                )
+            return array
         return np.asarray(value, dtype=dtype.np)
     array = np.asarray(value)
     if not isinstance(value, (np.ndarray, np.generic)) and not hasattr(value, "__array__"):
         if array.dtype.kind == "f":
             array = array.astype(np.float32)
         elif array.dtype.kind in "iu":
-            array = array.astype(np.int32)
-    if array.dtype.itemsize == 8 and not x64_enabled() and array.dtype.kind in "fiu":
-        array = array.astype(array.dtype.str[:-1] + "4")
+            array, lost = convert_keeping_values(array, np.int32)
+            array = array if lost is None else np.asarray(value, np.int64)
     as_dtype(array.dtype)  # rejects unsupported dtypes (strings, objects, complex)
     return array
 
@@ -89,7 +98,14 @@ def convert_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
 
 
 def weak_dtype(value: Any, other: DType) -> DType | None:
-    """The dtype a Python scalar takes next to a tensor of dtype ``other`` (as in jax.numpy)."""
+    """The dtype a Python scalar takes next to a tensor of dtype ``other`` (as in jax.numpy); a
+    NumPy value of the same kind takes ``other`` too, as TF1 converts it (``x * np.ones(3)`` is
+    float32 for a float32 ``x``, not float64)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        same_kind = (value.dtype.kind == "f" and other.is_floating) or (
+            value.dtype.kind in "iu" and other.is_integer
+        )
+        return other if same_kind else None
     if isinstance(value, bool):
         return other if other.is_bool else None
     if isinstance(value, int):

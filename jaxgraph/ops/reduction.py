@@ -13,7 +13,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from jaxgraph.ir.dtypes import as_dtype, bool_, int32
+from jaxgraph.ir.dtypes import as_dtype, bool_, int32, int64
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, declare, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
@@ -202,27 +202,27 @@ def _arg_extremum(type_name: str, input: Any, axis: Any, name: str | None, dimen
 
 def argmax(
     input: Any, axis: int | None = None, name: str | None = None, dimension: int | None = None,
-    output_type: Any = int32,
+    output_type: Any = int64,
 ) -> Tensor:  # fmt: skip
     """Index of the largest value along ``axis`` (default 0; ``dimension`` is TF1's deprecated
-    spelling). ``output_type`` defaults to int32: TF1's int64 default needs JAX's x64 mode, which
-    jaxgraph does not switch on. TF1's ``tf.argmax``."""
+    spelling). ``output_type`` defaults to int64 as in TF1 (computed in int32 while JAX's x64 mode
+    is off, see ``jaxgraph.ir.dtypes``). TF1's ``tf.argmax``."""
     return _arg_extremum("argmax", input, axis, name, dimension, output_type)
 
 
 def argmin(
     input: Any, axis: int | None = None, name: str | None = None, dimension: int | None = None,
-    output_type: Any = int32,
+    output_type: Any = int64,
 ) -> Tensor:  # fmt: skip
     """Index of the smallest value along ``axis`` (default 0); see ``argmax``. TF1's ``tf.argmin``."""
     return _arg_extremum("argmin", input, axis, name, dimension, output_type)
 
 
-def arg_max(input: Any, dimension: int, name: str | None = None, output_type: Any = int32) -> Tensor:
+def arg_max(input: Any, dimension: int, name: str | None = None, output_type: Any = int64) -> Tensor:
     """TF1's deprecated ``tf.arg_max(input, dimension)``: ``argmax`` along ``dimension``."""
     return _arg_extremum("argmax", input, None, name, dimension, output_type)
 
 
-def arg_min(input: Any, dimension: int, name: str | None = None, output_type: Any = int32) -> Tensor:
+def arg_min(input: Any, dimension: int, name: str | None = None, output_type: Any = int64) -> Tensor:
     """TF1's deprecated ``tf.arg_min(input, dimension)``: ``argmin`` along ``dimension``."""
     return _arg_extremum("argmin", input, None, name, dimension, output_type)

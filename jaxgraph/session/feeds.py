@@ -1,5 +1,6 @@
 """Feed handling for ``Session.run``: a ``feed_dict``'s values as arrays, each feed checked
-against its placeholder (shape, dtype kind) and converted to the placeholder's dtype with a range
+against its placeholder (shape, dtype kind) and converted to the dtype the placeholder computes in
+(its own; the 32-bit one for a 64-bit placeholder while JAX's x64 mode is off) with a range
 check, so a narrowing conversion raises instead of wrapping or overflowing.
 
 Pure functions of the feeds and the placeholders, kept apart from ``session.py`` so the Session
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.dtypes import as_dtype
+from jaxgraph.ir.dtypes import as_dtype, computed_as, convert_keeping_values, narrowing_problem
 from jaxgraph.ir.graph import Tensor
 
 
@@ -98,7 +99,8 @@ def _check_feed(tensor: Tensor, value: Any) -> Any:
             f"{target.dtype.short}{target.shape}",
             tensor.op,
         )
-    if source is target.dtype:
+    computed = computed_as(target.dtype)  # int32 for an int64 placeholder while x64 mode is off
+    if source is computed:
         return None
     integers = source.np.kind in "iu" and target.dtype.np.kind in "iu"  # signed <-> unsigned: range-checked
     if not integers and not np.can_cast(source.np, target.dtype.np, casting="same_kind"):
@@ -107,33 +109,27 @@ def _check_feed(tensor: Tensor, value: Any) -> Any:
             f"{target.dtype.name} without changing its kind",
             tensor.op,
         )
-    return target.dtype.np
+    return computed.np
 
 
 def _convert_feed(tensor: Tensor, value: Any, dtype: np.dtype) -> np.ndarray:
-    """``value`` converted to the placeholder's ``dtype``; InvalidArgumentError when a narrowing
-    conversion (int64 to int32, float64 to float16, int to uint8 ...) would wrap or overflow
-    instead of keeping a value. Cheap: floats let NumPy report overflow while it converts, and
-    integers compare the converted values with the originals only when the target is narrower."""
-    if dtype.kind not in "iu" or np.can_cast(value.dtype, dtype, casting="safe"):
-        try:
-            with np.errstate(over="raise"):
-                return np.asarray(value, dtype)
-        except FloatingPointError:
-            original = np.asarray(value)
-            with np.errstate(over="ignore"):
-                overflow = np.isinf(original.astype(dtype)) & np.isfinite(original)
-            bad, limits = original[overflow].flat[0], f"up to {float(np.finfo(dtype).max)!r} in magnitude"
-    else:
-        original = np.asarray(value)
-        converted = original.astype(dtype)
-        if (converted == original).all():  # nothing wrapped
-            return converted
-        info = np.iinfo(dtype)
-        low = original.min()
-        bad, limits = low if low < info.min else original.max(), f"from {info.min} to {info.max}"
+    """``value`` converted to the ``dtype`` the placeholder computes in; InvalidArgumentError when
+    a narrowing conversion (int64 to int32, float64 to float16, int to uint8 ...) would wrap or
+    overflow instead of keeping a value (cheap: see ``convert_keeping_values``). A 64-bit
+    placeholder computing in 32 bits (JAX's x64 mode off) says so and how to change it."""
+    converted, lost = convert_keeping_values(value, dtype)
+    if lost is None:
+        return converted
+    problem = narrowing_problem(tensor.dtype, value)
+    if problem is not None:
+        raise InvalidArgumentError(f"feed for '{tensor.name}': the {problem}", tensor.op)
+    limits = (
+        f"from {np.iinfo(dtype).min} to {np.iinfo(dtype).max}"
+        if dtype.kind in "iu"
+        else f"up to {float(np.finfo(dtype).max)!r} in magnitude"
+    )
     raise InvalidArgumentError(
-        f"feed for '{tensor.name}' has the value {bad.item()!r}, which {as_dtype(dtype).name} cannot "
-        f"hold ({limits})",
+        f"feed for '{tensor.name}' has the value {np.asarray(value)[lost].item()!r}, which "
+        f"{as_dtype(dtype).name} cannot hold ({limits})",
         tensor.op,
     )

@@ -38,6 +38,7 @@ from jaxgraph.errors import (
     describe_location,
     error_class_for_status,
 )
+from jaxgraph.ir.dtypes import computed_as, narrowing_problem
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.passes.specialize import specialize
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
@@ -351,6 +352,12 @@ class Session:
                 f"of shape {target.shape}",
                 variable.op,
             )
+        problem = narrowing_problem(target.dtype, array)
+        if problem is not None:
+            raise InvalidArgumentError(
+                f"cannot load into Variable '{variable.op.name}': the {problem}", variable.op
+            )
+        array = array.astype(computed_as(target.dtype).np, copy=False)
         with self._lock:
             self._variables[variable.op.name] = self._place(f"Variable '{variable.op.name}'", array)
 
@@ -448,7 +455,7 @@ class InteractiveSession(Session):
 
 def _spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:
     t = op.outputs[0].type
-    return jax.ShapeDtypeStruct(tuple(t.shape), t.dtype.np)
+    return jax.ShapeDtypeStruct(tuple(t.shape), computed_as(t.dtype).np)
 
 
 def _arg_specs(plan: _Plan, feed_values: list) -> list[Any]:

@@ -18,6 +18,10 @@ naming the previous, complete checkpoint, and the next save deletes the killed o
 A save holds the directory's lock (``jaxgraph.train.checkpoint_lock``), so savers in several
 processes never interleave their writes, rotations and index updates.
 
+Variables are saved in their declared dtype (an int64 Variable is I64 in the file even while it
+computes in int32 because JAX's x64 mode is off), so a checkpoint is the same whichever mode wrote
+it and restores in either (a value beyond 32 bits restored without x64 mode is refused).
+
 Restore checks names, shapes and dtypes against the Saver's Variables and reports every missing,
 unexpected and reshaped Variable in one error, then verifies each tensor's checksum
 (``DataLossError`` naming the file when it is truncated or corrupted: whatever its bytes, a
@@ -42,7 +46,7 @@ import safetensors
 import safetensors.numpy
 
 from jaxgraph.errors import DataLossError, InvalidArgumentError, JaxGraphError, NotFoundError
-from jaxgraph.ir.dtypes import ALL_DTYPES, as_dtype
+from jaxgraph.ir.dtypes import ALL_DTYPES, as_dtype, computed_as, narrowing_problem
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.tracer.graph_file import atomic_write
@@ -127,7 +131,7 @@ class Saver:
             raise NotFoundError(f"Parent directory of {path} doesn't exist, can't save.")
         names = list(self._variables)
         values, key = sess.snapshot([self._variables[n].op.name for n in names])
-        tensors = {n: values[self._variables[n].op.name] for n in names}  # C-ordered host copies
+        tensors = {n: _declared(self._variables[n], values[self._variables[n].op.name]) for n in names}
         data = safetensors.numpy.save(tensors, metadata={"format": FORMAT, "version": str(VERSION)})
         metadata = _json_text(_metadata(tensors, step, key)) + "\n"
         with directory_lock(directory):
@@ -174,7 +178,7 @@ class Saver:
         metadata = read_metadata(prefix)
         self._check_names(prefix, metadata["variables"])
         tensors = read_tensors(prefix, metadata)
-        values = {v.op.name: tensors[name] for name, v in self._variables.items()}
+        values = {v.op.name: _computed(prefix, v, tensors[name]) for name, v in self._variables.items()}
         key, want = metadata["rng_key"], _rng_key_type()
         sess.load_snapshot(
             values, None if key is None else np.array(key["data"], want.dtype).reshape(want.shape)
@@ -209,6 +213,26 @@ class Saver:
             lines.append("  not in the graph: " + ", ".join(f"'{n}'" for n in unexpected))
         lines.extend(f"  {c}" for c in changed)
         raise (NotFoundError if missing else InvalidArgumentError)("\n".join(lines))
+
+
+def _declared(variable: Variable, value: np.ndarray) -> np.ndarray:
+    """A Variable's value (a C-ordered host copy) in its declared dtype: an int64 Variable
+    computing in int32 (JAX's x64 mode off) is saved as int64, so a checkpoint is the same
+    whichever mode wrote it."""
+    return value.astype(variable.dtype.np, copy=False)
+
+
+def _computed(prefix: str, variable: Variable, value: np.ndarray) -> np.ndarray:
+    """A saved value in the dtype its Variable computes in; InvalidArgumentError when a 64-bit
+    value saved with JAX's x64 mode on does not fit the 32 bits it computes in now."""
+    problem = narrowing_problem(variable.dtype, value)
+    if problem is not None:
+        raise InvalidArgumentError(
+            f"checkpoint '{prefix}' cannot be restored into Variable '{variable.op.name}' without JAX's "
+            f"x64 mode: the {problem}",
+            variable.op,
+        )
+    return value.astype(computed_as(variable.dtype).np, copy=False)
 
 
 def latest_checkpoint(checkpoint_dir: str, latest_filename: str | None = None) -> str | None:

@@ -152,15 +152,15 @@ def test_to_type_shorthands_cast():
     np.testing.assert_array_equal(values["to_bfloat16"], xv.astype(ml_dtypes.bfloat16))
 
 
-@pytest.mark.parametrize("fn, dtype", [(jg.to_int64, "int64"), (jg.to_double, "float64")])
-def test_64_bit_shorthands_need_x64(fn, dtype):
-    with pytest.raises(
-        jg.errors.InvalidArgumentError,
-        match=re.escape(
-            f"dtype {dtype} needs JAX's 64-bit mode: call jax.config.update('jax_enable_x64', True)"
-        ),
-    ):
-        fn(jg.constant([1.0]))
+@pytest.mark.parametrize(
+    "fn, dtype, computed", [(jg.to_int64, jg.int64, np.int32), (jg.to_double, jg.float64, np.float32)]
+)
+def test_64_bit_shorthands_declare_64_bits_and_compute_in_32_without_x64(fn, dtype, computed):
+    out = fn(jg.constant([1.5, -2.5]))
+    assert out.dtype is dtype
+    value = run(out)
+    np.testing.assert_array_equal(value, np.array([1.5, -2.5]).astype(dtype.np).astype(computed))
+    assert value.dtype == computed
 
 
 def test_expand_dims_takes_dim():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from jaxgraph.ir.dtypes import computed_attrs
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.opdef import OpDef
 from jaxgraph.ir.passes.program import Optimized, Rebuild
@@ -38,7 +39,7 @@ def host_value(opdef: OpDef, values: list, attrs: dict) -> np.ndarray | None:
     or ``jax.ShapeDtypeStruct`` for ``type_only`` ops); None when that fails or gives several."""
     try:
         with jax.default_device(jax.devices("cpu")[0]):
-            result = opdef.lower(*values, **attrs)
+            result = opdef.lower(*values, **computed_attrs(attrs))
     except Exception:  # any failure is the op's to report when it runs, not the optimiser's
         return None
     return None if isinstance(result, (tuple, list)) else np.asarray(result)
