@@ -7,7 +7,7 @@
 configuration.
 """
 
-from jaxgraph import contrib, debugging, errors, ir, nn, ops, summary, train
+from jaxgraph import contrib, debugging, errors, ir, nn, ops, strings, summary, train
 from jaxgraph.autodiff import gradients, hessians
 from jaxgraph.builder import Graph, get_default_graph, reset_default_graph
 from jaxgraph.ir.dtypes import (
@@ -21,6 +21,7 @@ from jaxgraph.ir.dtypes import (
     int16,
     int32,
     int64,
+    string,
     uint8,
     uint16,
     uint32,
@@ -41,7 +42,9 @@ from jaxgraph.ops.random import random_normal, random_uniform, truncated_normal
 from jaxgraph.ops.reduction import *
 from jaxgraph.ops.selection import *
 from jaxgraph.ops.shape import *
+from jaxgraph.ops.strings import as_string, string_join
 from jaxgraph.session import InteractiveSession, Session, get_default_session
+from jaxgraph.session.config import ConfigProto, GPUOptions, RunMetadata, RunOptions
 from jaxgraph.tracer import *
 from jaxgraph.tracer.graph_file import load_graph
 

@@ -24,6 +24,9 @@ from jaxgraph.errors import NotFoundError
 REQUIRED = object()
 """Default value marking an attribute the caller must give."""
 
+FED = "fed"
+"""The ``host`` trait of ops whose host value is their feed (placeholders of strings)."""
+
 
 class TypeRuleError(Exception):
     """Raised by a type rule; the graph re-raises it as an InvalidArgumentError with op context."""
@@ -68,6 +71,10 @@ class OpDef:
     * ``forwards_input``: the op returns its first input unchanged: ``"always"`` (identity),
       or ``"same_type"`` when its output's static type is the input's and fully known
       (reshapes, broadcasts and casts that change nothing).
+    * ``host``: the op's NumPy rule (inputs and attributes in, array out), which the Session
+      runs on the host around the XLA executable, or ``FED`` (its value is its feed): only
+      such ops may take or give ``string`` tensors, which XLA cannot hold
+      (``jaxgraph.session.host_ops``).
     """
 
     type: str
@@ -90,6 +97,7 @@ class OpDef:
     forwards_input: str | None = None
     explain: Callable[..., str] | None = None
     jax_call: str | None = None
+    host: Callable[..., Any] | str | None = None
 
     def __post_init__(self) -> None:
         if self.state is not None or self.needs_key or self.check:  # effects are stateful
@@ -146,6 +154,8 @@ def op(
 
     def register(cls: type) -> OpDef:
         namespace = vars(cls)
+        if "host" in namespace:
+            traits["host"] = namespace["host"]
         return declare(type_name, default_name, namespace["infer"], namespace.get("lower"),
                        namespace.get("grad"), attrs=attrs, explain=namespace.get("explain"), **traits)  # fmt: skip
 

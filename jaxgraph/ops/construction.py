@@ -17,7 +17,7 @@ import jax.numpy as jnp
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType, as_dtype
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ir.opdef import REQUIRED, op
+from jaxgraph.ir.opdef import FED, REQUIRED, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import (
@@ -45,11 +45,14 @@ class Constant:
     def lower(*, value, dtype):
         return jnp.asarray(value.array)
 
+    def host(*, value, dtype):
+        return value.array
+
     def grad(op, g):
         return ()
 
 
-@op("placeholder", "Placeholder", attrs={"dtype": REQUIRED, "shape": REQUIRED}, parameter=True)
+@op("placeholder", "Placeholder", attrs={"dtype": REQUIRED, "shape": REQUIRED}, parameter=True, host=FED)
 class Placeholder:
     """A value fed at run time; lowered as a parameter of the generated function."""
 
