@@ -15,7 +15,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.dtypes import DType, as_dtype
+from jaxgraph.ir.dtypes import DType, as_dtype, string
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import FED, REQUIRED, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
@@ -72,8 +72,12 @@ class Placeholder:
 def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tensor:
     """TF1's ``tf.placeholder``: a tensor whose value is fed to ``Session.run``.
 
-    ``shape`` lists the dimensions, ``None`` for an unknown one; its rank must be given.
+    ``shape`` lists the dimensions, ``None`` for an unknown one; its rank must be given, except
+    for a ``string`` placeholder, a scalar by default (TF1's ``tf.placeholder(tf.string)`` fed
+    one str or bytes).
     """
+    if shape is None and as_dtype(dtype) is string:
+        shape = ()
     if shape is None:
         raise InvalidArgumentError(
             f"placeholder {name or ''!r} needs a shape: jaxgraph tensors have a static rank "

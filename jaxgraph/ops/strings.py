@@ -62,9 +62,11 @@ class AsString:
         if x.dtype == np.bool_:  # TF1 ignores the options for bools
             return _map(lambda v: b"true" if v else b"false", x)
         dtype = as_dtype(x.dtype)
+        if dtype.is_unsigned:  # C's %u ignores the sign flags
+            fill = fill.strip(" +")
         text = _format(dtype, precision, scientific, shortest, width, fill).encode()
-        if dtype is string:
-            return _map(lambda v: text % v, x)
+        if dtype is string:  # TF1 formats strings only to pad them (then precision truncates)
+            return _map(lambda v: text % v if width > -1 else v, x)
         if dtype.is_integer:
             return _map(lambda v: text % int(v), x)
         spaced = _format(dtype, precision, scientific, shortest, width, fill.replace("0", "")).encode()
