@@ -104,12 +104,12 @@ def record_placement() -> dict:
         a = tf.constant([[1.0, 2.0]], name="a")
         b = tf.constant([[1.0], [2.0]], name="b")
         product = tf.matmul(a, b, name="product")
-        with tf.device("/gpu:0"):
-            pinned = tf.identity(product, name="pinned")
     with captured_stdout() as out:
         with tf.Session(graph=graph, config=tf.ConfigProto(log_device_placement=True)) as sess:
             sess.run(product)
     lines = sorted(line for line in out.getvalue().splitlines() if line)
+    with graph.as_default(), tf.device("/gpu:0"):  # TF places the whole graph: pin in a new one
+        pinned = tf.identity(product, name="pinned")
     try:
         with tf.Session(graph=graph, config=tf.ConfigProto()) as sess:
             sess.run(pinned)

@@ -139,7 +139,7 @@ def split(fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor]) -> Hos
 def _refuse_host_dependencies(device_fetches: Sequence[Tensor | Operation], fed: set[Tensor]) -> None:
     """Raises when an op XLA computes needs a host op first (a control dependency on one):
     host ops run after the executable, so it could not wait for one."""
-    for op in needed(device_fetches, fed):
+    for op in sorted(needed(device_fetches, fed), key=lambda op: op.index):
         blocking = next((c for c in op.control_inputs if on_host(c)), None)
         if blocking is not None:
             raise InvalidArgumentError(
