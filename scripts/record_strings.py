@@ -21,7 +21,20 @@ tf.disable_v2_behavior()
 OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "ops" / "fixtures" / "strings.json"
 
 VALUES = {
-    "float32": [0.0, -0.0, 1.5, -2.25, 3.14159265, 1e-7, 123456789.0, 1e20, math.nan, -math.nan, math.inf, -math.inf],
+    "float32": [
+        0.0,
+        -0.0,
+        1.5,
+        -2.25,
+        3.14159265,
+        1e-7,
+        123456789.0,
+        1e20,
+        math.nan,
+        -math.nan,
+        math.inf,
+        -math.inf,
+    ],
     "float64": [0.1, -1234.5678, 1e-300],
     "float16": [0.1, -65504.0],
     "int32": [0, 7, -42, 2147483647],
@@ -30,7 +43,9 @@ VALUES = {
     "bool": [True, False],
     "string": [b"a", b"hello"],
 }
-OPTIONS = list(itertools.product([-1, 0, 3], [False, True], [False, True], [-1, 8], ["", "0", "-", " ", "+", "#"]))
+OPTIONS = list(
+    itertools.product([-1, 0, 3], [False, True], [False, True], [-1, 8], ["", "0", "-", " ", "+", "#"])
+)
 
 
 def encode(values: list) -> list:
@@ -63,12 +78,21 @@ def record_as_string(sess: tf.Session) -> list[dict]:
     for dtype, values in VALUES.items():
         x = tf.constant(np.array(values, dtype=object if dtype == "string" else dtype))
         for precision, scientific, shortest, width, fill in OPTIONS:
-            options = dict(precision=precision, scientific=scientific, shortest=shortest, width=width, fill=fill)
+            options = dict(
+                precision=precision, scientific=scientific, shortest=shortest, width=width, fill=fill
+            )
             result = run(sess, tf.as_string(x, **options))
             cases.append({"dtype": dtype, "values": encode(values), "options": options, "result": result})
     for fill in ["ab", "x"]:  # the fill checks
         result = run(sess, tf.as_string(tf.constant([1.5]), fill=fill, width=4))
-        cases.append({"dtype": "float32", "values": encode([1.5]), "options": {"fill": fill, "width": 4}, "result": result})
+        cases.append(
+            {
+                "dtype": "float32",
+                "values": encode([1.5]),
+                "options": {"fill": fill, "width": 4},
+                "result": result,
+            }
+        )
     return cases
 
 

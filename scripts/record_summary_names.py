@@ -16,7 +16,18 @@ import tensorflow.compat.v1 as tf
 tf.disable_v2_behavior()
 
 OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "summary" / "fixtures" / "summary_names.json"
-NAMES = ["W1:0", "my loss", "/lead", "//two/slashes", "a/b", "a-b.c", "x!y", "layer 1/weights:0", "ok_name", "tab\there"]
+NAMES = [
+    "W1:0",
+    "my loss",
+    "/lead",
+    "//two/slashes",
+    "a/b",
+    "a-b.c",
+    "x!y",
+    "layer 1/weights:0",
+    "ok_name",
+    "tab\there",
+]
 
 
 class Collect(logging.Handler):

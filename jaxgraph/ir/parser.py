@@ -373,7 +373,7 @@ class _Parser:
             raise self.error("a constant's shape must be fully known", token)
         size = math.prod(shape)
         data = self.peek()
-        if dtype == object:
+        if dtype.kind == "O":
             array = self.parse_strings(size, array_type, data)
         elif data.kind == "b64":
             self.next()

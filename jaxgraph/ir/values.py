@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 
-from typing import Any
-
-from jaxgraph.ir.dtypes import DType, as_dtype, string
+from jaxgraph.ir.dtypes import DType, as_dtype
 
 
 class ArrayValue:

@@ -264,7 +264,9 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
     dtype = as_dtype(dtype) if dtype is not None else None
     array = string_array(value) if dtype is None or dtype is string else None
     if array is None and dtype is string:
-        raise InvalidArgumentError(f"cannot convert {value!r} to a string tensor: it holds values that are not str or bytes")
+        raise InvalidArgumentError(
+            f"cannot convert {value!r} to a string tensor: it holds values that are not str or bytes"
+        )
     if array is None:
         array = _numeric_array(value, dtype)
     if shape is not None:

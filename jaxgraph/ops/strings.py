@@ -38,12 +38,31 @@ def _format(dtype: Any, precision: int, scientific: bool, shortest: bool, width:
             "Cannot select both scientific and shortest notation")  # fmt: skip
     require(not fill or fill in _FLAGS, f'Fill argument not supported: "{fill}"')
     if dtype.is_integer or dtype.is_bool:
-        require(not (scientific or shortest), f"scientific and shortest format not supported for datatype {dtype.name}")
+        require(
+            not (scientific or shortest),
+            f"scientific and shortest format not supported for datatype {dtype.name}",
+        )
         require(precision < 0, f"precision not supported for datatype {dtype.name}")
     require(dtype.is_floating or dtype.is_integer or dtype.is_bool or dtype is string,
             f"Value for attr 'T' of {dtype.name} is not in the list of allowed values")  # fmt: skip
-    conversion = "s" if dtype is string else "d" if dtype.is_integer else "g" if shortest else "e" if scientific else "f"
-    return "%" + fill + (str(width) if width > -1 else "") + (f".{precision}" if precision > -1 else "") + conversion
+    conversion = (
+        "s"
+        if dtype is string
+        else "d"
+        if dtype.is_integer
+        else "g"
+        if shortest
+        else "e"
+        if scientific
+        else "f"
+    )
+    return (
+        "%"
+        + fill
+        + (str(width) if width > -1 else "")
+        + (f".{precision}" if precision > -1 else "")
+        + conversion
+    )
 
 
 @op(
@@ -112,7 +131,9 @@ def _join_shape(types: Sequence[TensorType]) -> TensorShape:
         if shape is None:
             shape = tuple(t.shape)
             continue
-        require(len(t.shape) == len(shape), f"Shapes must be equal rank, but are {len(shape)} and {len(t.shape)}")
+        require(
+            len(t.shape) == len(shape), f"Shapes must be equal rank, but are {len(shape)} and {len(t.shape)}"
+        )
         for i, (a, b) in enumerate(zip(shape, t.shape, strict=True)):
             require(a is None or b is None or a == b,
                     f"Dimension {i} in both shapes must be equal, but are {a} and {b}. "

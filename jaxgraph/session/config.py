@@ -39,6 +39,7 @@ import jax
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Operation
 
+
 # ---- the messages ------------------------------------------------------------------------------
 def _bool(value: Any, field: str) -> bool:
     return bool(operator.index(value))
@@ -106,7 +107,9 @@ class _Message:
     def __setattr__(self, name: str, value: Any) -> None:
         kind, _ = self._field(name, AttributeError)
         if _is_message(kind):
-            raise AttributeError(f'Assignment not allowed to message field "{name}" in protocol message object.')
+            raise AttributeError(
+                f'Assignment not allowed to message field "{name}" in protocol message object.'
+            )
         if kind is _device_count:
             raise AttributeError(
                 f'Assignment not allowed to map, or repeated field "{name}" in protocol message object.'
@@ -142,10 +145,15 @@ def _sub_message(kind: type[_Message], value: Any) -> _Message:
 def _text(name: str, value: Any, indent: str) -> str:
     """One field in protobuf's text format (nothing for an empty message or a default)."""
     if isinstance(value, _Message):
-        inner = "".join(_text(k, getattr(value, k), indent + "  ") for k in value.FIELDS if k in value._values)
+        inner = "".join(
+            _text(k, getattr(value, k), indent + "  ") for k in value.FIELDS if k in value._values
+        )
         return f"{indent}{name} {{\n{inner}{indent}}}\n" if inner else ""
     if isinstance(value, dict):
-        return "".join(f'{indent}{name} {{\n{indent}  key: "{k}"\n{indent}  value: {v}\n{indent}}}\n' for k, v in value.items())
+        return "".join(
+            f'{indent}{name} {{\n{indent}  key: "{k}"\n{indent}  value: {v}\n{indent}}}\n'
+            for k, v in value.items()
+        )
     if isinstance(value, bool):
         return f"{indent}{name}: {'true' if value else 'false'}\n" if value else ""
     if isinstance(value, float):

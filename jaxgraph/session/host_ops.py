@@ -91,7 +91,9 @@ def _fed_strings(tensor: Tensor, value: Any) -> np.ndarray:
     """A string feed as the ops reading it see it: an object array of bytes."""
     array = string_array(np.asarray(value, dtype=object))
     if array is None:
-        raise InvalidArgumentError(f"feed for '{tensor.name}' must hold str or bytes, got {value!r}", tensor.op)
+        raise InvalidArgumentError(
+            f"feed for '{tensor.name}' must hold str or bytes, got {value!r}", tensor.op
+        )
     return array
 
 

@@ -151,7 +151,9 @@ class Session:
             args = [variables.get(name) for name in plan.var_args]
             if None in args:
                 raise _uninitialized(plan, [n for n, v in zip(plan.var_args, args, strict=True) if v is None])
-            for value, dtype, tensor in zip(plan.device_feeds(feed_values), plan.feed_dtypes, plan.feeds, strict=False):
+            for value, dtype, tensor in zip(
+                plan.device_feeds(feed_values), plan.feed_dtypes, plan.feeds, strict=False
+            ):
                 args.append(value if dtype is None else _convert_feed(tensor, value, dtype))
             args.append(self._rng_key(graph) if plan.executable.lowered.uses_key else None)
             try:
@@ -286,7 +288,11 @@ class Session:
             feeds.append(tensor)
         host = host_ops.split(fetch_elements, feeds)
         if host is not None:
-            fetch_elements, feeds, feed_dtypes = host.device_fetches, host.device_only(feeds), host.device_only(feed_dtypes)
+            fetch_elements, feeds, feed_dtypes = (
+                host.device_fetches,
+                host.device_only(feeds),
+                host.device_only(feed_dtypes),
+            )
         directory = dumps.dump_dir(self.dump_dir)
         executable = compile_fetches(fetch_elements, feeds, self.device, self.check_numerics, self.mesh,
                                      record_passes=directory is not None)  # fmt: skip

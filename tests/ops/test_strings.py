@@ -37,7 +37,9 @@ def decode(dtype: str, values: list) -> np.ndarray:
 
 
 def options_of(case: dict) -> dict:
-    return {"precision": -1, "scientific": False, "shortest": False, "width": -1, "fill": ""} | case["options"]
+    return {"precision": -1, "scientific": False, "shortest": False, "width": -1, "fill": ""} | case[
+        "options"
+    ]
 
 
 def test_fetched_string_values_are_tf1s():
@@ -110,7 +112,10 @@ def test_string_join_matches_tf1():
 def test_string_join_refuses_mismatched_shapes_when_built():
     with pytest.raises(InvalidArgumentError) as info:
         jg.string_join([jg.constant(["a", "bc"]), jg.constant(["a", "b", "c"])])
-    assert info.value.message == "Dimension 0 in both shapes must be equal, but are 2 and 3. Shapes are [2] and [3]."
+    assert (
+        info.value.message
+        == "Dimension 0 in both shapes must be equal, but are 2 and 3. Shapes are [2] and [3]."
+    )
     assert FIXTURE["string_join"]["build mismatch"].startswith(info.value.message)
 
 
@@ -144,13 +149,19 @@ def test_ops_xla_runs_refuse_strings_at_the_users_line(build, op_type, what):
         "ops the Session runs on the host (constant, placeholder, identity, as_string, string_join)"
     )
     location = info.value.op.location
-    assert info.value.op.type == op_type and (location.file, location.line) == (__file__, build.__code__.co_firstlineno)
+    assert info.value.op.type == op_type and (location.file, location.line) == (
+        __file__,
+        build.__code__.co_firstlineno,
+    )
 
 
 def test_string_constants_refuse_other_values():
     with pytest.raises(InvalidArgumentError) as info:
         jg.constant([1, "a"], dtype=jg.string)
-    assert info.value.message == "cannot convert [1, 'a'] to a string tensor: it holds values that are not str or bytes"
+    assert (
+        info.value.message
+        == "cannot convert [1, 'a'] to a string tensor: it holds values that are not str or bytes"
+    )
     with pytest.raises(InvalidArgumentError) as info:
         jg.constant([1, "a"])
     assert info.value.message == "unsupported dtype dtype('<U21')"
@@ -167,12 +178,17 @@ def test_strings_round_trip_through_the_ir_text():
     assert '%StringJoin = string_join(%AsString, %p) {separator="|"} : string[?]' in text
     parsed = parse(text)
     assert str(parsed) == text
-    assert list(parsed.get_operation_by_name("a").attrs["value"].array.reshape(-1)) == [b"a", b'b"c', "é".encode(), b""]
+    assert list(parsed.get_operation_by_name("a").attrs["value"].array.reshape(-1)) == [
+        b"a",
+        b'b"c',
+        "é".encode(),
+        b"",
+    ]
 
 
 def test_string_constant_text_errors():
     with pytest.raises(jg.errors.ParseError) as info:
-        parse('graph {\n  %a = constant() {value=tensor<string[1]>[1], dtype=string} : string[1]\n}')
+        parse("graph {\n  %a = constant() {value=tensor<string[1]>[1], dtype=string} : string[1]\n}")
     assert info.value.message == "line 2, column 44: expected a string, found '1'"
 
 

@@ -107,9 +107,9 @@ def test_pins_to_absent_devices_fail_without_soft_placement():
         sess.run(pinned)
     available = ", ".join(config_module.device_name(d) for d in jax.devices())
     recorded = FIXTURE["placement"]["hard placement"]
-    assert info.value.message == recorded.replace("/job:localhost/replica:0/task:0/device:CPU:0", available).replace(
-        "/device:GPU:0", "/device:CPU:99"
-    )
+    assert info.value.message == recorded.replace(
+        "/job:localhost/replica:0/task:0/device:CPU:0", available
+    ).replace("/device:GPU:0", "/device:CPU:99")
     assert info.value.op is pinned.op
     with jg.Session(graph=g, config=jg.ConfigProto(allow_soft_placement=True)) as sess:
         assert sess.run(pinned).tolist() == [[5.0]]
