@@ -193,7 +193,6 @@ def test_string_constant_text_errors():
 
 
 def test_graph_def_holds_strings():
-    pytest.importorskip("tensorboard")
     from tensorboard.compat.proto import types_pb2
 
     from jaxgraph.summary import to_graph_def
