@@ -19,6 +19,7 @@ from jaxgraph import (
     nn,
     ops,
     random,
+    strings,
     summary,
     train,
 )
@@ -35,6 +36,7 @@ from jaxgraph.ir.dtypes import (
     int16,
     int32,
     int64,
+    string,
     uint8,
     uint16,
     uint32,
@@ -56,9 +58,11 @@ from jaxgraph.ops.random import random_normal, random_uniform, truncated_normal
 from jaxgraph.ops.reduction import *
 from jaxgraph.ops.selection import *
 from jaxgraph.ops.shape import *
+from jaxgraph.ops.strings import as_string, string_join
 from jaxgraph.platform import app, flags, gfile
 from jaxgraph.platform import tf_logging as logging
 from jaxgraph.session import InteractiveSession, Session, get_default_session
+from jaxgraph.session.config import ConfigProto, GPUOptions, RunMetadata, RunOptions
 from jaxgraph.tracer import *
 from jaxgraph.tracer.graph_file import load_graph
 

@@ -69,8 +69,8 @@ ALIASES: dict[str, str] = {
 DEFAULT_REASON = "not yet"
 _PROTOS = "TensorFlow protobuf: not planned"
 _QUEUES = "queue-based input pipelines: not planned (feed NumPy arrays)"
-_STRINGS = "needs strings (jaxgraph has numeric dtypes only)"
-_EXAMPLES = "tf.Example protos: not planned (needs strings)"
+_STRINGS = "string ops beyond as_string and string_join: not yet (strings run on the host)"
+_EXAMPLES = "tf.Example protos: not planned"
 _SPARSE = "sparse tensors: not planned"
 _TF2 = "eager / TF2 switch: not applicable (jaxgraph is graph-only)"
 _CONV = "convolutions and pooling: not yet"
@@ -91,9 +91,7 @@ REASONS: dict[str, str] = {
     "tf.MONOLITHIC_BUILD": "TensorFlow build information: not applicable",
     "tf.VERSION": "TensorFlow build information: not applicable",
     "tf.AttrValue": _PROTOS,
-    "tf.ConfigProto": _PROTOS,
     "tf.Event": _PROTOS,
-    "tf.GPUOptions": _PROTOS,
     "tf.GraphDef": _PROTOS,
     "tf.GraphOptions": _PROTOS,
     "tf.HistogramProto": _PROTOS,
@@ -102,8 +100,6 @@ REASONS: dict[str, str] = {
     "tf.NameAttrList": _PROTOS,
     "tf.NodeDef": _PROTOS,
     "tf.OptimizerOptions": _PROTOS,
-    "tf.RunMetadata": _PROTOS,
-    "tf.RunOptions": _PROTOS,
     "tf.SessionLog": _PROTOS,
     "tf.Summary": _PROTOS,
     "tf.SummaryMetadata": _PROTOS,
@@ -120,7 +116,6 @@ REASONS: dict[str, str] = {
     "tf.VarLenFeature": _EXAMPLES,
     "tf.parse_*": _EXAMPLES,
     "tf.decode_json_example": _EXAMPLES,
-    "tf.as_string": _STRINGS,
     "tf.decode_*": _STRINGS,
     "tf.encode_base64": _STRINGS,
     "tf.fingerprint": _STRINGS,

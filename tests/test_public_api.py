@@ -24,6 +24,7 @@ PUBLIC_MODULES = {
     "jaxgraph.summary": jaxgraph.summary,
     "jaxgraph.errors": jaxgraph.errors,
     "jaxgraph.debugging": jaxgraph.debugging,
+    "jaxgraph.strings": jaxgraph.strings,
 }
 
 

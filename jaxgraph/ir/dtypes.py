@@ -98,6 +98,28 @@ _BY_NUMPY = {d.np: d for d in ALL_DTYPES}
 _PYTHON_TYPES = {bool: bool_, int: int32, float: float32}
 
 
+# ---- strings (TF1's tf.string) ------------------------------------------------------------------
+class _StringDType(DType):
+    """TF1's ``tf.string``: each element a ``bytes`` object, held in a NumPy object array.
+
+    XLA has no string type: string tensors live on the host, where the Session runs the ops on
+    them (``jaxgraph.session.host_ops``); an op lowered to XLA cannot take or give one. ``size``
+    is 0, as TF's ``tf.string.size``. NumPy's ``str``, ``bytes`` and ``object`` dtypes map here.
+    """
+
+    __slots__ = ()
+
+    @property
+    def size(self) -> int:
+        return 0
+
+
+string = _StringDType("string", "string", np.object_)
+BY_SHORT_NAME[string.short] = string
+_BY_NAME[string.name] = string
+_BY_NUMPY[string.np] = string
+
+
 def as_dtype(value: Any) -> DType:
     """Converts a DType, a name (``"float32"`` / ``"f32"``), a NumPy/JAX dtype or a Python type.
 
@@ -113,7 +135,8 @@ def as_dtype(value: Any) -> DType:
         return _PYTHON_TYPES[value]
     if value is not None:  # np.dtype(None) is float64
         try:
-            return _BY_NUMPY[np.dtype(value)]
+            numpy_dtype = np.dtype(value)
+            return string if numpy_dtype.kind in "SU" else _BY_NUMPY[numpy_dtype]
         except (TypeError, KeyError):
             pass
     raise InvalidArgumentError(f"unsupported dtype {value!r}")

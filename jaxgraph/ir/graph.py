@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from jaxgraph.errors import InvalidArgumentError, NotFoundError
-from jaxgraph.ir.dtypes import narrowing_problem
+from jaxgraph.ir.dtypes import narrowing_problem, string
 from jaxgraph.ir.opdef import OpDef, TypeRuleError, get_op_def, output_types
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ir.values import ArrayValue
@@ -168,6 +168,19 @@ class Operation:
         return f"<jaxgraph.Operation '{self.name}' type={self.type}>"
 
 
+def _refuse_strings(op: Operation, tensors: Sequence[Tensor], what: str) -> None:
+    """Raises when an op that XLA runs (no ``host`` rule) would take or make a string tensor:
+    XLA has no strings, so they only flow between the ops the Session runs on the host."""
+    found = next((t for t in tensors if t.dtype is string), None)
+    if found is not None:
+        raise InvalidArgumentError(
+            f"{op.type} cannot {what} '{found.name}': XLA has no strings, so string tensors only "
+            "flow between the string ops the Session runs on the host (constant, placeholder, "
+            "identity, as_string, string_join)",
+            op,
+        )
+
+
 _VALID_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./\-]*")
 
 
@@ -235,12 +248,16 @@ class Graph:
                 raise InvalidArgumentError(f"input {t!r} is not a Tensor", op)
             if t.graph is not self:
                 raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
+        if opdef.host is None:
+            _refuse_strings(op, op.inputs, "take the string tensor")
         try:
             op.attrs = opdef.complete_attrs(attrs or {})
             result = opdef.infer(*(t.type for t in op.inputs), **op.attrs)
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
         types = output_types(result)
+        if opdef.host is None:
+            _refuse_strings(op, [Tensor(op, i, t) for i, t in enumerate(types)], "make the string tensor")
         self._check_value_fits(op, types)
         return self._append(op, types)
 

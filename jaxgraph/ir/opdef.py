@@ -36,6 +36,9 @@ from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 REQUIRED = object()
 """Default value marking an attribute the caller must give."""
 
+FED = "fed"
+"""The ``host`` trait of ops whose host value is their feed (placeholders of strings)."""
+
 
 class TypeRuleError(Exception):
     """Raised by a type rule; the graph re-raises it as an InvalidArgumentError with op context."""
@@ -93,6 +96,10 @@ class OpDef:
       shape (a shape tensor, a range's limits), so they must be known when the graph compiles;
       ``static_form(attrs, values)`` gives the op type and attributes that compute the same
       from those values (NumPy arrays) as attributes, applied to the other inputs.
+    * ``host``: the op's NumPy rule (inputs and attributes in, array out), which the Session
+      runs on the host around the XLA executable, or ``FED`` (its value is its feed): only
+      such ops may take or give ``string`` tensors, which XLA cannot hold
+      (``jaxgraph.session.host_ops``).
     """
 
     type: str
@@ -119,6 +126,7 @@ class OpDef:
     type_only: bool = False
     shape_inputs: int = 0
     static_form: Callable[..., tuple[str, dict[str, Any]]] | None = None
+    host: Callable[..., Any] | str | None = None
 
     def __post_init__(self) -> None:
         if self.state is not None or self.needs_key or self.check:  # effects are stateful
@@ -210,6 +218,8 @@ def op(
 
     def register(cls: type) -> OpDef:
         namespace = vars(cls)
+        if "host" in namespace:
+            traits["host"] = namespace["host"]
         return declare(type_name, default_name, namespace["infer"], namespace.get("lower"),
                        namespace.get("grad"), attrs=attrs, explain=namespace.get("explain"), **traits)  # fmt: skip
 

@@ -377,7 +377,9 @@ class _Parser:
             raise self.error("a constant's shape must be fully known", token)
         size = math.prod(shape)
         data = self.peek()
-        if data.kind == "b64":
+        if dtype.kind == "O":
+            array = self.parse_strings(size, array_type, data)
+        elif data.kind == "b64":
             self.next()
             try:
                 raw = base64.b64decode(data.text[4:-1], validate=True)
@@ -395,6 +397,27 @@ class _Parser:
             return ArrayValue(array.reshape(tuple(shape)))
         except ValueError as e:  # NumPy's own size limit: f64[0,2**62] has too many bytes
             raise self.error(f"constant of type {array_type}: {e}", token) from None
+
+    def parse_strings(self, size: int, array_type: TensorType, data: _Token) -> np.ndarray:
+        """The inline ``["a","b\\u00e9"]`` elements of a string constant, flat: JSON strings of
+        characters up to U+00FF, one per byte."""
+        self.expect("[")
+        items = []
+        while not self.accept("]"):
+            if items:
+                self.expect(",")
+            item = self.next()
+            if item.kind != "string":
+                raise self.error(f"expected a string, found {self.found(item)}", item)
+            try:
+                items.append(json.loads(item.text).encode("latin-1"))
+            except (ValueError, UnicodeEncodeError) as e:
+                raise self.error(f"bad string element: {e}", item) from None
+        if len(items) != size:
+            raise self.error(f"constant has {len(items)} elements, {array_type} needs {size}", data)
+        array = np.empty(size, dtype=object)
+        array[:] = items
+        return array
 
     def parse_elements(self, dtype: np.dtype, size: int, array_type: TensorType, data: _Token) -> np.ndarray:
         """The inline ``[1.0,2.5,...]`` elements of a constant, flat."""

@@ -25,7 +25,8 @@ from jaxgraph.ir.shapes import TensorType
 from jaxgraph.ir.values import ArrayValue
 
 INLINE_ELEMENTS = 16
-"""Constants with at most this many elements print as a list; larger ones as base64 bytes."""
+"""Constants with at most this many elements print as a list; larger ones as base64 bytes.
+String constants always print as a list of JSON strings (each byte a character, ``\u00e9``)."""
 
 
 def print_graph(graph: Any, indent: str = "", ops: Any = None) -> str:
@@ -101,6 +102,8 @@ def format_value(value: Any, indent: str = "") -> str:
 def format_array(value: ArrayValue) -> str:
     array = value.array
     prefix = f"tensor<{value.dtype.short}{list_shape(array.shape)}>"
+    if array.dtype == object:  # strings, always inline: each a JSON string of its bytes as Latin-1
+        return prefix + "[" + ",".join(json.dumps(x.decode("latin-1")) for x in array.reshape(-1)) + "]"
     if array.size <= INLINE_ELEMENTS:
         items = [_format_scalar(x) for x in array.reshape(-1)]
         parsed = parse_scalars(items, array.dtype)

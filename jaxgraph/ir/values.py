@@ -1,8 +1,10 @@
-"""``ArrayValue``: an immutable, hashable NumPy array, used as the ``value`` attribute of constants."""
+"""``ArrayValue``: an immutable, hashable NumPy array, used as the ``value`` attribute of constants;
+``string_array``: the NumPy form of string values (an object array of ``bytes``)."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 
@@ -18,9 +20,8 @@ class ArrayValue:
         array = np.array(array, copy=True)
         array.setflags(write=False)
         self.array = array
-        self._digest = hashlib.sha1(
-            array.dtype.str.encode() + str(array.shape).encode() + array.tobytes()
-        ).digest()
+        data = array.tobytes() if array.dtype != object else _string_bytes(array)
+        self._digest = hashlib.sha1(array.dtype.str.encode() + str(array.shape).encode() + data).digest()
 
     @property
     def dtype(self) -> DType:
@@ -38,3 +39,33 @@ class ArrayValue:
 
     def __repr__(self) -> str:
         return f"ArrayValue({self.array!r})"
+
+
+def _string_bytes(array: np.ndarray) -> bytes:
+    """The elements of a string array as one unambiguous byte string (each one length-prefixed),
+    for the digest: an object array's own bytes are pointers."""
+    return b"".join(len(b).to_bytes(8, "little") + b for b in array.reshape(-1))
+
+
+def string_array(value: Any) -> np.ndarray | None:
+    """``value`` as TF1 holds strings (an object array of ``bytes``, ``str`` encoded as UTF-8),
+    or None when it is not a string value: a ``str``, ``bytes``, a NumPy string array or a
+    (nested) list of them. An object array or list mixing strings with other values is not one."""
+    if isinstance(value, np.ndarray):
+        array = value
+    elif isinstance(value, (str, bytes, np.str_, np.bytes_, list, tuple)):
+        try:
+            array = np.array(value, dtype=object)
+        except ValueError:  # ragged nesting
+            return None
+    else:
+        return None
+    if array.dtype.kind not in "SUO" or array.size == 0 and array.dtype.kind == "O":
+        return None
+    flat = array.reshape(-1)
+    if not all(isinstance(x, (str, bytes)) for x in flat):
+        return None
+    encoded = [x.encode() if isinstance(x, str) else bytes(x) for x in flat]
+    result = np.empty(array.shape, dtype=object)
+    result.reshape(-1)[:] = encoded
+    return result

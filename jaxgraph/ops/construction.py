@@ -21,9 +21,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.dtypes import DType, as_dtype, float32, float64, int32, int64
+from jaxgraph.ir.dtypes import DType, as_dtype, float32, float64, int32, int64, string
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ir.opdef import REQUIRED, op
+from jaxgraph.ir.opdef import FED, REQUIRED, op
 from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import (
@@ -52,11 +52,14 @@ class Constant:
     def lower(*, value, dtype):
         return jnp.asarray(value.array)
 
+    def host(*, value, dtype):
+        return value.array
+
     def grad(op, g):
         return ()
 
 
-@op("placeholder", "Placeholder", attrs={"dtype": REQUIRED, "shape": REQUIRED}, parameter=True)
+@op("placeholder", "Placeholder", attrs={"dtype": REQUIRED, "shape": REQUIRED}, parameter=True, host=FED)
 class Placeholder:
     """A value fed at run time; lowered as a parameter of the generated function."""
 
@@ -80,8 +83,11 @@ def placeholder(dtype: Any, shape: Any = None, name: str | None = None) -> Tenso
 
     ``shape`` lists the dimensions, ``None`` for an unknown one; ``shape=None`` (the default)
     leaves even the rank unknown: each run's fed shape decides it (the Session compiles once
-    per fed shape, see ``jaxgraph.ir.passes.specialize``).
+    per fed shape, see ``jaxgraph.ir.passes.specialize``), except for a ``string`` placeholder,
+    a scalar by default (TF1's ``tf.placeholder(tf.string)`` fed one str or bytes).
     """
+    if shape is None and as_dtype(dtype) is string:
+        shape = ()
     if shape is None:
         return apply1("placeholder", [], name, dtype=as_dtype(dtype), shape=None)
     try:

@@ -15,11 +15,11 @@ import numpy as np
 
 from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.dtypes import DType, as_dtype, convert_keeping_values, float32, promote_types
+from jaxgraph.ir.dtypes import DType, as_dtype, convert_keeping_values, float32, promote_types, string
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.opdef import OpDef, TypeRuleError, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType, broadcast_shapes
-from jaxgraph.ir.values import ArrayValue
+from jaxgraph.ir.values import ArrayValue, string_array
 
 
 def apply(op_type: str, inputs: Sequence[Any], name: str | None = None, **attrs: Any) -> Operation:
@@ -81,7 +81,9 @@ def to_numpy(value: Any, dtype: DType | None = None) -> np.ndarray:
         elif array.dtype.kind in "iu":
             array, lost = convert_keeping_values(array, np.int32)
             array = array if lost is None else np.asarray(value, np.int64)
-    as_dtype(array.dtype)  # rejects unsupported dtypes (strings, objects, complex)
+    if array.dtype.kind in "OSU":  # string values go through values.string_array
+        raise InvalidArgumentError(f"unsupported dtype {array.dtype!r}")
+    as_dtype(array.dtype)  # rejects unsupported dtypes (complex ...)
     return array
 
 
@@ -271,10 +273,27 @@ def require_float(t: TensorType, op_name: str) -> None:
 
 
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
-    """TF1's ``tf.constant``: a tensor holding ``value`` (broadcast to ``shape`` if given)."""
+    """TF1's ``tf.constant``: a tensor holding ``value`` (broadcast to ``shape`` if given).
+
+    ``str`` and ``bytes`` values (and lists of them) make ``string`` tensors (TF1's
+    ``tf.constant("Hello")``), which live on the host: see ``jaxgraph.ops.strings``."""
     dtype = as_dtype(dtype) if dtype is not None else None
+    array = string_array(value) if dtype is None or dtype is string else None
+    if array is None and dtype is string:
+        raise InvalidArgumentError(
+            f"cannot convert {value!r} to a string tensor: it holds values that are not str or bytes"
+        )
+    if array is None:
+        array = _numeric_array(value, dtype)
+    if shape is not None:
+        array = _broadcast_constant(array, shape)
+    return apply1("constant", [], name, value=ArrayValue(array), dtype=as_dtype(array.dtype))
+
+
+def _numeric_array(value: Any, dtype: DType | None) -> np.ndarray:
+    """``constant``'s NumPy array of a value that is not a string."""
     try:
-        array = to_numpy(value, dtype)
+        return to_numpy(value, dtype)
     except (TypeError, ValueError, OverflowError) as e:
         if isinstance(e, InvalidArgumentError):
             if np.asarray(value).dtype == object:
@@ -284,9 +303,6 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
                 ) from None
             raise
         raise InvalidArgumentError(f"cannot convert {value!r} to a tensor: {e}") from None
-    if shape is not None:
-        array = _broadcast_constant(array, shape)
-    return apply1("constant", [], name, value=ArrayValue(array), dtype=as_dtype(array.dtype))
 
 
 def _broadcast_constant(array: np.ndarray, shape: Any) -> np.ndarray:

@@ -37,6 +37,8 @@ def _feeds(feed_dict: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
                 name = getattr(key, "name", None)
                 shown = repr(key) if not isinstance(name, str) else f"'{name}'"
                 raise InvalidArgumentError(f"feed for {shown} is not an array: {e}") from None
+        if value.dtype.kind in "SU":  # strings of any length: one dtype, so one compilation
+            value = value.astype(object)
         values.append(value)
     return items, values
 

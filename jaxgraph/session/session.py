@@ -43,6 +43,8 @@ from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.passes.specialize import specialize
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES
+from jaxgraph.session import host_ops
+from jaxgraph.session.config import configure_session, place
 from jaxgraph.session.defaults import _session_stack
 from jaxgraph.session.feeds import (
     _check_feed,
@@ -65,10 +67,10 @@ class _Plan:
     """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
 
     __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches",
-                 "value_feeds")  # fmt: skip
+                 "value_feeds", "host")  # fmt: skip
 
     def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list,
-                 value_feeds: tuple[int, ...] = ()):  # fmt: skip
+                 value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None):  # fmt: skip
         lowered = executable.lowered
         self.executable = executable
         self.feeds = feeds
@@ -79,6 +81,12 @@ class _Plan:
         self.n_fetches = len(lowered.fetches)
         self.value_feeds = value_feeds
         """Feeds whose values decide shapes: the plan is valid for these values only."""
+        self.host = host
+        """The string ops run on the host after the executable (``host_ops``); None: none."""
+
+    def device_feeds(self, feed_values: list) -> list:
+        """The feed values the executable takes (string feeds stay on the host)."""
+        return feed_values if self.host is None else self.host.device_only(feed_values)
 
 
 class Session:
@@ -88,6 +96,7 @@ class Session:
     by default JAX's default device is used. ``mesh`` (a ``jax.sharding.Mesh``) runs data
     parallel: feeds are split along their batch (first) dimension over the mesh's first axis,
     Variables are replicated, and XLA's SPMD partitioner adds the collectives.
+    ``config``: TF1's ``ConfigProto`` (``jaxgraph.session.config`` says what each field does).
     ``check_numerics=True`` checks every floating-point op output of every run and raises InvalidArgumentError naming the first op that produced a
     NaN or Inf (the run then changes no Variable). ``dump_dir`` (default: ``$JAXGRAPH_DUMP_DIR``,
     read at each compilation) makes every compilation write all its stages to a folder there
@@ -100,6 +109,7 @@ class Session:
         if graph is not None and not isinstance(graph, Graph):
             raise TypeError(f"graph must be a jaxgraph Graph, but got {type(graph)}")
         self.graph = graph if graph is not None else get_default_graph()
+        self.config, device = configure_session(config, device)
         if device is not None and mesh is not None:
             raise InvalidArgumentError("give a Session a device or a mesh, not both")
         if mesh is not None and not isinstance(mesh, jax.sharding.Mesh):
@@ -168,7 +178,7 @@ class Session:
         try:
             plan = self._cache.get(cache_key)
             if plan is not None and plan.value_feeds:  # compiled per value of these feeds
-                cache_key = _with_values(cache_key, plan.value_feeds, feed_values)
+                cache_key = _with_values(cache_key, plan.value_feeds, plan.device_feeds(feed_values))
                 plan = self._cache.get(cache_key)
         except TypeError:  # an unhashable fetch: report which
             for leaf in leaves:
@@ -183,7 +193,9 @@ class Session:
             args = [variables.get(name) for name in plan.var_args]
             if None in args:
                 raise _uninitialized(plan, [n for n, v in zip(plan.var_args, args, strict=True) if v is None])
-            for value, dtype, tensor in zip(feed_values, plan.feed_dtypes, plan.feeds, strict=False):
+            for value, dtype, tensor in zip(
+                plan.device_feeds(feed_values), plan.feed_dtypes, plan.feeds, strict=False
+            ):
                 args.append(value if dtype is None else _convert_feed(tensor, value, dtype))
             args.append(self._rng_key(graph) if plan.executable.lowered.uses_key else None)
             try:
@@ -197,6 +209,8 @@ class Session:
             variables.update(zip(plan.updated, updated, strict=False))
             if plan.executable.lowered.uses_key:
                 self._key = key
+        if plan.host is not None:
+            fetched = plan.host.run(fetched, feed_values)
         if treedef.num_nodes == 1 and treedef.num_leaves == 1:  # one bare fetch: the common case
             return None if plan.slots[0] is None else fetched[0]
         results = [None if slot is None else fetched[slot] for slot in plan.slots]
@@ -245,7 +259,9 @@ class Session:
                     with self._plan_lock:
                         self._cache[cache_key] = plan
                         if plan.value_feeds:  # the key with the values that decided shapes
-                            self._cache[_with_values(cache_key, plan.value_feeds, feed_values)] = plan
+                            self._cache[
+                                _with_values(cache_key, plan.value_feeds, plan.device_feeds(feed_values))
+                            ] = plan
                 finally:
                     with self._plan_lock:
                         self._building.pop(cache_key, None)
@@ -320,14 +336,23 @@ class Session:
                 raise InvalidArgumentError(f"'{tensor.name}' is fed twice (one key is {key!r})", tensor.op)
             feed_dtypes.append(_check_feed(tensor, value))
             feeds.append(tensor)
+        host = host_ops.split(fetch_elements, feeds)
+        if host is not None:
+            fetch_elements, feeds, feed_dtypes = (
+                host.device_fetches,
+                host.device_only(feeds),
+                host.device_only(feed_dtypes),
+            )
         directory = dumps.dump_dir(self.dump_dir)
-        special = specialize(fetch_elements, feeds, feed_values)  # shapes known only from the feeds
+        device_values = feed_values if host is None else host.device_only(feed_values)
+        special = specialize(fetch_elements, feeds, device_values)  # shapes known only from the feeds
         executable = compile_fetches(special.fetches, special.feeds, self.device, self.check_numerics,
                                      self.mesh, record_passes=directory is not None,
                                      loop_bounds=self._loop_buckets.of(graph))  # fmt: skip
+        place(self.config, executable.traced, executable.devices[0], host.ops if host is not None else ())
         with self._plan_lock:
             self.compile_count += 1
-        plan = _Plan(executable, feeds, feed_dtypes, slots, special.value_feeds)
+        plan = _Plan(executable, feeds, feed_dtypes, slots, special.value_feeds, host)
         if directory:
             dumps.write_dumps(directory, name or dumps.fetch_label(fetch_elements), executable,
                               _arg_specs(plan, feed_values))  # fmt: skip
@@ -462,7 +487,7 @@ def _arg_specs(plan: _Plan, feed_values: list) -> list[Any]:
     """The types of the executable's arguments: Variables, feeds (as converted), the key."""
     lowered = plan.executable.lowered
     specs: list[Any] = [_spec_of_variable(lowered.var_ops[name]) for name in plan.var_args]
-    for value, dtype in zip(feed_values, plan.feed_dtypes, strict=False):
+    for value, dtype in zip(plan.device_feeds(feed_values), plan.feed_dtypes, strict=False):
         specs.append(jax.ShapeDtypeStruct(value.shape, value.dtype if dtype is None else dtype))
     specs.append(jax.eval_shape(jax.random.PRNGKey, 0) if lowered.uses_key else None)
     return specs

@@ -45,6 +45,7 @@ _DATA_TYPES = {
     "uint32": types_pb2.DT_UINT32,
     "uint64": types_pb2.DT_UINT64,
     "bool": types_pb2.DT_BOOL,
+    "string": types_pb2.DT_STRING,
 }
 
 
@@ -136,6 +137,10 @@ def _attr(value: Any, key: str, scope: str) -> attr_value_pb2.AttrValue:
 
 def _tensor(value: ArrayValue) -> tensor_pb2.TensorProto:
     array = value.array
+    if array.dtype == object:  # strings: TF's string_val, one bytes entry per element
+        proto = tensor_pb2.TensorProto(dtype=types_pb2.DT_STRING, tensor_shape=shape_proto(array.shape))
+        proto.string_val.extend(array.reshape(-1))
+        return proto
     return tensor_pb2.TensorProto(
         dtype=data_type(value.dtype),
         tensor_shape=shape_proto(array.shape),

@@ -11,11 +11,14 @@ turns those values into TensorBoard Summary protos. The TF1 pattern is unchanged
     summary, _ = sess.run([merged, train_op], feed_dict=...)
     writer.add_summary(summary, step)
 
-Summary ops run only when fetched, as in TF1, and have no gradient.
+Summary ops run only when fetched, as in TF1, and have no gradient. A name with characters a
+tag cannot hold is rewritten as TF1 does (``clean_tag``: ``"W1:0"`` becomes ``"W1_0"``).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -74,8 +77,22 @@ jax.tree_util.register_pytree_node(
 )
 
 
+_INVALID_TAG_CHARACTERS = re.compile(r"[^-/\w\.]")
+
+
+def clean_tag(name: str) -> str:
+    """``name`` as a summary tag, as TF1 makes it (``summary_op_util.clean_tag``): every
+    character other than a word character, ``-``, ``/`` and ``.`` replaced by ``_``, and
+    leading slashes dropped; a changed name is logged at INFO on the ``jaxgraph`` logger with
+    TF1's message ("Summary name W1:0 is illegal; using W1_0 instead.")."""
+    cleaned = _INVALID_TAG_CHARACTERS.sub("_", name).lstrip("/")
+    if cleaned != name:
+        logging.getLogger("jaxgraph").info("Summary name %s is illegal; using %s instead.", name, cleaned)
+    return cleaned
+
+
 def _summary(op_type: str, name: str, tensor: Any, collections: Iterable[str] | None) -> Summaries:
-    out = apply1(op_type, [tensor], name)
+    out = apply1(op_type, [tensor], clean_tag(name) if isinstance(name, str) else name)
     graph = out.graph
     for key in collections if collections is not None else (SUMMARIES,):
         graph.add_to_collection(key, out)

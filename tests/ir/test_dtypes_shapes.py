@@ -29,6 +29,8 @@ SMALL_DTYPES = [d for d in ALL_DTYPES if d.size <= 4]
         (ml_dtypes.bfloat16, jg.bfloat16), (jnp.int8, jg.int8), (jnp.dtype("uint32"), jg.uint32),
         (float, jg.float32), (int, jg.int32), (bool, jg.bool),  # TF1's defaults, not NumPy's 64 bits
         (jg.float64, jg.float64),
+        (str, jg.string), (bytes, jg.string), (object, jg.string), ("string", jg.string),  # TF1's tf.string
+        (np.dtype("<U5"), jg.string), (np.dtype("S3"), jg.string),
     ],
 )  # fmt: skip
 def test_as_dtype(value, expected):
@@ -42,7 +44,6 @@ def test_as_dtype(value, expected):
         ("", "unsupported dtype ''"),
         (None, "unsupported dtype None"),
         (np.complex64, "unsupported dtype <class 'numpy.complex64'>"),
-        (str, "unsupported dtype <class 'str'>"),
         (3, "unsupported dtype 3"),
         ([1], "unsupported dtype [1]"),
     ],
