@@ -1,6 +1,8 @@
 """``jg.nn``: TF1's ``tf.nn`` namespace — activations, softmax, the cross-entropy losses,
-dropout, ``bias_add``, ``l2_loss``, embedding lookup, and the RNN API (``rnn_cell``,
-``static_rnn``, ``static_bidirectional_rnn``, ``dynamic_rnn``, from ``jaxgraph.rnn``).
+dropout, ``bias_add``, ``l2_loss``, embedding lookup, convolution, pooling and normalization
+(``conv2d``, ``max_pool``, ``fused_batch_norm``, ``lrn``, ``top_k`` ...: docs/convolutions.md),
+and the RNN API (``rnn_cell``, ``static_rnn``, ``static_bidirectional_rnn``, ``dynamic_rnn``,
+from ``jaxgraph.rnn``).
 
 The ops are declared in ``jaxgraph.ops.nn`` (softmax and the losses as fused, numerically stable
 ops) and ``jaxgraph.ops.math`` (``relu``, ``sigmoid``, ``tanh``, ``softplus``); this module only
@@ -27,16 +29,17 @@ from jaxgraph.ops.nn import (
 from jaxgraph.rnn import cells as rnn_cell
 from jaxgraph.rnn.api import dynamic_rnn, static_bidirectional_rnn, static_rnn
 
+# isort: split
 # ---- issue 12: convolution, pooling, normalization, top-k (jaxgraph.ops.convolution, .pooling,
 # .normalization, .ranking; each op declared there once with its type, lowering and gradient rule)
-from jaxgraph.ops.convolution import *  # noqa: E402, F403
-from jaxgraph.ops.convolution import __all__ as _convolution_names  # noqa: E402
-from jaxgraph.ops.normalization import *  # noqa: E402, F403
-from jaxgraph.ops.normalization import __all__ as _normalization_names  # noqa: E402
-from jaxgraph.ops.pooling import *  # noqa: E402, F403
-from jaxgraph.ops.pooling import __all__ as _pooling_names  # noqa: E402
-from jaxgraph.ops.ranking import *  # noqa: E402, F403
-from jaxgraph.ops.ranking import __all__ as _ranking_names  # noqa: E402
+from jaxgraph.ops.convolution import *  # noqa: F403
+from jaxgraph.ops.convolution import __all__ as _convolution_names
+from jaxgraph.ops.normalization import *  # noqa: F403
+from jaxgraph.ops.normalization import __all__ as _normalization_names
+from jaxgraph.ops.pooling import *  # noqa: F403
+from jaxgraph.ops.pooling import __all__ as _pooling_names
+from jaxgraph.ops.ranking import *  # noqa: F403
+from jaxgraph.ops.ranking import __all__ as _ranking_names
 
 __all__ = [
     "bias_add", "dropout", "dynamic_rnn", "elu", "embedding_lookup", "l2_loss", "leaky_relu", "log_softmax",

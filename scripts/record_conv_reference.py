@@ -72,7 +72,9 @@ def main() -> None:
     case("conv3d", lambda x, w: tf.nn.conv3d(x, w, [1, 1, 2, 1, 1], "SAME"),
          {"x": normal(1, 4, 5, 4, 2), "w": normal(2, 3, 2, 2, 3)}, ["x", "w"])  # fmt: skip
     ties = np.array([[1, 3, 3, 2], [3, 0, 1, 3], [2, 3, 3, 1], [0, 1, 2, 2]], np.float32).reshape(1, 4, 4, 1)
-    case("max_pool_ties", lambda x: tf.nn.max_pool(x, [1, 3, 3, 1], [1, 1, 1, 1], "VALID"), {"x": ties}, ["x"])
+    case(
+        "max_pool_ties", lambda x: tf.nn.max_pool(x, [1, 3, 3, 1], [1, 1, 1, 1], "VALID"), {"x": ties}, ["x"]
+    )
     x = normal(2, 5, 7, 3)
     case("max_pool_same", lambda x: tf.nn.max_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], "SAME"), {"x": x}, ["x"])
     case("avg_pool_same", lambda x: tf.nn.avg_pool(x, [1, 3, 3, 1], [1, 2, 2, 1], "SAME"), {"x": x}, ["x"])
@@ -94,8 +96,14 @@ def main() -> None:
     case("lrn", lambda x: tf.nn.lrn(x, 2, 1.5, 0.3, 0.75), {"x": normal(2, 3, 3, 7)}, ["x"])
     case("lrn_defaults", lambda x: tf.nn.local_response_normalization(x), {"x": normal(1, 2, 2, 12)}, ["x"])
     preds = np.array([[0.1, 0.3, 0.3, 0.2], [0.5, np.nan, 0.1, 0.2], [1, 2, 3, 4], [4, 4, 4, 4]], np.float32)
-    case("in_top_k", lambda p, t: tf.nn.in_top_k(p, t, 2), {"p": preds, "t": np.array([2, 0, 1, 3], np.int32)})
-    case("in_top_k_nan_target", lambda p, t: tf.nn.in_top_k(p, t, 3), {"p": preds, "t": np.array([0, 1, 0, 0], np.int32)})
+    case(
+        "in_top_k", lambda p, t: tf.nn.in_top_k(p, t, 2), {"p": preds, "t": np.array([2, 0, 1, 3], np.int32)}
+    )
+    case(
+        "in_top_k_nan_target",
+        lambda p, t: tf.nn.in_top_k(p, t, 3),
+        {"p": preds, "t": np.array([0, 1, 0, 0], np.int32)},
+    )
     vals = np.array([[3, 1, 3, 2, 5], [0, 0, 0, 1, 0]], np.float32)
     case("top_k", lambda x: tf.nn.top_k(x, 3), {"x": vals}, ["x"], outputs=2)
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -76,7 +76,10 @@ def _check_attrs(type_name: str, spatial: int, strides, padding, data_format, di
 def _check_filter_rank(type_name: str, w: TensorType, data_format: str, depthwise: bool) -> None:
     spatial = ", ".join("filter_" + c.lower() for c in kernel_spec(data_format)[:-2])
     layout = _FILTER_LAYOUT[depthwise].format(s=spatial)
-    require(len(w.shape) == len(data_format), f"{type_name}: filter must be {len(data_format)}-D {layout}, got {w}")
+    require(
+        len(w.shape) == len(data_format),
+        f"{type_name}: filter must be {len(data_format)}-D {layout}, got {w}",
+    )
 
 
 def _conv_dims(type_name: str, depthwise: bool, x: TensorShape, w: TensorShape, attrs: dict) -> list:
@@ -189,7 +192,10 @@ def _declare_family(type_name: str, names: tuple[str, str, str], spatial: int, d
         check_input_rank(type_name, "input", x, attrs["data_format"])
         _check_filter_rank(type_name, w, attrs["data_format"], depthwise)
         require_float(x, type_name)
-        require(x.dtype is w.dtype, f"{type_name}: input ({x.dtype.short}) and filter ({w.dtype.short}) differ in dtype")
+        require(
+            x.dtype is w.dtype,
+            f"{type_name}: input ({x.dtype.short}) and filter ({w.dtype.short}) differ in dtype",
+        )
         return TensorType(x.dtype, TensorShape(_conv_dims(type_name, depthwise, x.shape, w.shape, attrs)))
 
     def infer_input_grad(w, g, *like, input_sizes, **attrs):
@@ -293,7 +299,9 @@ def _window_attrs(spatial: int, data_format: Any, strides: Any, padding: Any, di
 
 
 def _build(type_name: str, spatial: int, x: Any, w: Any, name: str | None, **args: Any) -> Tensor:
-    return apply1(type_name, [convert_to_tensor(x), convert_to_tensor(w)], name, **_window_attrs(spatial, **args))
+    return apply1(
+        type_name, [convert_to_tensor(x), convert_to_tensor(w)], name, **_window_attrs(spatial, **args)
+    )
 
 
 def conv2d(
@@ -380,7 +388,9 @@ def separable_conv2d(
     with get_default_graph().name_scope(name or "separable_conv2d"):
         depthwise = depthwise_conv2d(input, depthwise_filter, strides, padding, rate, "depthwise",
                                      data_format, dilations)  # fmt: skip
-        return conv2d(depthwise, pointwise_filter, 1, "VALID", data_format=data_format or "NHWC", name="pointwise")
+        return conv2d(
+            depthwise, pointwise_filter, 1, "VALID", data_format=data_format or "NHWC", name="pointwise"
+        )
 
 
 def conv1d(
@@ -441,12 +451,16 @@ def convolution(
     return builder(x, filter, strides or 1, padding, data_format=fmt, dilations=dilations or 1, name=name)
 
 
-def _transpose(family: str, spatial: int, w: Any, g: Any, output_shape: Any, name: str | None, **args) -> Tensor:
+def _transpose(
+    family: str, spatial: int, w: Any, g: Any, output_shape: Any, name: str | None, **args
+) -> Tensor:
     """A ``family_backprop_input`` op: ``output_shape`` static ints (None for unknown) or
     ``jg.shape(t)`` for ``t``'s run-time shape."""
     source = shape_ops.shape_source(output_shape)
     like = [source] if source is not None else []
-    sizes = tuple(source.shape) if source is not None else static_ints(output_shape, "output_shape", unknown=-1)
+    sizes = (
+        tuple(source.shape) if source is not None else static_ints(output_shape, "output_shape", unknown=-1)
+    )
     sizes = tuple(None if d == -1 else d for d in sizes)
     return apply1(f"{family}_backprop_input", [convert_to_tensor(w), convert_to_tensor(g), *like], name,
                   input_sizes=sizes, **_window_attrs(spatial, **args))  # fmt: skip

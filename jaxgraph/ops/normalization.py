@@ -210,7 +210,9 @@ def fused_batch_norm(
         raise InvalidArgumentError("fused_batch_norm: exponential_avg_factor other than 1.0 is not supported")
     stats = [] if is_training else [mean, variance]
     if not is_training and (mean is None or variance is None):
-        raise InvalidArgumentError("fused_batch_norm: mean and variance must be given when is_training is False")
+        raise InvalidArgumentError(
+            "fused_batch_norm: mean and variance must be given when is_training is False"
+        )
     result = apply("fused_batch_norm", [x, scale, offset, *stats], name, epsilon=float(epsilon),
                    data_format=data_format, is_training=bool(is_training))  # fmt: skip
     return tuple(result.outputs)

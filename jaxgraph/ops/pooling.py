@@ -27,6 +27,7 @@ from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op
 from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ops import construction
 from jaxgraph.ops.core import apply1, convert_to_tensor, require
 from jaxgraph.ops.windows import (
     FORMATS,
@@ -138,8 +139,8 @@ class MaxPoolGrad:
         return jax.vjp(lambda v: _max(v, **attrs), x)[1](g)[0]
 
     def grad(op, gg):
-        x = op.inputs[0]
-        return None, apply1("max_pool_grad_grad", [x, gg], **_pool_attrs(op))
+        x = op.inputs[0]  # piecewise constant in x: zero almost everywhere (TF1's rule)
+        return construction.zeros_like(x), apply1("max_pool_grad_grad", [x, gg], **_pool_attrs(op))
 
 
 @op("max_pool_grad_grad", "MaxPoolGradGrad", attrs=_POOL_ATTRS)
@@ -158,7 +159,8 @@ class MaxPoolGradGrad:
         return jax.jvp(lambda v: _max(v, **attrs), (x,), (h,))[1]
 
     def grad(op, g):
-        return None, apply1("max_pool_grad", [op.inputs[0], g], **_pool_attrs(op))
+        x = op.inputs[0]
+        return construction.zeros_like(x), apply1("max_pool_grad", [x, g], **_pool_attrs(op))
 
 
 # ---- average pooling ---------------------------------------------------------------------------
@@ -186,9 +188,12 @@ class AvgPoolGrad:
 
     def infer(g, *like, input_sizes, **attrs):
         require(len(like) <= 1, "avg_pool_grad takes at most one shape input")
-        sizes = [s if s is not None else (like[0].shape[i] if like else None) for i, s in enumerate(input_sizes)]
+        sizes = [
+            s if s is not None else (like[0].shape[i] if like else None) for i, s in enumerate(input_sizes)
+        ]
         require(
-            len(sizes) == len(g.shape), f"avg_pool_grad: input_sizes {list(input_sizes)} and {g} differ in rank"
+            len(sizes) == len(g.shape),
+            f"avg_pool_grad: input_sizes {list(input_sizes)} and {g} differ in rank",
         )
         c = channel_axis(attrs["data_format"]) if attrs["data_format"] in _ALL_FORMATS else 0
         for axis in (0, c):
@@ -203,7 +208,11 @@ class AvgPoolGrad:
     def lower(g, *like, input_sizes, **attrs):
         c = channel_axis(attrs["data_format"])
         known = {0: g.shape[0], c: g.shape[c]}
-        shape = tuple(like[0].shape) if like else tuple(known[i] if d is None else d for i, d in enumerate(input_sizes))
+        shape = (
+            tuple(like[0].shape)
+            if like
+            else tuple(known[i] if d is None else d for i, d in enumerate(input_sizes))
+        )
         linear = jax.linear_transpose(lambda x: _mean(x, **attrs), jax.ShapeDtypeStruct(shape, g.dtype))
         return linear(g)[0]
 
@@ -221,7 +230,9 @@ def _pool(type_name: str, spatial: int | None, value: Any, ksize: Any, strides: 
     if fmt in _ALL_FORMATS:
         ksize, strides = window_list(ksize, fmt, "ksize"), window_list(strides, fmt, "strides")
     padding = padding.upper() if isinstance(padding, str) else padding
-    return apply1(type_name, [x], name, ksize=tuple(ksize), strides=tuple(strides), padding=padding, data_format=fmt)
+    return apply1(
+        type_name, [x], name, ksize=tuple(ksize), strides=tuple(strides), padding=padding, data_format=fmt
+    )
 
 
 def max_pool(

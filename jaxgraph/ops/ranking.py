@@ -5,7 +5,7 @@ As in TF1: ``top_k`` returns ``(values, indices)`` sorted in decreasing order, e
 increasing index order (``sorted=False`` gives the same order, which TF1 allows); its gradient
 goes to the input entries the values came from. ``in_top_k`` counts a target as in the top k when
 fewer than k predictions are strictly greater than its own (so ties at the boundary are all in),
-and says False for a target out of range or a non-finite prediction of it.
+and says False for a target out of range or a row holding a non-finite prediction.
 """
 
 from __future__ import annotations
@@ -68,7 +68,9 @@ class InTopK:
     def infer(predictions, targets, *, k):
         require(len(predictions.shape) == 2, f"in_top_k: predictions must be 2-D, got {predictions}")
         require(len(targets.shape) == 1, f"in_top_k: targets must be 1-D, got {targets}")
-        require(predictions.dtype.is_floating, f"in_top_k: predictions must be floating-point, got {predictions}")
+        require(
+            predictions.dtype.is_floating, f"in_top_k: predictions must be floating-point, got {predictions}"
+        )
         require(targets.dtype.is_integer, f"in_top_k: targets must be integers, got {targets}")
         batch = predictions.shape[:1]
         require(
@@ -82,7 +84,7 @@ class InTopK:
         valid = (targets >= 0) & (targets < classes)
         picked = jnp.take_along_axis(predictions, jnp.clip(targets, 0, classes - 1)[:, None], axis=1)
         above = jnp.sum(predictions > picked, axis=1)
-        return valid & jnp.isfinite(picked[:, 0]) & (above < k)
+        return valid & jnp.all(jnp.isfinite(predictions), axis=1) & (above < k)
 
 
 def in_top_k(predictions: Any, targets: Any, k: int, name: str | None = None) -> Tensor:

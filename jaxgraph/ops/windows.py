@@ -56,7 +56,9 @@ def check_input_rank(type_name: str, what: str, t: Any, data_format: str) -> Non
     )
 
 
-def check_window(type_name: str, what: str, values: Any, data_format: str, allow_channel: bool = False) -> None:
+def check_window(
+    type_name: str, what: str, values: Any, data_format: str, allow_channel: bool = False
+) -> None:
     """A type error unless ``values`` (strides, dilations, ksize) has one positive int per
     dimension and 1 at the batch (and, unless ``allow_channel``, the channel) dimension."""
     rank = len(data_format)
@@ -88,7 +90,9 @@ def check_padding(type_name: str, padding: Any, data_format: str, explicit_ok: b
     pairs_ok = (
         isinstance(padding, tuple)
         and len(padding) == rank
-        and all(isinstance(p, tuple) and len(p) == 2 and all(is_int(v) and v >= 0 for v in p) for p in padding)
+        and all(
+            isinstance(p, tuple) and len(p) == 2 and all(is_int(v) and v >= 0 for v in p) for p in padding
+        )
     )
     require(
         explicit_ok and pairs_ok,
@@ -128,7 +132,9 @@ def spatial_pads(padding: Any, data_format: str, sizes: list, kernels: list, str
     return [padding[a] for a in spatial_axes(data_format)]
 
 
-def output_sizes(type_name: str, padding: Any, data_format: str, sizes: list, kernels: list, strides: list) -> list:
+def output_sizes(
+    type_name: str, padding: Any, data_format: str, sizes: list, kernels: list, strides: list
+) -> list:
     """The spatial sizes of a window op's output (None where the input's is unknown); a type
     error where a window does not fit in the padded input (TF1's "negative output size")."""
     out = []
@@ -180,4 +186,6 @@ def padding_attr(padding: Any) -> Any:
     try:
         return tuple(tuple(int(v) if is_int(v) else v for v in pair) for pair in padding)
     except TypeError:
-        raise InvalidArgumentError(f"padding must be 'SAME', 'VALID' or a list of pairs, got {padding!r}") from None
+        raise InvalidArgumentError(
+            f"padding must be 'SAME', 'VALID' or a list of pairs, got {padding!r}"
+        ) from None

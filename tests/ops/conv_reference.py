@@ -34,7 +34,9 @@ def replay(name: str, build, rtol: float = 1e-5, atol: float = 1e-5) -> None:
     grads = {k.split("/")[-1]: v for k, v in ref.items() if k.startswith(f"{name}/grad/")}
     fetches = {"out": result[: len(outputs)]}
     if grads:
-        fetches["grad"] = jg.gradients(result[0], [holders[k] for k in grads], grad_ys=ref[f"{name}/cotangent"])
+        fetches["grad"] = jg.gradients(
+            result[0], [holders[k] for k in grads], grad_ys=ref[f"{name}/cotangent"]
+        )
     with jg.Session() as sess:
         got = sess.run(fetches, {holders[k]: v for k, v in inputs.items()})
     for key, value in zip(outputs, got["out"]):
@@ -54,8 +56,9 @@ def check_vjp(builder, *values, order: int = 1) -> None:
         y = jg.gradients(y, inputs[0], grad_ys=cot)[0]
     op = y.op
     floats = [t for t in op.inputs if t.dtype.is_floating]
-    cotangents = [rng.normal(size=t.shape).astype(np.float32) for t in op.outputs]
-    grads = jg.gradients(list(op.outputs), floats, grad_ys=[jg.constant(c) for c in cotangents])
+    outs = [i for i, t in enumerate(op.outputs) if t.dtype.is_floating]  # top_k's indices have none
+    cotangents = [rng.normal(size=op.outputs[i].shape).astype(np.float32) for i in outs]
+    grads = jg.gradients([op.outputs[i] for i in outs], floats, grad_ys=[jg.constant(c) for c in cotangents])
     with jg.Session() as sess:
         got, args = sess.run([grads, list(op.inputs)], dict(zip(inputs, values)))
     positions = [i for i, t in enumerate(op.inputs) if t.dtype.is_floating]
@@ -65,7 +68,7 @@ def check_vjp(builder, *values, order: int = 1) -> None:
         for i, x in zip(positions, xs):
             full[i] = x
         out = op.op_def.lower(*full, **op.attrs)
-        return tuple(out) if isinstance(out, tuple) else (out,)
+        return tuple(out[i] for i in outs) if isinstance(out, tuple) else (out,)
 
     _, vjp = jax.vjp(lowered, *[args[i] for i in positions])
     for g, expected in zip(got, vjp(tuple(cotangents))):
@@ -78,4 +81,7 @@ def check_error(build, message: str, op_name: str, op_type: str) -> None:
         build()
     line = build.__code__.co_firstlineno
     assert info.value.message == message
-    assert str(info.value) == f"{message}\n  op '{op_name}' ({op_type}) defined at {build.__code__.co_filename}:{line}"
+    assert (
+        str(info.value)
+        == f"{message}\n  op '{op_name}' ({op_type}) defined at {build.__code__.co_filename}:{line}"
+    )

@@ -67,7 +67,10 @@ def test_convolution_dispatches_by_rank():
     "build, shapes",
     [
         (lambda x, w: jg.nn.conv2d(x, w, [1, 2, 2, 1], "SAME"), [(2, 5, 6, 3), (3, 2, 3, 4)]),
-        (lambda x, w: jg.nn.conv2d(x, w, 1, [[0, 0], [2, 0], [1, 1], [0, 0]], dilations=2), [(1, 5, 5, 2), (2, 2, 2, 3)]),  # fmt: skip
+        (
+            lambda x, w: jg.nn.conv2d(x, w, 1, [[0, 0], [2, 0], [1, 1], [0, 0]], dilations=2),
+            [(1, 5, 5, 2), (2, 2, 2, 3)],
+        ),  # fmt: skip
         (lambda x, w: jg.nn.conv2d(x, w, 2, "VALID", data_format="NCHW"), [(1, 2, 7, 6), (3, 3, 2, 2)]),
         (lambda x, w: jg.nn.depthwise_conv2d(x, w, [1, 2, 2, 1], "SAME"), [(2, 5, 5, 3), (3, 3, 3, 2)]),
         (lambda x, w: jg.nn.conv3d(x, w, [1, 2, 1, 1, 1], "VALID"), [(1, 5, 3, 3, 2), (2, 2, 2, 2, 3)]),
@@ -99,10 +102,14 @@ def test_unknown_batch_and_spatial_dims():
     dx_fixed = jg.gradients(jg.reduce_sum(jg.square(jg.nn.conv2d(fixed, w_val, 2, "SAME"))), fixed)[0]
     a, b = run([dx, dx_fixed], {x: x_val, fixed: x_val})
     assert_close(a, b)
-    t = jg.nn.conv2d_transpose(jg.placeholder(jg.float32, (None, 3, 4, 4)), _normal(3, 3, 2, 4), [None, 6, 8, 2], 2)
+    t = jg.nn.conv2d_transpose(
+        jg.placeholder(jg.float32, (None, 3, 4, 4)), _normal(3, 3, 2, 4), [None, 6, 8, 2], 2
+    )
     assert t.shape.as_list() == [None, 6, 8, 2]
     like = jg.placeholder(jg.float32, (None, None, None, 2))
-    t = jg.nn.conv2d_transpose(jg.placeholder(jg.float32, (None, 3, 4, 4)), _normal(3, 3, 2, 4), jg.shape(like), 2)
+    t = jg.nn.conv2d_transpose(
+        jg.placeholder(jg.float32, (None, 3, 4, 4)), _normal(3, 3, 2, 4), jg.shape(like), 2
+    )
     assert t.shape.as_list() == [None, None, None, 2]
 
 
@@ -112,7 +119,9 @@ def test_tf1_argument_spellings():
     assert jg.nn.conv2d(x, w, [2, 1], "valid").op.attrs["padding"] == "VALID"
     assert jg.nn.conv2d(x, w, [2], "SAME", dilations=[1, 2]).op.attrs["dilations"] == (1, 1, 2, 1)
     assert jg.nn.conv2d(x, w, [1, 1, 1, 1], "SAME", name="c").name == "c:0"
-    with pytest.raises(jg.errors.InvalidArgumentError, match="strides should be of length 1, 2 or 4 but was 3"):
+    with pytest.raises(
+        jg.errors.InvalidArgumentError, match="strides should be of length 1, 2 or 4 but was 3"
+    ):
         jg.nn.conv2d(x, w, [1, 1, 1], "SAME")
 
 
