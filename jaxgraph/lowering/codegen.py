@@ -55,6 +55,7 @@ import ast
 import dataclasses
 import keyword
 import string
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -449,10 +450,17 @@ def lower_graph(
     return _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, top, var_name)
 
 
+_AST_PARSE_LOCK = threading.Lock()
+"""``ast.parse`` from several threads at once can fail in CPython 3.11 ("AST constructor recursion
+depth mismatch", CPython issue 106905): Sessions compile fetch sets in parallel threads."""
+
+
 def _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, top, var_name) -> LoweredGraph:
     """The module around the function (imports it uses, its constants), run once."""
     code = "\n".join("    " * line.indent + line.text for line in function)
-    used = {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}
+    with _AST_PARSE_LOCK:
+        tree = ast.parse(code)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     for _, value in emitter.constants:
         used |= {"np", "jnp"} if value.array.size <= SMALL_CONSTANT else {"L"}
     lines = [IMPORTS[m] for m in IMPORTS if m in used] + [""]

@@ -434,10 +434,7 @@ def _noise_shape(x: Tensor, noise_shape: Any) -> tuple[int | None, ...]:
 def _fraction(value: Any, what: str, low_open: bool) -> Any:
     """A Python fraction checked against its range, or a scalar Tensor; TF1's messages."""
     if isinstance(value, Tensor) or hasattr(value, "_to_tensor"):
-        value = convert_to_tensor(value)
-        if len(value.shape) != 0:
-            raise InvalidArgumentError(f"dropout: {what} must be a scalar, got {value.type}")
-        return value
+        return shape_ops.as_scalar(value, f"dropout: {what}")
     value = float(value)
     inside = 0 < value <= 1 if low_open else 0 <= value < 1
     if not inside:

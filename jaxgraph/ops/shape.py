@@ -157,6 +157,7 @@ def rank(input: Any, name: str | None = None) -> Tensor:
     attrs={"shape": REQUIRED},
     forwards_input="same_type",
     jax_call="jnp.reshape({0}, {shape})",
+    unknown_rank=True,
 )
 class Reshape:
     def infer(x, *, shape):
@@ -166,7 +167,7 @@ class Reshape:
         known = 1
         for d in shape:
             known *= d if d != -1 else 1
-        total = x.shape.num_elements()
+        total = None if x.shape.ndims is None else x.shape.num_elements()
         dims = [None if d == -1 else d for d in shape]
         if total is not None:
             if unknown:
@@ -230,6 +231,18 @@ class ReshapeLike:
 
     def grad(op, g):
         return (reshape_like(g, op.inputs[0]), None)
+
+
+def as_scalar(value: Any, what: str) -> Tensor:
+    """``value`` as a scalar tensor where TF1 requires one (a rate, a keep probability): a
+    tensor of unknown rank (a shapeless placeholder) is reshaped to ``[]``, so that what is built
+    from it keeps known shapes, as TF1 sets them; any other rank is an error."""
+    tensor = convert_to_tensor(value)
+    if tensor.shape.ndims is None:
+        return reshape(tensor, ())
+    if tensor.shape.ndims != 0:
+        raise InvalidArgumentError(f"{what} must be a scalar, got {tensor.type}")
+    return tensor
 
 
 def reshape_like(x: Any, like: Tensor, name: str | None = None) -> Tensor:

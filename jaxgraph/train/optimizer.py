@@ -123,7 +123,8 @@ class Optimizer:
         """Makes the hyperparameter tensors once per ``apply_gradients`` (TF1's ``_prepare``):
         ``<Optimizer>/learning_rate`` ... shared by every Variable's update."""
         self._hypers = {
-            key: convert_to_tensor(value, name=key) for key, value in self._hyper_values().items()
+            key: shape_ops.as_scalar(convert_to_tensor(value, name=key), key)
+            for key, value in self._hyper_values().items()
         }
         self._shared = {}
 
