@@ -1,5 +1,6 @@
 """``jg.nn``: TF1's ``tf.nn`` namespace — activations, softmax, the cross-entropy losses,
-dropout, ``bias_add``, ``l2_loss``, embedding lookup, and the RNN API (``rnn_cell``,
+dropout, ``bias_add``, ``l2_loss``, embedding lookup, word2vec's sampled losses and candidate
+samplers, and the RNN API (``rnn_cell``,
 ``static_rnn``, ``static_bidirectional_rnn``, ``dynamic_rnn``, from ``jaxgraph.rnn``).
 
 The ops are declared in ``jaxgraph.ops.nn`` (softmax and the losses as fused, numerically stable
@@ -8,6 +9,11 @@ gathers them under TF1's names, so ``tf.nn.X`` ports as ``jg.nn.X``.
 """
 
 from jaxgraph.errors import guard_public_functions as _guard_public_functions
+from jaxgraph.ops.candidate_sampling import (
+    fixed_unigram_candidate_sampler,
+    log_uniform_candidate_sampler,
+    uniform_candidate_sampler,
+)
 from jaxgraph.ops.math import relu, sigmoid, softplus, tanh
 from jaxgraph.ops.nn import (
     bias_add,
@@ -24,6 +30,7 @@ from jaxgraph.ops.nn import (
     softmax_cross_entropy_with_logits_v2,
     sparse_softmax_cross_entropy_with_logits,
 )
+from jaxgraph.ops.sampled_losses import nce_loss, sampled_softmax_loss
 from jaxgraph.rnn import cells as rnn_cell
 from jaxgraph.rnn.api import dynamic_rnn, static_bidirectional_rnn, static_rnn
 
@@ -32,6 +39,8 @@ __all__ = [
     "relu", "relu6", "rnn_cell", "sigmoid", "sigmoid_cross_entropy_with_logits", "softmax",
     "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2", "softplus",
     "sparse_softmax_cross_entropy_with_logits", "static_bidirectional_rnn", "static_rnn", "tanh",
+    "fixed_unigram_candidate_sampler", "log_uniform_candidate_sampler", "nce_loss",
+    "sampled_softmax_loss", "uniform_candidate_sampler",
 ]  # fmt: skip
 
 _guard_public_functions(globals())  # errors from these builders end at the user's line

@@ -6,6 +6,7 @@ Python operators on ``Tensor`` (``jaxgraph.ops.overloads``).
 
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ops import (  # noqa: F401  (registers the op types)
+    candidate_sampling,
     clip,
     construction,
     control_flow,
@@ -19,6 +20,7 @@ from jaxgraph.ops import (  # noqa: F401  (registers the op types)
     overloads,
     random,
     reduction,
+    sampled_losses,
     selection,
     shape,
     state,
