@@ -30,9 +30,24 @@ from jaxgraph.ops.nn import (
     softmax_cross_entropy_with_logits_v2,
     sparse_softmax_cross_entropy_with_logits,
 )
+from jaxgraph.ops.nn_impl import (
+    batch_normalization,
+    crelu,
+    l2_normalize,
+    log_poisson_loss,
+    moments,
+    relu_layer,
+    selu,
+    silu,
+    softsign,
+    swish,
+    weighted_cross_entropy_with_logits,
+    xw_plus_b,
+    zero_fraction,
+)
 from jaxgraph.ops.sampled_losses import nce_loss, sampled_softmax_loss
 from jaxgraph.rnn import cells as rnn_cell
-from jaxgraph.rnn.api import dynamic_rnn, static_bidirectional_rnn, static_rnn
+from jaxgraph.rnn.api import bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_rnn, static_rnn
 
 __all__ = [
     "bias_add", "dropout", "dynamic_rnn", "elu", "embedding_lookup", "l2_loss", "leaky_relu", "log_softmax",
@@ -40,7 +55,9 @@ __all__ = [
     "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2", "softplus",
     "sparse_softmax_cross_entropy_with_logits", "static_bidirectional_rnn", "static_rnn", "tanh",
     "fixed_unigram_candidate_sampler", "log_uniform_candidate_sampler", "nce_loss",
-    "sampled_softmax_loss", "uniform_candidate_sampler",
+    "sampled_softmax_loss", "uniform_candidate_sampler", "batch_normalization", "crelu", "l2_normalize",
+    "log_poisson_loss", "moments", "relu_layer", "selu", "silu", "softsign", "swish",
+    "weighted_cross_entropy_with_logits", "xw_plus_b", "zero_fraction", "bidirectional_dynamic_rnn",
 ]  # fmt: skip
 
 _guard_public_functions(globals())  # errors from these builders end at the user's line

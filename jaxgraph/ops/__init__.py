@@ -6,23 +6,28 @@ Python operators on ``Tensor`` (``jaxgraph.ops.overloads``).
 
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ops import (  # noqa: F401  (registers the op types)
+    arrays,
     candidate_sampling,
     clip,
     construction,
     control_flow,
     core,
+    cumulative,
     debugging,
     identity,
     indexing,
     joining,
+    linalg,
     math,
     nn,
+    nn_impl,
     overloads,
     random,
     reduction,
     sampled_losses,
     selection,
     shape,
+    special,
     state,
 )
 
