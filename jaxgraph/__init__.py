@@ -7,7 +7,7 @@
 configuration.
 """
 
-from jaxgraph import contrib, debugging, errors, ir, nn, ops, summary, train
+from jaxgraph import contrib, debugging, errors, ir, math, nn, ops, summary, train
 from jaxgraph.autodiff import gradients, hessians
 from jaxgraph.builder import Graph, get_default_graph, reset_default_graph
 from jaxgraph.ir.dtypes import (

@@ -34,6 +34,7 @@ MODULES = [
     "tf.errors",
     "tf.initializers",
     "tf.random",
+    "tf.math",
 ]
 
 OUTPUT = Path(__file__).with_name("tf1_api_names.json")

@@ -27,8 +27,9 @@ from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import apply1, convert_to_tensor, normalize_axes, require, static_ints
 
 __all__ = [
-    "gather_nd", "lin_space", "linspace", "placeholder_with_default", "reverse", "reverse_v2", "scatter_nd",
-    "segment_sum", "sequence_mask", "tensor_scatter_nd_add", "unsorted_segment_sum",
+    "gather_nd", "lin_space", "linspace", "placeholder_with_default", "reverse", "reverse_v2",
+    "scatter_nd", "segment_mean", "segment_sum", "sequence_mask", "tensor_scatter_nd_add",
+    "unsorted_segment_mean", "unsorted_segment_sqrt_n", "unsorted_segment_sum",
 ]  # fmt: skip
 
 
@@ -253,3 +254,37 @@ def segment_sum(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
     if value.size and np.any(np.diff(value.reshape(-1)) < 0):
         raise InvalidArgumentError("segment ids are not increasing")
     return unsorted_segment_sum(data, ids, int(value.max()) + 1 if value.size else 0, name=name)
+
+
+def _segment_counts(data: Tensor, segment_ids: Tensor, num_segments: int) -> Tensor:
+    """How many rows of ``data`` each segment has, shaped to broadcast against the sums."""
+    ids = convert_to_tensor(segment_ids)
+    counts = unsorted_segment_sum(construction.ones_like(ids, dtype=data.dtype), ids, num_segments)
+    for _ in range(data.ndim - ids.ndim):
+        counts = shape_ops.expand_dims(counts, -1)
+    return counts
+
+
+def unsorted_segment_mean(data: Any, segment_ids: Any, num_segments: int, name: str | None = None) -> Tensor:
+    """TF1's ``tf.math.unsorted_segment_mean``: each segment's mean (0 for an empty one)."""
+    data = convert_to_tensor(data)
+    counts = _segment_counts(data, segment_ids, num_segments)
+    sums = unsorted_segment_sum(data, segment_ids, num_segments)
+    return math_ops.truediv(sums, math_ops.maximum(counts, 1), name=name)
+
+
+def unsorted_segment_sqrt_n(data: Any, segment_ids: Any, num_segments: int, name: str | None = None) -> Tensor:
+    """TF1's ``tf.math.unsorted_segment_sqrt_n``: each segment's sum over the square root of
+    its size (0 for an empty one)."""
+    data = convert_to_tensor(data)
+    counts = _segment_counts(data, segment_ids, num_segments)
+    sums = unsorted_segment_sum(data, segment_ids, num_segments)
+    return math_ops.truediv(sums, math_ops.sqrt(math_ops.maximum(counts, 1)), name=name)
+
+
+def segment_mean(data: Any, segment_ids: Any, name: str | None = None) -> Tensor:
+    """TF1's ``tf.math.segment_mean`` (constant, sorted ids; see ``segment_sum``)."""
+    data = convert_to_tensor(data)
+    sums = segment_sum(data, segment_ids)
+    counts = _segment_counts(data, segment_ids, sums.shape[0])
+    return math_ops.truediv(sums, math_ops.maximum(counts, 1), name=name)

@@ -121,7 +121,7 @@ def moments(x: Any, axes: Any, shift: Any = None, name: str | None = None,
         if not keep:
             mean = shape_ops.squeeze(mean, list(axes))
             variance = shape_ops.squeeze(variance, list(axes))
-        return shape_ops.cast(mean, x.dtype, name="mean"), shape_ops.cast(variance, x.dtype, name="variance")
+        return shape_ops.cast(mean, x.dtype), shape_ops.cast(variance, x.dtype)
 
 
 def batch_normalization(x: Any, mean: Any, variance: Any, offset: Any, scale: Any, variance_epsilon: float,

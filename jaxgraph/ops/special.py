@@ -24,9 +24,9 @@ from jaxgraph.ops.core import apply1, convert_to_tensor, require
 from jaxgraph.ops.math import _binary, _unary, _x, _y
 
 __all__ = [
-    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh", "digamma", "div_no_nan", "erf",
-    "erfc", "is_finite", "is_inf", "is_nan", "lgamma", "log_sigmoid", "realdiv", "rint", "round",
-    "scalar_mul", "sinh", "tan",
+    "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cosh", "digamma", "div_no_nan",
+    "erf", "erfc", "is_finite", "is_inf", "is_nan", "lgamma", "log_sigmoid", "multiply_no_nan",
+    "realdiv", "reciprocal_no_nan", "rint", "round", "scalar_mul", "sinh", "tan", "xdivy", "xlogy",
 ]  # fmt: skip
 
 
@@ -127,3 +127,33 @@ def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Tensor:
     if isinstance(scalar, Tensor) and scalar.ndim != 0:
         raise InvalidArgumentError(f"Only scalar multiply works, got shape {scalar.shape.as_list()}")
     return math_ops.multiply(scalar, x, name=name)
+
+
+def multiply_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """TF1's ``tf.math.multiply_no_nan``: ``x * y``, or 0 where ``y == 0`` (even if ``x`` is
+    NaN or infinite)."""
+    x, y = math_ops.convert_operands(x, y)
+    product = math_ops.multiply(x, y)
+    return selection.where(math_ops.equal(y, 0), construction.zeros_like(product), product, name=name)
+
+
+def reciprocal_no_nan(x: Any, name: str | None = None) -> Tensor:
+    """TF1's ``tf.math.reciprocal_no_nan``: ``1 / x``, or 0 where ``x == 0``."""
+    x = convert_to_tensor(x)
+    return div_no_nan(construction.ones_like(x), x, name=name)
+
+
+def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """TF1's ``tf.math.xlogy``: ``x * log(y)``, or 0 where ``x == 0``."""
+    x, y = math_ops.convert_operands(x, y)
+    zero = math_ops.equal(x, 0)
+    safe = selection.where(zero, construction.ones_like(y), y)
+    return multiply_no_nan(math_ops.log(safe), x, name=name)
+
+
+def xdivy(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """TF1's ``tf.math.xdivy``: ``x / y``, or 0 where ``x == 0``."""
+    x, y = math_ops.convert_operands(x, y)
+    zero = math_ops.equal(x, 0)
+    quotient = math_ops.truediv(x, selection.where(zero, construction.ones_like(y), y))
+    return selection.where(zero, construction.zeros_like(quotient), quotient, name=name)

@@ -128,7 +128,12 @@ CASES += [
     ("einsum_transpose", lambda a: jg.einsum("abc->cab", a), [(2, 3, 4)], _any),
     ("reverse", lambda x: jg.reverse(x, [0, 2]), [(2, 3, 4)], _any),
     ("gather_nd", lambda x: jg.gather_nd(x, [[1, 2], [0, 0], [1, 2]]), [(2, 3, 4)], _any),
-    ("tensor_scatter_nd_add", lambda t, u: jg.tensor_scatter_nd_add(t, [[1], [0], [1]], u), [(2, 3), (3, 3)], _any),
+    (
+        "tensor_scatter_nd_add",
+        lambda t, u: jg.tensor_scatter_nd_add(t, [[1], [0], [1]], u),
+        [(2, 3), (3, 3)],
+        _any,
+    ),
     ("unsorted_segment_sum", lambda x: jg.unsorted_segment_sum(x, [2, 0, 2, -1], 3), [(4, 2)], _any),
     ("placeholder_with_default", lambda x: jg.placeholder_with_default(x, (2, 3)), [(2, 3)], _any),
 ]
