@@ -273,7 +273,9 @@ def unsorted_segment_mean(data: Any, segment_ids: Any, num_segments: int, name: 
     return math_ops.truediv(sums, math_ops.maximum(counts, 1), name=name)
 
 
-def unsorted_segment_sqrt_n(data: Any, segment_ids: Any, num_segments: int, name: str | None = None) -> Tensor:
+def unsorted_segment_sqrt_n(
+    data: Any, segment_ids: Any, num_segments: int, name: str | None = None
+) -> Tensor:
     """TF1's ``tf.math.unsorted_segment_sqrt_n``: each segment's sum over the square root of
     its size (0 for an empty one)."""
     data = convert_to_tensor(data)

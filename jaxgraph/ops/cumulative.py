@@ -25,7 +25,12 @@ from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import apply1, axis_arg, convert_to_tensor, normalize_axis, require
 
 __all__ = [
-    "count_nonzero", "cumprod", "cumsum", "reduce_euclidean_norm", "reduce_logsumexp", "reduce_std",
+    "count_nonzero",
+    "cumprod",
+    "cumsum",
+    "reduce_euclidean_norm",
+    "reduce_logsumexp",
+    "reduce_std",
     "reduce_variance",
 ]
 
@@ -131,14 +136,20 @@ def count_nonzero(input_tensor: Any = None, axis: Any = None, keepdims: bool | N
     return identity_ops.identity(counts, name=name)
 
 
-def reduce_variance(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None) -> Tensor:
+def reduce_variance(
+    input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None
+) -> Tensor:
     """TF1's ``tf.math.reduce_variance``: ``mean(|x - mean(x)|²)`` over ``axis``."""
     x = convert_to_tensor(input_tensor)
     mean = reduction.reduce_mean(x, axis=axis, keepdims=True)
-    return reduction.reduce_mean(math_ops.squared_difference(x, mean), axis=axis, keepdims=keepdims, name=name)
+    return reduction.reduce_mean(
+        math_ops.squared_difference(x, mean), axis=axis, keepdims=keepdims, name=name
+    )
 
 
-def reduce_std(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None) -> Tensor:
+def reduce_std(
+    input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None
+) -> Tensor:
     """TF1's ``tf.math.reduce_std``: the square root of ``reduce_variance``."""
     return math_ops.sqrt(reduce_variance(input_tensor, axis, keepdims), name=name)
 

@@ -339,7 +339,9 @@ def test_math_namespace_and_its_compositions():
                  jg.math.segment_mean(data, [0, 0, 1, 1])])  # fmt: skip
     assert_close(means[0], np.stack([data[2], data[[0, 1, 3]].mean(0), np.zeros(2, np.float32)]), rtol=1e-5)
     assert_close(
-        means[1], np.stack([data[2], data[[0, 1, 3]].sum(0) / np.float32(np.sqrt(3)), np.zeros(2, np.float32)]), rtol=1e-5
+        means[1],
+        np.stack([data[2], data[[0, 1, 3]].sum(0) / np.float32(np.sqrt(3)), np.zeros(2, np.float32)]),
+        rtol=1e-5,
     )
     assert_close(means[2], np.stack([data[:2].mean(0), data[2:].mean(0)]), rtol=1e-5)
     assert {"log", "reduce_logsumexp", "divide_no_nan"} <= set(jg.math.__all__)
