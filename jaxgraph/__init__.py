@@ -15,6 +15,7 @@ from jaxgraph import (
     ir,
     layers,
     losses,
+    math,
     metrics,
     nn,
     ops,
@@ -45,19 +46,23 @@ from jaxgraph.ir.dtypes import (
 from jaxgraph.ir.dtypes import bool_ as bool  # noqa: A001  (TF1's tf.bool)
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.shapes import TensorShape
+from jaxgraph.ops.arrays import *
 from jaxgraph.ops.clip import clip_by_global_norm, clip_by_norm, clip_by_value, global_norm
 from jaxgraph.ops.construction import *
 from jaxgraph.ops.control_flow import cond, scan, while_loop
 from jaxgraph.ops.core import convert_to_tensor
+from jaxgraph.ops.cumulative import *
 from jaxgraph.ops.functional import foldl, foldr, map_fn
 from jaxgraph.ops.identity import *
 from jaxgraph.ops.indexing import *
 from jaxgraph.ops.joining import *
+from jaxgraph.ops.linalg import *
 from jaxgraph.ops.math import *
 from jaxgraph.ops.random import random_normal, random_uniform, truncated_normal
 from jaxgraph.ops.reduction import *
 from jaxgraph.ops.selection import *
 from jaxgraph.ops.shape import *
+from jaxgraph.ops.special import *
 from jaxgraph.ops.strings import as_string, string_join
 from jaxgraph.platform import app, flags, gfile
 from jaxgraph.platform import tf_logging as logging

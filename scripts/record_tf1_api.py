@@ -39,6 +39,7 @@ MODULES = [
     "tf.logging",
     "tf.gfile",
     "tf.io.gfile",
+    "tf.math",
 ]
 
 OUTPUT = Path(__file__).with_name("tf1_api_names.json")

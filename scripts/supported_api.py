@@ -49,6 +49,7 @@ MODULES: dict[str, str | None] = {
     "tf.logging": "jaxgraph.logging",
     "tf.gfile": "jaxgraph.gfile",
     "tf.io.gfile": "jaxgraph.io.gfile",
+    "tf.math": "jaxgraph.math",
 }
 
 # TF1 name -> the jaxgraph name that does the same (attribute path below ``jaxgraph``).
@@ -172,6 +173,10 @@ REASONS: dict[str, str] = {
     "tf.*_to_space*": _CONV,
     "tf.create_partitioned_variables": "partitioned variables: not planned",
     "tf.*_partitioner": "partitioned variables: not planned",
+    "tf.boolean_mask": "data-dependent output shape: not planned on XLA (multiply by the mask, or jg.where)",
+    "tf.unique*": "data-dependent output shape: not planned on XLA",
+    "tf.setdiff1d": "data-dependent output shape: not planned on XLA",
+    "tf.dynamic_partition": "data-dependent output shape: not planned on XLA",
     "tf.TensorArray": "not yet (use jg.scan or jg.while_loop)",
     # tf.nn
     "tf.nn.*conv*": _CONV,
@@ -182,6 +187,7 @@ REASONS: dict[str, str] = {
     "tf.nn.*_to_space*": _CONV,
     "tf.nn.ctc_*": "CTC: not yet",
     "tf.nn.*sparse*": _SPARSE,
+    "tf.nn.compute_accidental_hits": "data-dependent output shape: not planned (the sampled losses use a dense mask)",
     "tf.nn.compute_average_loss": "distribution-strategy helper: not planned",
     "tf.nn.scale_regularization_loss": "distribution-strategy helper: not planned",
     # tf.train
@@ -243,6 +249,13 @@ REASONS: dict[str, str] = {
     "tf.errors.[A-Z][A-Z]*": _ERROR_CODES,
     "tf.errors.*error_code*": _ERROR_CODES,
     "tf.errors.raise_exception_on_not_ok_status": _ERROR_CODES,
+    # tf.math
+    "tf.math.angle": _COMPLEX,
+    "tf.math.conj": _COMPLEX,
+    "tf.math.imag": _COMPLEX,
+    "tf.math.real": _COMPLEX,
+    "tf.math.*unsorted_segment_*": "not yet (unsorted_segment_sum, _mean and _sqrt_n are supported)",
+    "tf.math.segment_*": "not yet (segment_sum and segment_mean are supported)",
     # tf.initializers, tf.random
     "tf.initializers.tables_initializer": "lookup tables: needs strings",
     "tf.random.stateless_*": "stateless random ops: not yet",

@@ -17,7 +17,7 @@ from typing import Any
 
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ops import construction, joining, reduction, selection
+from jaxgraph.ops import arrays, construction, joining, linalg, reduction, selection
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.control_flow import scan_loop
@@ -25,7 +25,7 @@ from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.rnn.cells import RNNCell, batch_size_of, map_structure, zeros_state
 from jaxgraph.tracer.variables import variable_scope
 
-__all__ = ["dynamic_rnn", "static_bidirectional_rnn", "static_rnn"]
+__all__ = ["bidirectional_dynamic_rnn", "dynamic_rnn", "static_bidirectional_rnn", "static_rnn"]
 
 
 def _initial_state(cell: RNNCell, first_input: Tensor, initial_state: Any, dtype: Any) -> Any:
@@ -176,3 +176,55 @@ def dynamic_rnn(cell: RNNCell, inputs: Any, sequence_length: Any = None, initial
         if not time_major:
             outputs = shape_ops.transpose(outputs, swap_batch_and_time[:3])
     return outputs, state
+
+
+def _reverse_time(x: Tensor, lengths: Tensor | None) -> Tensor:
+    """Time-major ``x`` ``[time, batch, depth]`` reversed along time; with ``lengths``, each row
+    reverses only its first ``length`` steps (TF1's ``reverse_sequence``), as an exact
+    one-hot ``einsum`` over a static number of steps."""
+    if lengths is None:
+        return arrays.reverse(x, [0])
+    steps = x.shape[0]
+    if steps is None or x.ndim != 3:
+        raise InvalidArgumentError(
+            f"bidirectional_dynamic_rnn with sequence_length needs [batch, time, depth] inputs with a "
+            f"static number of steps, got time-major shape {x.shape.as_list()}"
+        )
+    times = shape_ops.expand_dims(construction.constant(list(range(steps)), dtype=lengths.dtype), 1)
+    inside = math_ops.less(times, shape_ops.expand_dims(lengths, 0))
+    source = selection.where(inside, shape_ops.expand_dims(lengths, 0) - 1 - times, times)  # [time, batch]
+    picked = math_ops.equal(shape_ops.expand_dims(times, 2), shape_ops.expand_dims(source, 0))  # [s, t, b]
+    return linalg.einsum("stb,sbd->tbd", shape_ops.cast(picked, x.dtype), x)
+
+
+def bidirectional_dynamic_rnn(cell_fw: RNNCell, cell_bw: RNNCell, inputs: Any, sequence_length: Any = None,
+                              initial_state_fw: Any = None, initial_state_bw: Any = None, dtype: Any = None,
+                              parallel_iterations: int | None = None, swap_memory: bool = False,
+                              time_major: bool = False,
+                              scope: str | None = None) -> tuple[tuple[Tensor, Tensor], tuple[Any, Any]]:  # fmt: skip
+    """TF1's ``tf.nn.bidirectional_dynamic_rnn``: ``dynamic_rnn`` of ``cell_fw`` over the
+    inputs and of ``cell_bw`` over them reversed in time (each sequence within its
+    ``sequence_length``), the backward outputs reversed back.
+
+    Returns ``((output_fw, output_bw), (output_state_fw, output_state_bw))``, outputs shaped as
+    the inputs' time layout. Variables are TF1's: ``bidirectional_rnn/fw/<cell name>/kernel``
+    and ``bidirectional_rnn/bw/...``.
+    """
+    if not isinstance(cell_fw, RNNCell) or not isinstance(cell_bw, RNNCell):
+        raise InvalidArgumentError("cell_fw and cell_bw must be instances of RNNCell")
+    x = convert_to_tensor(inputs)
+    if x.ndim < 3:
+        raise InvalidArgumentError(
+            f"bidirectional_dynamic_rnn expects inputs of rank >= 3, got shape {x.shape.as_list()}"
+        )
+    lengths = _lengths(sequence_length)
+    with variable_scope(scope or "bidirectional_rnn"):
+        output_fw, state_fw = dynamic_rnn(cell_fw, x, lengths, initial_state_fw, dtype,
+                                          time_major=time_major, scope="fw")  # fmt: skip
+        time_first = x if time_major else shape_ops.transpose(x, (1, 0, *range(2, x.ndim)))
+        reversed_bw, state_bw = dynamic_rnn(cell_bw, _reverse_time(time_first, lengths), lengths,
+                                            initial_state_bw, dtype, time_major=True, scope="bw")  # fmt: skip
+        output_bw = _reverse_time(reversed_bw, lengths)
+        if not time_major:
+            output_bw = shape_ops.transpose(output_bw, (1, 0, 2))
+    return (output_fw, output_bw), (state_fw, state_bw)

@@ -92,6 +92,53 @@ CASES = [
 ]
 
 
+# ---- issue 11's sweep: more elementwise math, cumulative ops, einsum, arrays ----------------------
+def _unit(shape):
+    return RNG.uniform(-0.9, 0.9, size=shape).astype(np.float32)
+
+
+def _above_one(shape):
+    return RNG.uniform(1.2, 3.0, size=shape).astype(np.float32)
+
+
+CASES += [
+    ("tan", jg.tan, [(2, 3)], _unit),
+    ("sinh", jg.sinh, [(2, 3)], _any),
+    ("cosh", jg.cosh, [(2, 3)], _any),
+    ("asin", jg.asin, [(2, 3)], _unit),
+    ("acos", jg.acos, [(2, 3)], _unit),
+    ("atan", jg.atan, [(2, 3)], _any),
+    ("asinh", jg.asinh, [(2, 3)], _any),
+    ("acosh", jg.acosh, [(2, 3)], _above_one),
+    ("atanh", jg.atanh, [(2, 3)], _unit),
+    ("erf", jg.erf, [(2, 3)], _any),
+    ("erfc", jg.erfc, [(2, 3)], _any),
+    ("lgamma", jg.lgamma, [(2, 3)], _positive),
+    ("round", jg.round, [(4,)], _any),
+    ("rint", jg.rint, [(4,)], _any),
+    ("atan2", jg.atan2, [(3, 4), (4,)], _away_from_zero),
+    ("cumsum", lambda x: jg.cumsum(x, 1), [(3, 4)], _any),
+    ("cumsum_exclusive_reverse", lambda x: jg.cumsum(x, 0, exclusive=True, reverse=True), [(3, 4)], _any),
+    ("cumprod", lambda x: jg.cumprod(x, 1), [(3, 4)], _positive),
+    ("cumprod_exclusive", lambda x: jg.cumprod(x, 1, exclusive=True), [(3, 4)], _positive),
+    ("cumprod_reverse", lambda x: jg.cumprod(x, 0, reverse=True), [(3, 4)], _positive),
+    ("einsum_matmul", lambda a, b: jg.einsum("ij,jk->ik", a, b), [(3, 4), (4, 5)], _any),
+    ("einsum_batch_outer", lambda a, b: jg.einsum("bi,bj->bij", a, b), [(2, 3), (2, 4)], _any),
+    ("einsum_summed_alone", lambda a, b: jg.einsum("ij,k->jk", a, b), [(3, 4), (2,)], _any),
+    ("einsum_transpose", lambda a: jg.einsum("abc->cab", a), [(2, 3, 4)], _any),
+    ("reverse", lambda x: jg.reverse(x, [0, 2]), [(2, 3, 4)], _any),
+    ("gather_nd", lambda x: jg.gather_nd(x, [[1, 2], [0, 0], [1, 2]]), [(2, 3, 4)], _any),
+    (
+        "tensor_scatter_nd_add",
+        lambda t, u: jg.tensor_scatter_nd_add(t, [[1], [0], [1]], u),
+        [(2, 3), (3, 3)],
+        _any,
+    ),
+    ("unsorted_segment_sum", lambda x: jg.unsorted_segment_sum(x, [2, 0, 2, -1], 3), [(4, 2)], _any),
+    ("placeholder_with_default", lambda x: jg.placeholder_with_default(x, (2, 3)), [(2, 3)], _any),
+]
+
+
 def _check(builder, shapes, generate, dynamic=False):
     values = [generate(s) for s in shapes]
     inputs = [
