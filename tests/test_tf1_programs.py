@@ -18,7 +18,7 @@ import pytest
 PROGRAMS = pathlib.Path(__file__).parent / "tf1_programs"
 REFERENCE = json.loads((PROGRAMS / "tf1_reference.json").read_text())
 
-RANDOM_RESULTS: dict[str, set[str]] = {}
+RANDOM_RESULTS = {"word2vec": {"early_loss", "late_loss"}}
 """Results that depend on random draws (jaxgraph's generator is not TF1's): checked by relations."""
 
 TOLERANCES = {"cnn_digits": 2e-2}
@@ -60,3 +60,9 @@ def test_program_gives_tf1s_results(name):
     for key, value in results.items():
         if key not in RANDOM_RESULTS.get(name, ()):
             assert_matches(name, key, value, expected[key])
+
+
+def test_word2vec_learns():
+    results = run_program("word2vec")
+    assert results["late_loss"] < results["early_loss"] / 3
+    assert REFERENCE["word2vec"]["late_loss"]["value"] < REFERENCE["word2vec"]["early_loss"]["value"] / 3
