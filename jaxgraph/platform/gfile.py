@@ -187,6 +187,17 @@ def walk(top: Any, in_order: bool = True) -> Iterator[tuple[str, list[str], list
     yield from os.walk(_local(top), topdown=in_order)
 
 
+def join(path: Any, *paths: Any) -> str:
+    """Joins path components with ``/``. TF's ``tf.io.gfile.join``."""
+    return os.path.join(_local(path), *(os.fspath(p) for p in paths))
+
+
+def get_registered_schemes() -> list[str]:
+    """The file-system schemes jaxgraph reads: the local one (``""`` and ``"file"``). TF's
+    ``tf.io.gfile.get_registered_schemes``."""
+    return ["", "file"]
+
+
 Copy, DeleteRecursively, Exists, Glob, IsDirectory = copy, rmtree, exists, glob, isdir
 ListDirectory, MakeDirs, MkDir, Remove, Rename, Stat, Walk = (
     listdir,
@@ -217,8 +228,10 @@ __all__ = [
     "Walk",
     "copy",
     "exists",
+    "get_registered_schemes",
     "glob",
     "isdir",
+    "join",
     "listdir",
     "makedirs",
     "mkdir",

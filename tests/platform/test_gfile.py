@@ -73,3 +73,8 @@ def test_remote_file_systems_are_refused():
         UnimplementedError, match="^File system scheme 'gs' not implemented \\(file: 'gs://b/x'\\)$"
     ):
         tf.gfile.Exists("gs://b/x")
+
+
+def test_join_and_schemes():
+    assert tf.io.gfile.join("a", "b", "c.txt") == os.path.join("a", "b", "c.txt")
+    assert tf.io.gfile.get_registered_schemes() == ["", "file"]
