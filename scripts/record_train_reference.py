@@ -7,24 +7,16 @@ Needs TensorFlow in a scratch venv (never a jaxgraph dependency)::
     /tmp/tfvenv/bin/python scripts/record_train_reference.py
 """
 
-import importlib.util
-import json
-import pathlib
-
 import tensorflow.compat.v1 as tf
+from tf1_cases import load_cases, write_fixture
 
 tf.disable_v2_behavior()
 
-TESTS = pathlib.Path(__file__).resolve().parent.parent / "tests" / "train"
-spec = importlib.util.spec_from_file_location("tf1_training_cases", TESTS / "tf1_training_cases.py")
-cases = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(cases)
-
-recorded = {
-    "_recorded_with": f"tensorflow {tf.VERSION} (compat.v1)",
-    "optimizers": {name: cases.run_optimizer(tf, name) for name in cases.OPTIMIZERS},
-    "schedules": cases.run_schedules(tf),
-    "moving_average": cases.run_moving_average(tf),
-}
-(TESTS / "fixtures" / "tf1_training.json").write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
-print("wrote", TESTS / "fixtures" / "tf1_training.json")
+cases = load_cases("train/tf1_training_cases.py")
+write_fixture(
+    "train/fixtures/tf1_training.json",
+    tf.VERSION,
+    optimizers={name: cases.run_optimizer(tf, name) for name in cases.OPTIMIZERS},
+    schedules=cases.run_schedules(tf),
+    moving_average=cases.run_moving_average(tf),
+)
