@@ -69,9 +69,21 @@ from jaxgraph.platform import tf_logging as logging
 from jaxgraph.session import InteractiveSession, Session, get_default_session
 from jaxgraph.session.config import ConfigProto, GPUOptions, RunMetadata, RunOptions
 from jaxgraph.tracer import *
+from jaxgraph.tracer.graph_def_import import import_graph_def
 from jaxgraph.tracer.graph_file import load_graph
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``jg.GraphDef``: TensorFlow's ``GraphDef`` message class (tensorboard's copy), loaded on
+    first use so that ``import jaxgraph`` works without tensorboard. TF1's ``tf.GraphDef``."""
+    if name == "GraphDef":
+        from tensorboard.compat.proto.graph_pb2 import GraphDef
+
+        return GraphDef
+    raise AttributeError(f"module 'jaxgraph' has no attribute '{name}'")
+
 
 # jaxgraph.compat.v1 is this module itself: imported last.
 from jaxgraph import compat  # noqa: E402

@@ -9,6 +9,7 @@ from jaxgraph.train.learning_rate_decay import (
     piecewise_constant,
     polynomial_decay,
 )
+from jaxgraph.train.meta_graph import import_meta_graph
 from jaxgraph.train.moving_averages import ExponentialMovingAverage
 from jaxgraph.train.optimizer import Optimizer, create_global_step, get_global_step, get_or_create_global_step
 from jaxgraph.train.optimizers import (
@@ -33,6 +34,6 @@ __all__ = [
     "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "ProximalGradientDescentOptimizer",
     "RMSPropOptimizer", "Saver", "checkpoint_exists", "cosine_decay", "create_global_step",
     "exponential_decay", "get_checkpoint_state", "get_global_step", "get_or_create_global_step",
-    "inverse_time_decay", "latest_checkpoint", "natural_exp_decay", "piecewise_constant",
+    "import_meta_graph", "inverse_time_decay", "latest_checkpoint", "natural_exp_decay", "piecewise_constant",
     "polynomial_decay",
 ]  # fmt: skip

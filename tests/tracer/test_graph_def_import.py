@@ -1,0 +1,127 @@
+"""import_graph_def: TensorFlow GraphDefs (recorded by scripts/record_graph_defs.py: a frozen
+CNN, a frozen static-RNN LSTM, the CNN with its Variables) rebuilt as jaxgraph ops give
+TensorFlow's outputs, differentiate, and report what they cannot import."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import jaxgraph as jg
+from jaxgraph.errors import UnimplementedError
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def load(name: str):
+    return (FIXTURES / f"{name}.pb").read_bytes(), dict(np.load(FIXTURES / f"{name}.npz"))
+
+
+def run_imported(name: str, scope: str = "import"):
+    graph_def, data = load(name)
+    prefix = f"{scope}/" if scope else ""
+    with jg.Graph().as_default() as graph:
+        jg.import_graph_def(graph_def, name=scope)
+        feeds = {
+            graph.get_tensor_by_name(prefix + k[5:]): v for k, v in data.items() if k.startswith("feed/")
+        }
+        fetches = {k: graph.get_tensor_by_name(prefix + k[6:]) for k in data if k.startswith("fetch/")}
+        with jg.Session() as sess:
+            if name == "cnn_variables":
+                sess.run(graph.get_operation_by_name(prefix + "init"))
+            return sess.run(fetches, feeds), data
+
+
+@pytest.mark.parametrize("name", ["cnn_frozen", "lstm_frozen", "cnn_variables"])
+def test_imported_graphs_give_tensorflows_outputs(name):
+    got, data = run_imported(name)
+    for key, value in got.items():
+        np.testing.assert_allclose(np.asarray(value), data[key], rtol=1e-5, atol=1e-6, err_msg=key)
+
+
+def test_no_prefix_with_an_empty_name_and_graph_def_messages():
+    graph_def = jg.GraphDef.FromString(load("cnn_frozen")[0])
+    with jg.Graph().as_default() as graph:
+        jg.import_graph_def(graph_def, name="")
+        assert graph.get_tensor_by_name("probabilities:0").shape.as_list() == [None, 5]
+        assert graph.get_operation_by_name("conv1/weights").type == "constant"
+    got, data = run_imported("cnn_frozen", scope="")
+    np.testing.assert_allclose(got["fetch/probabilities:0"], data["fetch/probabilities:0"], rtol=1e-5)
+
+
+def test_input_map_and_return_elements():
+    graph_def, data = load("lstm_frozen")
+    with jg.Graph().as_default():
+        inputs = jg.constant(data["feed/inputs:0"])
+        outputs, final_h = jg.import_graph_def(
+            graph_def, input_map={"inputs:0": inputs}, return_elements=["outputs:0", "final_h:0"]
+        )
+        with jg.Session() as sess:
+            got = sess.run([outputs, final_h])
+    np.testing.assert_allclose(got[0], data["fetch/outputs:0"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[1], data["fetch/final_h:0"], rtol=1e-5, atol=1e-6)
+
+
+def test_imported_variables_train_and_gradients_match_finite_differences():
+    graph_def, data = load("cnn_variables")
+    images = data["feed/images:0"]
+    with jg.Graph().as_default() as graph:
+        jg.import_graph_def(graph_def, name="")
+        assert sorted(v.op.name for v in jg.trainable_variables())[:2] == ["bn/beta", "bn/gamma"]
+        x = graph.get_tensor_by_name("images:0")
+        loss = jg.reduce_sum(jg.square(graph.get_tensor_by_name("logits:0")))
+        weights = jg.get_default_graph().get_collection(jg.GraphKeys.GLOBAL_VARIABLES)
+        fc = [v for v in weights if v.op.name == "fc/weights"][0]
+        (grad,) = jg.gradients(loss, [fc])
+        step = jg.train.GradientDescentOptimizer(0.01).minimize(loss)
+        with jg.Session() as sess:
+            sess.run(graph.get_operation_by_name("init"))
+            w0, g = (np.array(v) for v in sess.run([fc, grad], {x: images}))
+            eps = 1e-2
+            for index in [(0, 0), (10, 3), (63, 4)]:
+                shifted = []
+                for sign in (1, -1):
+                    w = w0.copy()
+                    w[index] += sign * eps
+                    fc.load(w, sess)
+                    shifted.append(sess.run(loss, {x: images}))
+                assert g[index] == pytest.approx((shifted[0] - shifted[1]) / (2 * eps), rel=2e-2, abs=1e-3)
+            fc.load(w0, sess)
+            before = sess.run(loss, {x: images})
+            for _ in range(5):
+                sess.run(step, {x: images})
+            assert sess.run(loss, {x: images}) < before
+
+
+def test_unsupported_op_types_are_all_reported_with_their_nodes():
+    graph_def = jg.GraphDef()
+    for name, op_type in [("x", "Placeholder"), ("frame", "Enter"), ("odd", "FancyOp"), ("y", "Relu")]:
+        node = graph_def.node.add(name=name, op=op_type)
+        if name != "x":
+            node.input.append("x")
+    with jg.Graph().as_default() as graph:
+        with pytest.raises(UnimplementedError) as info:
+            jg.import_graph_def(graph_def)
+        assert graph.operations == []
+    assert str(info.value) == (
+        "import_graph_def: 2 node(s) of op types jaxgraph does not import:\n  frame (Enter)\n  odd (FancyOp)"
+    )
+
+
+def test_import_meta_graph_returns_a_saver_and_skips_tfs_save_ops(tmp_path):
+    data = dict(np.load(FIXTURES / "cnn_meta.npz"))
+    with jg.Graph().as_default() as graph:
+        saver = jg.train.import_meta_graph(str(FIXTURES / "cnn_meta.meta"))
+        assert not any(op.name.startswith("save/") for op in graph.operations)
+        assert [v.op.name for v in jg.trainable_variables()] == [
+            "conv1/weights", "conv1/biases", "bn/gamma", "bn/beta", "bn/moving_mean", "bn/moving_variance",
+            "fc/weights", "fc/biases",
+        ]  # fmt: skip
+        with jg.Session() as sess:
+            sess.run(graph.get_operation_by_name("init"))
+            got = sess.run("probabilities:0", {"images:0": data["feed/images:0"]})
+            np.testing.assert_allclose(got, data["fetch/probabilities:0"], rtol=1e-5, atol=1e-6)
+            path = saver.save(sess, str(tmp_path / "model"))
+        with jg.Session() as sess:
+            saver.restore(sess, path)
+            np.testing.assert_allclose(sess.run("probabilities:0", {"images:0": data["feed/images:0"]}), got)
