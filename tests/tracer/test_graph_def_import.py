@@ -125,3 +125,73 @@ def test_import_meta_graph_returns_a_saver_and_skips_tfs_save_ops(tmp_path):
         with jg.Session() as sess:
             saver.restore(sess, path)
             np.testing.assert_allclose(sess.run("probabilities:0", {"images:0": data["feed/images:0"]}), got)
+
+
+def _constants(name: str) -> dict:
+    """The Const nodes of a recorded GraphDef as NumPy arrays, by node name."""
+    from tensorboard.util import tensor_util
+
+    graph_def = jg.GraphDef.FromString(load(name)[0])
+    return {
+        n.name: tensor_util.make_ndarray(n.attr["value"].tensor) for n in graph_def.node if n.op == "Const"
+    }
+
+
+def _cnn_reference(weights: dict, images):
+    """The recorded CNN (scripts/record_graph_defs.py) written with jax.lax, from its weights."""
+    import jax
+    import jax.numpy as jnp
+    from jax import lax
+
+    h = lax.conv_general_dilated(images, weights["conv1/weights"], (1, 1), "SAME",
+                                 dimension_numbers=("NHWC", "HWIO", "NHWC")) + weights["conv1/biases"]  # fmt: skip
+    h = jax.nn.relu(h)
+    h = (h - weights["bn/moving_mean"]) * lax.rsqrt(weights["bn/moving_variance"] + 1e-3)
+    h = h * weights["bn/gamma"] + weights["bn/beta"]
+    h = lax.reduce_window(h, -jnp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+    window = (1, 2, 2, 1)
+    sums = lax.reduce_window(h, 0.0, lax.add, window, (1, 1, 1, 1), "SAME")
+    counts = lax.reduce_window(jnp.ones_like(h), 0.0, lax.add, window, (1, 1, 1, 1), "SAME")
+    logits = (sums / counts).reshape(-1, 64) @ weights["fc/weights"] + weights["fc/biases"]
+    return jax.nn.softmax(logits)
+
+
+def _lstm_reference(weights: dict, inputs):
+    """The recorded static-RNN BasicLSTMCell (forget bias 1) written with jax.numpy."""
+    import jax
+    import jax.numpy as jnp
+
+    kernel, bias = weights["rnn/basic_lstm_cell/kernel"], weights["rnn/basic_lstm_cell/bias"]
+    c = h = jnp.zeros((inputs.shape[0], 6), inputs.dtype)
+    outputs = []
+    for t in range(inputs.shape[1]):
+        i, j, f, o = jnp.split(jnp.concatenate([inputs[:, t], h], 1) @ kernel + bias, 4, axis=1)
+        c = c * jax.nn.sigmoid(f + 1.0) + jax.nn.sigmoid(i) * jnp.tanh(j)
+        h = jnp.tanh(c) * jax.nn.sigmoid(o)
+        outputs.append(h)
+    return jnp.stack(outputs, 1)
+
+
+@pytest.mark.parametrize(
+    ("name", "feed", "fetch", "reference"),
+    [
+        ("cnn_frozen", "images:0", "probabilities:0", _cnn_reference),
+        ("lstm_frozen", "inputs:0", "outputs:0", _lstm_reference),
+    ],
+)
+def test_gradients_of_imported_graphs_match_jax_vjp(name, feed, fetch, reference):
+    import jax
+
+    graph_def, data = load(name)
+    x0 = data[f"feed/{feed}"]
+    weights = _constants(name)
+    want_y, vjp = jax.vjp(lambda x: reference(weights, x), x0)
+    cotangent = np.random.RandomState(3).normal(size=want_y.shape).astype(np.float32)
+    with jg.Graph().as_default() as graph:
+        jg.import_graph_def(graph_def, name="")
+        x, y = graph.get_tensor_by_name(feed), graph.get_tensor_by_name(fetch)
+        (grad,) = jg.gradients(y, [x], grad_ys=[jg.constant(cotangent)])
+        with jg.Session() as sess:
+            got_y, got_grad = sess.run([y, grad], {x: x0})
+    np.testing.assert_allclose(got_y, want_y, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got_grad, vjp(cotangent)[0], rtol=1e-4, atol=1e-6)
