@@ -9,6 +9,7 @@ configuration.
 
 from jaxgraph import (
     contrib,
+    data,
     debugging,
     errors,
     io,
