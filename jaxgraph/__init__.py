@@ -9,6 +9,7 @@ configuration.
 
 from jaxgraph import (
     contrib,
+    image,
     data,
     debugging,
     errors,

@@ -147,7 +147,9 @@ class Dataset:
         dimension is static in ``output_shapes``)."""
         return _Batch(self, _count(batch_size, "batch_size", 1), bool(drop_remainder))
 
-    def shuffle(self, buffer_size: int, seed: int | None = None, reshuffle_each_iteration: bool = True) -> Dataset:
+    def shuffle(
+        self, buffer_size: int, seed: int | None = None, reshuffle_each_iteration: bool = True
+    ) -> Dataset:
         """TF1's ``Dataset.shuffle``: elements drawn at random from a buffer of ``buffer_size``;
         seeded by ``seed`` and the graph seed as TF1's random ops are; with
         ``reshuffle_each_iteration`` each ``repeat`` pass has a new order."""
@@ -252,7 +254,9 @@ class _Slices(_Source):
 class _Range(Dataset):
     def __init__(self, *args: int) -> None:
         if not 1 <= len(args) <= 3 or not all(isinstance(a, (int, np.integer)) for a in args):
-            raise InvalidArgumentError(f"Dataset.range takes 1 to 3 integers (start, stop, step), got {args!r}")
+            raise InvalidArgumentError(
+                f"Dataset.range takes 1 to 3 integers (start, stop, step), got {args!r}"
+            )
         if len(args) == 3 and args[2] == 0:
             raise InvalidArgumentError("Dataset.range: step must not be 0")
         self._range = range(*(int(a) for a in args))
@@ -264,7 +268,9 @@ class _Range(Dataset):
 
 
 class _Generator(Dataset):
-    def __init__(self, generator: Callable[..., Any], output_types: Any, output_shapes: Any, args: tuple) -> None:
+    def __init__(
+        self, generator: Callable[..., Any], output_types: Any, output_shapes: Any, args: tuple
+    ) -> None:
         if not callable(generator):
             raise InvalidArgumentError(f"from_generator needs a callable generator, got {generator!r}")
         dtypes = [as_dtype(d) for d in structure.flatten(output_types)]
@@ -337,7 +343,9 @@ class _Traced:
         self.graph = Graph()
         self.graph.seed = outer.seed
         with self.graph.as_default():
-            self.inputs = [placeholder(s.dtype, _dims(s.shape), name=f"arg{i}") for i, s in enumerate(dataset._specs)]
+            self.inputs = [
+                placeholder(s.dtype, _dims(s.shape), name=f"arg{i}") for i, s in enumerate(dataset._specs)
+            ]
             element = structure.pack(dataset._template, self.inputs)
             result = fn(*element) if type(element) is tuple else fn(element)
             if isinstance(result, list):  # TF1 reads a returned list as a tuple
@@ -465,4 +473,3 @@ class _Slice(Dataset):
         if self._start is None:  # skip(-1): everything skipped
             return
         yield from itertools.islice(self._inputs[0]._elements(run), self._start, self._stop)
-

@@ -162,7 +162,9 @@ class Iterator:
         return self._initializer
 
     @staticmethod
-    def from_structure(output_types: Any, output_shapes: Any = None, shared_name: str | None = None) -> Iterator:
+    def from_structure(
+        output_types: Any, output_shapes: Any = None, shared_name: str | None = None
+    ) -> Iterator:
         """TF1's ``Iterator.from_structure``: an iterator of elements of these types, started on
         a dataset by running ``make_initializer(dataset)``."""
         template = structure.map_structure(lambda _: None, output_types)
@@ -170,7 +172,9 @@ class Iterator:
         if output_shapes is None:
             shapes = [UNKNOWN_RANK] * len(dtypes)
         else:
-            shapes = [TensorShape(s) for s in structure.flatten(structure.map_structure(_shape_leaf, output_shapes))]
+            shapes = [
+                TensorShape(s) for s in structure.flatten(structure.map_structure(_shape_leaf, output_shapes))
+            ]
         specs = [TensorType(d, s) for d, s in zip(dtypes, shapes, strict=True)]
         return Iterator(template, specs, None, initializable=True, shared_name=shared_name)
 

@@ -21,7 +21,9 @@ def _cases(tf):
         "constant_tensor": lambda: D.from_tensor_slices(tf.constant(X) * 2.0).take(3),
         "from_tensors": lambda: D.from_tensors((X, 3)),
         "range_map": lambda: D.range(2, 11, 3).map(lambda i: (i, tf.cast(i, tf.float32) * 0.5)),
-        "map_dict": lambda: D.from_tensor_slices({"a": X, "b": Y}).map(lambda d: d["a"] + tf.cast(d["b"], tf.float32)),
+        "map_dict": lambda: D.from_tensor_slices({"a": X, "b": Y}).map(
+            lambda d: d["a"] + tf.cast(d["b"], tf.float32)
+        ),
         "filter": lambda: D.range(10).filter(lambda i: tf.equal(i % 3, 0)),
         "zip_skip_take": lambda: D.zip((D.range(5), D.from_tensor_slices(X).skip(2))).take(4),
         "repeat_batch": lambda: D.range(3).repeat(2).batch(4),
@@ -59,7 +61,10 @@ def run_case(tf, name):
                 try:
                     value = sess.run(next_element)
                 except tf.errors.OutOfRangeError as e:
-                    end = [type(e).__name__, next(line for line in str(e).split("\n") if "End of sequence" in line)]
+                    end = [
+                        type(e).__name__,
+                        next(line for line in str(e).split("\n") if "End of sequence" in line),
+                    ]
                     break
                 elements.append(_to_lists(value))
     return {
