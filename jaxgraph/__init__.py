@@ -9,10 +9,10 @@ configuration.
 
 from jaxgraph import (
     contrib,
-    image,
     data,
     debugging,
     errors,
+    image,
     io,
     ir,
     layers,

@@ -11,7 +11,11 @@ from jaxgraph.data.iterator import (
     make_one_shot_iterator,
 )
 
+AUTOTUNE = -1
+"""TF1's ``tf.data.AUTOTUNE`` (``prefetch`` and ``num_parallel_calls`` accept it; both change nothing)."""
+
 __all__ = [
+    "AUTOTUNE",
     "Dataset",
     "Iterator",
     "get_output_shapes",

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable, Iterator as PyIterator
+from collections.abc import Callable
+from collections.abc import Iterator as PyIterator
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,8 @@ from jaxgraph.ir.opdef import FED, REQUIRED, op
 from jaxgraph.ir.passes.pruning import needed
 from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 from jaxgraph.ops.core import apply
-from jaxgraph.session import Session, session as session_module
+from jaxgraph.session import Session
+from jaxgraph.session import session as session_module
 
 __all__ = [
     "Iterator",

@@ -58,7 +58,6 @@ from jaxgraph.session.feeds import (
 from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
 from jaxgraph.tracer.function import Function
 
-
 FEED_HOOKS: list[Callable[[Session, list, dict | None], dict | None]] = []
 """Installed by higher layers (``jaxgraph.data``'s iterators): before a run, each hook gets the
 Session, the flat fetches and the feed_dict, and returns the feed_dict the run uses (with the

@@ -136,7 +136,7 @@ def test_reinitializable_iterator_switches_datasets():
             "cannot initialize iterator 'Iterator' of element types i64[] with a dataset of element types f32[]"
         )
         with pytest.raises(InvalidArgumentError) as e:
-            jg.data.make_one_shot_iterator(train).initializer
+            _ = jg.data.make_one_shot_iterator(train).initializer
         assert e.value.message.startswith("iterator 'Iterator_1' has no initializer: it is one-shot")
 
 
