@@ -9,8 +9,10 @@ configuration.
 
 from jaxgraph import (
     contrib,
+    data,
     debugging,
     errors,
+    image,
     io,
     ir,
     layers,

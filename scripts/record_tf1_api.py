@@ -40,6 +40,8 @@ MODULES = [
     "tf.gfile",
     "tf.io.gfile",
     "tf.math",
+    "tf.data",
+    "tf.image",
 ]
 
 OUTPUT = Path(__file__).with_name("tf1_api_names.json")

@@ -50,6 +50,8 @@ MODULES: dict[str, str | None] = {
     "tf.gfile": "jaxgraph.gfile",
     "tf.io.gfile": "jaxgraph.io.gfile",
     "tf.math": "jaxgraph.math",
+    "tf.data": "jaxgraph.data",
+    "tf.image": "jaxgraph.image",
 }
 
 # TF1 name -> the jaxgraph name that does the same (attribute path below ``jaxgraph``).
@@ -84,6 +86,12 @@ _ERROR_CODES = "numeric error codes: not yet (jaxgraph raises the exception clas
 # Why a TF1 name is not supported: ``tf.module.name_pattern`` -> reason (see ``pattern_matches``);
 # the first matching pattern wins, so specific patterns come before general ones.
 REASONS: dict[str, str] = {
+    # tf.data / tf.image
+    "tf.data.*RecordDataset": "file-reading datasets: not yet (read files in a generator)",
+    "tf.data.TextLineDataset": "file-reading datasets: not yet (read files in a generator)",
+    "tf.image.decode_*": "image codecs: not planned (decode with PIL or similar in a generator)",
+    "tf.image.encode_*": "image codecs: not planned (decode with PIL or similar in a generator)",
+    "tf.image.*jpeg*": "image codecs: not planned (decode with PIL or similar in a generator)",
     # tf
     "tf.COMPILER_VERSION": "TensorFlow build information: not applicable",
     "tf.CXX*": "TensorFlow build information: not applicable",

@@ -16,6 +16,7 @@ from jaxgraph.ops import (  # noqa: F401  (registers the op types)
     cumulative,
     debugging,
     identity,
+    image,
     indexing,
     joining,
     linalg,

@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -57,6 +57,11 @@ from jaxgraph.session.feeds import (
 )
 from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
 from jaxgraph.tracer.function import Function
+
+FEED_HOOKS: list[Callable[[Session, list, dict | None], dict | None]] = []
+"""Installed by higher layers (``jaxgraph.data``'s iterators): before a run, each hook gets the
+Session, the flat fetches and the feed_dict, and returns the feed_dict the run uses (with the
+values of the tensors it provides added)."""
 
 
 def _is_fetch_leaf(x: Any) -> bool:
@@ -140,6 +145,10 @@ class Session:
         """Runs the ops ``fetches`` need; returns their values in the same structure."""
         if fetches is None:
             raise TypeError(f"Fetch argument None has invalid type {type(None)}")
+        if FEED_HOOKS:
+            leaves = jax.tree_util.tree_leaves(fetches, is_leaf=_is_fetch_leaf)
+            for hook in FEED_HOOKS:
+                feed_dict = hook(self, leaves, feed_dict)
         return self._run(self.graph, fetches, feed_dict)
 
     def _run(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None = None) -> Any:
