@@ -1,7 +1,6 @@
 """TF1's pooling ``tf.layers``: ``MaxPooling1D/2D/3D``, ``AveragePooling1D/2D/3D`` and their
 functions (``max_pooling2d`` ...), one ``_Pooling`` base over ``tf.nn``'s ``max_pool`` /
-``avg_pool`` ops (``max_pooling2d/MaxPool``). ``strides`` None means ``pool_size``, as in TF1;
-``"same"`` average pooling averages over the input elements a window covers."""
+``avg_pool`` ops (``max_pooling2d/MaxPool``). ``strides`` is required, as in TF1; ``"same"`` average pooling averages over the input elements a window covers."""
 
 from __future__ import annotations
 
@@ -30,7 +29,9 @@ class _Pooling(Layer):
                  name: str | None = None, **kwargs: Any):  # fmt: skip
         super().__init__(name=name, **kwargs)
         self.pool_size = normalize_tuple(pool_size, self.rank, "pool_size")
-        self.strides = normalize_tuple(pool_size if strides is None else strides, self.rank, "strides")
+        if strides is None:
+            raise InvalidArgumentError("Argument `strides` must not be None.")
+        self.strides = normalize_tuple(strides, self.rank, "strides")
         self.padding = normalize_padding(padding)
         self.data_format = normalize_data_format(data_format)
 
