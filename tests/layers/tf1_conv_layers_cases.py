@@ -11,7 +11,9 @@ import numpy as np
 
 IMAGES = (np.sin(np.arange(2 * 6 * 6 * 3, dtype=np.float32) * 0.37).reshape(2, 6, 6, 3)).astype(np.float32)
 SIGNAL = (np.cos(np.arange(2 * 7 * 3, dtype=np.float32) * 0.5).reshape(2, 7, 3)).astype(np.float32)
-VOLUME = (np.sin(np.arange(1 * 4 * 4 * 4 * 2, dtype=np.float32) * 0.9).reshape(1, 4, 4, 4, 2)).astype(np.float32)
+VOLUME = (np.sin(np.arange(1 * 4 * 4 * 4 * 2, dtype=np.float32) * 0.9).reshape(1, 4, 4, 4, 2)).astype(
+    np.float32
+)
 
 
 def ramp(*shape: int) -> np.ndarray:
@@ -64,7 +66,9 @@ def run_conv_layers(tf) -> dict:
             out["tower_1"], out["tower_2"] = layer(images), layer(images + 1.0)
         out["regularization"] = tf.add_n(tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES))
         result = _summary(tf, out, {"tower": layer})
-        result["op_names"] = {k: out[k].op.name for k in ("conv2d_same", "conv2d_strided", "separable", "tower_1")}
+        result["op_names"] = {
+            k: out[k].op.name for k in ("conv2d_same", "conv2d_strided", "separable", "tower_1")
+        }
         return result
 
 
@@ -136,10 +140,14 @@ def run_training(tf) -> dict:
     with tf.Graph().as_default():
         x = tf.placeholder(tf.float32, [None, 3, 3, 2])
         labels = tf.constant([0, 1, 1, 0])
-        h = tf.layers.conv2d(x, 3, 2, padding="same", kernel_initializer=tf.constant_initializer(ramp(2, 2, 2, 3)))
+        h = tf.layers.conv2d(
+            x, 3, 2, padding="same", kernel_initializer=tf.constant_initializer(ramp(2, 2, 2, 3))
+        )
         h = tf.layers.batch_normalization(h, momentum=0.5, training=True)
         h = tf.layers.max_pooling2d(tf.nn.relu(h), 2, 1)
-        logits = tf.layers.dense(tf.layers.flatten(h), 2, kernel_initializer=tf.constant_initializer(ramp(12, 2)))
+        logits = tf.layers.dense(
+            tf.layers.flatten(h), 2, kernel_initializer=tf.constant_initializer(ramp(12, 2))
+        )
         loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
         with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
             train_op = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
