@@ -220,3 +220,16 @@ def test_reusing_a_layer_on_other_channels_names_the_op_and_line():
     )
     with pytest.raises(InvalidArgumentError, match=message):
         layer(tf.zeros([1, 5, 5, 4]))
+
+
+def test_adam_under_update_ops_initializes_without_feeds():
+    # the classic idiom: the optimizer's slots are created under control_dependencies(UPDATE_OPS),
+    # whose batch statistics need the placeholder; their initializers must not depend on it
+    x = tf.placeholder(tf.float32, [None, 3])
+    loss = tf.reduce_sum(tf.layers.batch_normalization(tf.layers.dense(x, 2), training=True) ** 2)
+    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+        train_op = tf.train.AdamOptimizer(0.1).minimize(loss)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run(train_op, {x: np.eye(3, dtype=np.float32)})
+        assert sess.run(tf.global_variables("batch_normalization/moving_mean")[0]).shape == (2,)
