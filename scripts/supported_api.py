@@ -240,8 +240,7 @@ REASONS: dict[str, str] = {
     "tf.train.do_quantize_training_on_graphdef": _QUANTIZED,
     # tf.layers, tf.losses, tf.metrics
     "tf.layers.*onv*": _CONV,
-    "tf.layers.*ool*": _CONV,
-    "tf.layers.*": "tf.layers: not yet (build layers from jg.get_variable and jg.matmul)",
+    "tf.layers.*": "tf.layers: not yet (jaxgraph's layers check their inputs in build)",
     "tf.losses.*": "tf.losses: not yet (use jg.nn's cross-entropies and jg.reduce_mean)",
     "tf.metrics.*": "streaming metrics (local variables): not yet",
     # tf.summary

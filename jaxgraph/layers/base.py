@@ -76,7 +76,65 @@ def flatten_batch(x: Tensor, what: str) -> Tensor:
 
 
 def _snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """A class name as TF1 names its layers: ``Conv2D`` -> ``conv2d``, ``MaxPooling2D`` ->
+    ``max_pooling2d``, ``BatchNormalization`` -> ``batch_normalization`` (Keras' ``to_snake_case``)."""
+    words = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()
+
+
+def normalize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple[int, ...]:
+    """``value`` (an int, or ``n`` ints) as a tuple of ``n`` positive ints (``>= 0`` with
+    ``allow_zero``), with TF1's message otherwise."""
+    message = f"The `{name}` argument must be a tuple of {n} integers. Received: {value}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        values = (value,) * n
+    else:
+        try:
+            values = tuple(value)
+        except TypeError:
+            raise InvalidArgumentError(message) from None
+        if len(values) != n or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            raise InvalidArgumentError(message)
+    bad = sorted(v for v in values if v < 0 or (v == 0 and not allow_zero))
+    if bad:
+        requirement = ">= 0" if allow_zero else "> 0"
+        raise InvalidArgumentError(
+            f"{message} including {set(bad)} that does not satisfy the requirement `{requirement}`."
+        )
+    return values
+
+
+def normalize_padding(value: Any) -> str:
+    """``"valid"`` or ``"same"`` (any case), lower-cased; TF1's layers take no other padding."""
+    padding = value.lower() if isinstance(value, str) else value
+    if padding not in ("valid", "same"):
+        raise InvalidArgumentError(
+            f'The `padding` argument must be one of "valid", "same". Received: {value}'
+        )
+    return padding
+
+
+def normalize_data_format(value: Any) -> str:
+    """``"channels_last"`` or ``"channels_first"`` (any case), lower-cased."""
+    data_format = value.lower() if isinstance(value, str) else value
+    if data_format not in ("channels_first", "channels_last"):
+        raise InvalidArgumentError(
+            f'The `data_format` argument must be one of "channels_first", "channels_last". Received: {value}'
+        )
+    return data_format
+
+
+def nn_data_format(data_format: str, rank: int) -> str:
+    """A layer's ``data_format`` as ``tf.nn``'s for ``rank`` spatial dimensions: ``NWC``,
+    ``NHWC``, ``NDHWC`` for channels last, ``NCW``, ``NCHW``, ``NCDHW`` for channels first."""
+    spatial = "DHW"[3 - rank :]
+    return f"N{spatial}C" if data_format == "channels_last" else f"NC{spatial}"
+
+
+def apply_layer(layer_class: type, inputs: Any, reuse: Any = None, **arguments: Any) -> Tensor:
+    """TF1's functional form of a layer: a new ``layer_class(**arguments)`` (``reuse`` sharing the
+    Variables of an earlier layer of the same ``name``) applied to ``inputs``."""
+    return layer_class(_reuse=reuse, **arguments)(inputs)
 
 
 class Layer:

@@ -61,7 +61,7 @@ class Optimizer:
             names = [v.op.name for _, v in grads_and_vars]
             raise InvalidArgumentError(f"No gradients provided for any variable: {names}")
         graph = get_default_graph()
-        with graph.name_scope(None):
+        with graph.name_scope(None), graph.control_dependencies(None):  # slots initialize on their own
             for _, var in pairs:
                 self._create_slots(var)
             self._create_non_slots(pairs[0][1])

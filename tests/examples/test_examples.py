@@ -35,3 +35,7 @@ def test_tensorboard_graph_writes_the_screenshots_run(tmp_path, monkeypatch):
         (step, pytest.approx(loss, rel=1e-6)) for step, loss in enumerate(losses)
     ]
     assert [e.step for e in events.Histograms("logits/kernel_values")] == [0, 1, 2]
+
+
+def test_mnist_cnn_with_tf_layers_and_batch_norm_learns():
+    assert load_example("mnist_cnn").main(epochs=3, width=0.25, batch_norm=True, verbose=False) >= 0.85
