@@ -10,7 +10,9 @@ What TF writes for a partitioned Variable (an entry with ``slices``, whose parts
 binary keys starting with a NUL byte) and for string tensors (length-prefixed elements) is listed
 but not read: ``get_tensor`` raises UnimplementedError naming the tensor. Every tensor's checksum
 is verified when it is read; any damage is a DataLossError naming the file and the tensor.
-The protobuf messages come from ``tensorboard``'s package, which this module needs.
+The protobuf messages come from ``tensorboard``'s package, which this module needs (open a
+reader with ``jaxgraph.train.tf_checkpoint.open_tensor_bundle`` to get a clear ImportError
+without it).
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ from jaxgraph.errors import DataLossError, InvalidArgumentError, NotFoundError, 
 from jaxgraph.ir import dtypes
 from jaxgraph.ir.dtypes import DType
 from jaxgraph.train.checkpoint_index import read_regular_file
+from jaxgraph.train.tf_checkpoint import INDEX_SUFFIX
 from jaxgraph.train.tf_checkpoint.crc32c import crc32c, mask
 from jaxgraph.train.tf_checkpoint.table import read_table
 from jaxgraph.train.tf_checkpoint.tensor_bundle_pb2 import BundleEntryProto, BundleHeaderProto
 
-INDEX_SUFFIX = ".index"
 BUNDLE_VERSION = 1
 """The format version this reader implements (TF's ``kTensorBundleVersion``)."""
 
@@ -42,11 +44,6 @@ _DTYPES = {
     types_pb2.DT_UINT32: dtypes.uint32, types_pb2.DT_UINT64: dtypes.uint64,
     types_pb2.DT_BOOL: dtypes.bool_, types_pb2.DT_STRING: dtypes.string,
 }  # fmt: skip
-
-
-def is_tensor_bundle(prefix: str) -> bool:
-    """Whether ``prefix`` names a TensorFlow V2 checkpoint (its ``.index`` file exists)."""
-    return os.path.isfile(prefix + INDEX_SUFFIX)
 
 
 def data_path(prefix: str, shard: int, num_shards: int) -> str:
