@@ -26,6 +26,12 @@ Restore checks names, shapes and dtypes against the Saver's Variables and report
 unexpected and reshaped Variable in one error, then verifies each tensor's checksum
 (``DataLossError`` naming the file when it is truncated or corrupted: whatever its bytes, a
 damaged checkpoint raises DataLossError, never a raw Python error). No pickle anywhere.
+
+``restore`` also reads TensorFlow's own checkpoints (the V2 format: ``prefix.index`` and data
+shards, read by ``jaxgraph.train.tf_checkpoint`` without TensorFlow), matching tensors to
+Variables by name (a ported program has TF's names: ``dense/kernel``, ``dense/kernel/Adam``,
+``beta1_power``, ``global_step``) with the same report of differences. Saving always writes
+jaxgraph's format.
 """
 
 from __future__ import annotations
@@ -167,6 +173,11 @@ class Saver:
     # ---- restoring -------------------------------------------------------------------------
     def restore(self, sess: Any, save_path: str) -> None:
         """Loads the checkpoint ``save_path`` (a prefix) into ``sess``: the Variables and the RNG key.
+
+        ``save_path`` may also name a TensorFlow V2 checkpoint (``save_path.index`` exists and no
+        jaxgraph metadata does): its tensors restore by name, an integer tensor into an integer
+        Variable of another width when every value fits (TF1's int64 ``global_step`` into
+        jaxgraph's int32 one), and the RNG key is derived again from the graph seed.
 
         Raises NotFoundError when the checkpoint or one of the Variables is missing,
         InvalidArgumentError for unexpected or reshaped Variables (every problem in one message),
@@ -319,7 +330,7 @@ def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None
 
 def checkpoint_exists(checkpoint_prefix: str) -> bool:
     """Whether a checkpoint with prefix ``checkpoint_prefix`` was written (its metadata file is
-    there). TF1's ``tf.train.checkpoint_exists``."""
+    there, or TensorFlow's ``.index`` file). TF1's ``tf.train.checkpoint_exists``."""
     return _exists(as_path(checkpoint_prefix, "checkpoint_prefix"))
 
 

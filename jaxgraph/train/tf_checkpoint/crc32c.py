@@ -11,8 +11,9 @@ cut into 2**k equal lanes that one vectorized table step advances together (one 
 byte column), and the lanes' CRCs are then combined pairwise, as zlib's ``crc32_combine`` does:
 the CRC register is linear over GF(2), so the register of ``a + b`` is the register of ``a``
 advanced over ``len(b)`` zero bytes (a 32x32 bit matrix, applied by four 256-entry tables) XOR the
-register of ``b`` started from 0. Measured in tests/train/test_tf_checkpoint_reader.py's docs:
-~250 MB/s on one core of the development machine.
+register of ``b`` started from 0. Measured on the shared 2-core development machine: 70-150 MB/s
+(a 100 MiB TensorFlow checkpoint of 25 tensors reads and verifies in 0.6-1.1 s; TensorFlow's own
+C++ reader takes 0.09 s), against ~10 MB/s for the plain loop.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 _POLYNOMIAL = 0x82F63B78  # CRC-32C, bit-reflected
 _MASK_DELTA = 0xA282EAD8
 _SMALL = 1 << 16  # below this many bytes the plain Python loop is faster than setting up lanes
-_MIN_LANE = 256  # bytes per lane at least, so the vectorized steps have work to amortize
+_MIN_LANE = 64  # bytes per lane at least, so the vectorized steps have work to amortize
 _MAX_LANES = 1 << 16
 _COLUMNS = 64
 
