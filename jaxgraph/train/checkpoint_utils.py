@@ -106,6 +106,6 @@ def list_variables(ckpt_dir_or_file: str) -> list[tuple[str, list[int]]]:
 def load_variable(ckpt_dir_or_file: str, name: str) -> Any:
     """TF1's ``tf.train.load_variable``: the value of tensor ``name`` (a trailing ``:0`` is
     dropped, as TF1 does) as a NumPy array."""
-    if name.endswith(":0"):
-        name = name[:-2]
-    return load_checkpoint(ckpt_dir_or_file).get_tensor(name)
+    if not isinstance(name, str):
+        raise InvalidArgumentError(f"load_variable name must be a str, got {name!r:.80}")
+    return load_checkpoint(ckpt_dir_or_file).get_tensor(name.removesuffix(":0"))

@@ -139,6 +139,11 @@ def test_missing_checkpoints_and_tensors_are_not_found(tmp_path):
     with pytest.raises(errors.InvalidArgumentError) as e:
         jg.train.load_checkpoint(str(tmp_path))
     assert e.value.message == f"Couldn't find 'checkpoint' file or checkpoints in given directory {tmp_path}"
+    with pytest.raises(errors.InvalidArgumentError) as e:
+        jg.train.load_variable(str(FIXTURES / "mlp"), 3)
+    assert e.value.message == "load_variable name must be a str, got 3"
+    assert jg.train.checkpoint_exists(str(FIXTURES / "mlp" / "model.ckpt-3"))
+    assert not jg.train.checkpoint_exists(str(FIXTURES / "mlp" / "model.ckpt-4"))
     reader = jg.train.load_checkpoint(str(FIXTURES / "mlp"))
     with pytest.raises(errors.NotFoundError) as e:
         reader.get_tensor("dense/w")
