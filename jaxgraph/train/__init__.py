@@ -1,6 +1,12 @@
 """``jg.train``: optimizers as graph ops, learning-rate schedules, moving averages, the global
 step, and checkpoints (``Saver``)."""
 
+from jaxgraph.train.checkpoint_utils import (
+    NewCheckpointReader,
+    list_variables,
+    load_checkpoint,
+    load_variable,
+)
 from jaxgraph.train.learning_rate_decay import (
     cosine_decay,
     exponential_decay,
@@ -31,9 +37,9 @@ from jaxgraph.train.saver import (
 
 __all__ = [
     "AdadeltaOptimizer", "AdagradOptimizer", "AdamOptimizer", "ExponentialMovingAverage", "FtrlOptimizer",
-    "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "ProximalGradientDescentOptimizer",
-    "RMSPropOptimizer", "Saver", "checkpoint_exists", "cosine_decay", "create_global_step",
-    "exponential_decay", "get_checkpoint_state", "get_global_step", "get_or_create_global_step",
-    "import_meta_graph", "inverse_time_decay", "latest_checkpoint", "natural_exp_decay", "piecewise_constant",
-    "polynomial_decay",
+    "GradientDescentOptimizer", "MomentumOptimizer", "NewCheckpointReader", "Optimizer",
+    "ProximalGradientDescentOptimizer", "RMSPropOptimizer", "Saver", "checkpoint_exists", "cosine_decay",
+    "create_global_step", "exponential_decay", "get_checkpoint_state", "get_global_step",
+    "get_or_create_global_step", "import_meta_graph", "inverse_time_decay", "latest_checkpoint", "list_variables",
+    "load_checkpoint", "load_variable", "natural_exp_decay", "piecewise_constant", "polynomial_decay",
 ]  # fmt: skip

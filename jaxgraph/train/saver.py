@@ -26,6 +26,12 @@ Restore checks names, shapes and dtypes against the Saver's Variables and report
 unexpected and reshaped Variable in one error, then verifies each tensor's checksum
 (``DataLossError`` naming the file when it is truncated or corrupted: whatever its bytes, a
 damaged checkpoint raises DataLossError, never a raw Python error). No pickle anywhere.
+
+``restore`` also reads TensorFlow's own checkpoints (the V2 format: ``prefix.index`` and data
+shards, read by ``jaxgraph.train.tf_checkpoint`` without TensorFlow), matching tensors to
+Variables by name (a ported program has TF's names: ``dense/kernel``, ``dense/kernel/Adam``,
+``beta1_power``, ``global_step``) with the same report of differences. Saving always writes
+jaxgraph's format.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ import safetensors
 import safetensors.numpy
 
 from jaxgraph.errors import DataLossError, InvalidArgumentError, JaxGraphError, NotFoundError
-from jaxgraph.ir.dtypes import ALL_DTYPES, as_dtype, computed_as, narrowing_problem
+from jaxgraph.ir.dtypes import ALL_DTYPES, as_dtype, computed_as, convert_keeping_values, narrowing_problem
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.tracer.graph_file import atomic_write
@@ -60,6 +66,7 @@ from jaxgraph.train.checkpoint_index import (
     resolve_entry,
 )
 from jaxgraph.train.checkpoint_lock import directory_lock, remove_stale_temps
+from jaxgraph.train.tf_checkpoint import is_tensor_bundle, open_tensor_bundle
 
 FORMAT = "jaxgraph-checkpoint"
 VERSION = 1
@@ -121,7 +128,7 @@ class Saver:
         ``save_path`` must exist (NotFoundError otherwise)."""
         self._check_graph(sess)
         step = None if global_step is None else _as_step(sess, global_step)
-        path = _as_path(save_path, "save_path")
+        path = as_path(save_path, "save_path")
         prefix = path if step is None else f"{path}-{step}"
         directory = os.path.dirname(prefix) or "."
         index_name = check_index_filename(latest_filename)
@@ -167,6 +174,11 @@ class Saver:
     def restore(self, sess: Any, save_path: str) -> None:
         """Loads the checkpoint ``save_path`` (a prefix) into ``sess``: the Variables and the RNG key.
 
+        ``save_path`` may also name a TensorFlow V2 checkpoint (``save_path.index`` exists and no
+        jaxgraph metadata does): its tensors restore by name, an integer tensor into an integer
+        Variable of another width when every value fits (TF1's int64 ``global_step`` into
+        jaxgraph's int32 one), and the RNG key is derived again from the graph seed.
+
         Raises NotFoundError when the checkpoint or one of the Variables is missing,
         InvalidArgumentError for unexpected or reshaped Variables (every problem in one message),
         DataLossError when a file is truncated or corrupted. Nothing is loaded unless all is well.
@@ -174,15 +186,33 @@ class Saver:
         if save_path is None:
             raise InvalidArgumentError("Can't load save_path when it is None.")
         self._check_graph(sess)
-        prefix = _as_path(save_path, "save_path")
+        prefix = as_path(save_path, "save_path")
+        if checkpoint_format(prefix) == "tensorflow":
+            sess.load_snapshot(self._tensorflow_values(prefix), None)
+            return
         metadata = read_metadata(prefix)
-        self._check_names(prefix, metadata["variables"])
+        self._check_names(prefix, {n: _saved_type(e) for n, e in metadata["variables"].items()})
         tensors = read_tensors(prefix, metadata)
         values = {v.op.name: _computed(prefix, v, tensors[name]) for name, v in self._variables.items()}
         key, want = metadata["rng_key"], _rng_key_type()
         sess.load_snapshot(
             values, None if key is None else np.array(key["data"], want.dtype).reshape(want.shape)
         )
+
+    def _tensorflow_values(self, prefix: str) -> dict[str, np.ndarray]:
+        """The Variables' values from TensorFlow's checkpoint ``prefix``, matched by name and checked
+        as jaxgraph's are. An integer tensor may restore into an integer Variable of another width
+        (TF1's int64 ``global_step`` into jaxgraph's int32 one) when every value fits."""
+        reader = open_tensor_bundle(prefix)
+        saved = {
+            n: TensorType(reader.dtype(n), TensorShape(reader.shape(n))) if n in self._variables else None
+            for n in reader.names
+        }
+        self._check_names(prefix, saved, integers_convert=True)
+        return {
+            v.op.name: _computed(prefix, v, _retyped(prefix, name, v, reader.get_tensor(name)))
+            for name, v in self._variables.items()
+        }
 
     def _check_graph(self, sess: Any) -> None:
         for v in self._variables.values():
@@ -191,18 +221,22 @@ class Saver:
                     f"Variable '{v.op.name}' belongs to another graph than the Session's", v.op
                 )
 
-    def _check_names(self, prefix: str, saved: dict[str, Any]) -> None:
-        """One error listing every missing, unexpected and reshaped (or retyped) Variable."""
+    def _check_names(
+        self, prefix: str, saved: Mapping[str, TensorType | None], integers_convert: bool = False
+    ) -> None:
+        """One error listing every missing, unexpected and reshaped (or retyped) Variable.
+
+        ``saved`` maps the checkpoint's names to their types (needed only for the Saver's names);
+        with ``integers_convert``, an integer tensor matches an integer Variable of its shape."""
         missing = [n for n in self._variables if n not in saved]
         unexpected = [n for n in saved if n not in self._variables] if self._strict else []
         changed = []
         for name, v in self._variables.items():
-            entry = saved.get(name)
-            if entry is None:
+            have = saved.get(name)
+            if have is None:
                 continue
             want = TensorType(v.dtype, v.shape)
-            have = TensorType(_BY_NAME[entry["dtype"]], TensorShape(entry["shape"]))
-            if want != have:
+            if want != have and not (integers_convert and _integer_retype(have, want)):
                 changed.append(f"'{name}' is {have} in the checkpoint but {want} in the graph")
         if not (missing or unexpected or changed):
             return
@@ -222,6 +256,30 @@ def _declared(variable: Variable, value: np.ndarray) -> np.ndarray:
     return value.astype(variable.dtype.np, copy=False)
 
 
+def _saved_type(entry: dict[str, Any]) -> TensorType:
+    """The type of a Variable as jaxgraph's checkpoint metadata records it."""
+    return TensorType(_BY_NAME[entry["dtype"]], TensorShape(entry["shape"]))
+
+
+def _integer_retype(have: TensorType, want: TensorType) -> bool:
+    """Whether ``have`` and ``want`` are the same shape of integers of different widths."""
+    return have.shape == want.shape and have.dtype.np.kind in "iu" and want.dtype.np.kind in "iu"
+
+
+def _retyped(prefix: str, name: str, variable: Variable, value: np.ndarray) -> np.ndarray:
+    """``value`` in ``variable``'s declared dtype; InvalidArgumentError when an element does not fit."""
+    converted, where = convert_keeping_values(value, variable.dtype.np)
+    if where is not None:
+        at = f" at {list(where)}" if where else ""
+        raise InvalidArgumentError(
+            f"checkpoint '{prefix}' cannot be restored into Variable '{variable.op.name}': the value "
+            f"{value[where].item()!r}{at} of '{name}' ({as_dtype(value.dtype).name}) does not fit in "
+            f"{variable.dtype.name}",
+            variable.op,
+        )
+    return converted
+
+
 def _computed(prefix: str, variable: Variable, value: np.ndarray) -> np.ndarray:
     """A saved value in the dtype its Variable computes in; InvalidArgumentError when a 64-bit
     value saved with JAX's x64 mode on does not fit the 32 bits it computes in now."""
@@ -239,7 +297,7 @@ def latest_checkpoint(checkpoint_dir: str, latest_filename: str | None = None) -
     """The prefix of the newest checkpoint the index of ``checkpoint_dir`` names, or None (no
     index, the checkpoint it names is gone, or it names a file outside ``checkpoint_dir``).
     TF1's ``tf.train.latest_checkpoint``."""
-    directory = _as_path(checkpoint_dir, "checkpoint_dir")
+    directory = as_path(checkpoint_dir, "checkpoint_dir")
     index_path = os.path.join(directory, check_index_filename(latest_filename))
     latest, _ = read_index(index_path)
     prefix = None if latest is None else resolve_entry(latest, directory, index_path)
@@ -261,7 +319,7 @@ def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None
     entry names a file elsewhere (entries outside the directory are dropped with a warning, as
     ``latest_checkpoint`` does). A corrupted index is a DataLossError. The prefixes are not checked
     to exist. TF1's ``tf.train.get_checkpoint_state``."""
-    directory = _as_path(checkpoint_dir, "checkpoint_dir")
+    directory = as_path(checkpoint_dir, "checkpoint_dir")
     index_path = os.path.join(directory, check_index_filename(latest_filename))
     latest, entries = read_index(index_path)
     prefixes = [resolve_entry(entry, directory, index_path) for entry in entries]
@@ -272,8 +330,8 @@ def get_checkpoint_state(checkpoint_dir: str, latest_filename: str | None = None
 
 def checkpoint_exists(checkpoint_prefix: str) -> bool:
     """Whether a checkpoint with prefix ``checkpoint_prefix`` was written (its metadata file is
-    there). TF1's ``tf.train.checkpoint_exists``."""
-    return _exists(_as_path(checkpoint_prefix, "checkpoint_prefix"))
+    there, or TensorFlow's ``.index`` file). TF1's ``tf.train.checkpoint_exists``."""
+    return _exists(as_path(checkpoint_prefix, "checkpoint_prefix"))
 
 
 def _adopt(index_path: str, directory: str) -> list[str]:
@@ -334,8 +392,16 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text.strip() else type(error).__name__
 
 
+def checkpoint_format(prefix: str) -> str | None:
+    """Which checkpoint ``prefix`` names: ``"jaxgraph"`` (its metadata file exists, whatever else
+    does), ``"tensorflow"`` (TensorFlow's V2 format: ``prefix.index``), or None."""
+    if os.path.exists(prefix + METADATA_SUFFIX):
+        return "jaxgraph"
+    return "tensorflow" if is_tensor_bundle(prefix) else None
+
+
 def _exists(prefix: str) -> bool:
-    return os.path.exists(prefix + METADATA_SUFFIX)
+    return checkpoint_format(prefix) is not None
 
 
 def _is_checkpoint(prefix: str) -> bool:
@@ -488,7 +554,7 @@ def _as_step(sess: Any, global_step: Any) -> int:
     return int(value)
 
 
-def _as_path(path: Any, what: str) -> str:
+def as_path(path: Any, what: str) -> str:
     """``path`` (a str or os.PathLike) as a str; InvalidArgumentError for anything else or a NUL."""
     try:
         text = os.fspath(path)

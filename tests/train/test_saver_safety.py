@@ -403,7 +403,8 @@ def test_a_directory_with_tf1s_checkpoint_index_and_files(tmp_path):
         "all_model_checkpoint_timestamps: 1.5712346e+09\n"
         "last_preserved_timestamp: 1571234000.5\n"
     )
-    assert jg.train.latest_checkpoint(str(tmp_path)) is None  # TF's checkpoint is not ours to load
+    # TF's checkpoint (its .index exists) is the latest, and Saver.restore reads TF's format
+    assert jg.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "model.ckpt-1000")
     prefix = save_checkpoint(tmp_path, 1.0, 1)  # max_to_keep=1: TF's files stay, not being ours
     assert jg.train.latest_checkpoint(str(tmp_path)) == prefix
     assert all((tmp_path / name).read_bytes() == b"tf" for name in tf_files)
