@@ -71,18 +71,26 @@ def record(name, build, freeze):
 
 
 def record_meta_graph(name, build):
-    """The graph and its Saver as a MetaGraph (``.meta``), as ``tf.train.Saver.save`` writes it."""
+    """The forward graph and its Saver as a MetaGraph (``.meta``) plus a TF checkpoint of its
+    Variables, then TF's result of one gradient-descent step on ``sum(outputs**2)`` from there."""
     graph = tf.Graph()
     with graph.as_default():
+        tf.set_random_seed(1)
         feeds, outputs = build()
         saver = tf.train.Saver()
         with tf.Session() as sess:
             sess.run(tf.global_variables_initializer())
             results = sess.run([f"{o}:0" for o in outputs], feeds)
-        saver.export_meta_graph(str(OUT / f"{name}.meta"))
+            saver.export_meta_graph(str(OUT / f"{name}.meta"))
+            saver.save(sess, str(OUT / name / "model.ckpt"), write_meta_graph=False)
+            (OUT / name / "checkpoint").unlink()  # TF's index holds this machine's absolute paths
+            loss = tf.reduce_sum(tf.square(graph.get_tensor_by_name(f"{outputs[0]}:0")))
+            step = tf.train.GradientDescentOptimizer(0.01).minimize(loss)
+            sess.run(step, feeds)
+            after = {f"after/{v.op.name}": sess.run(v) for v in tf.trainable_variables()}
     arrays = {f"feed/{k}": v for k, v in feeds.items()}
     arrays.update({f"fetch/{o}:0": r for o, r in zip(outputs, results)})
-    np.savez(OUT / f"{name}.npz", **arrays)
+    np.savez(OUT / f"{name}.npz", **arrays, **after)
     print("wrote", name)
 
 
@@ -90,3 +98,4 @@ record("cnn_frozen", cnn, freeze=True)
 record("cnn_variables", cnn, freeze=False)
 record("lstm_frozen", lstm, freeze=True)
 record_meta_graph("cnn_meta", cnn)
+record_meta_graph("lstm_meta", lstm)

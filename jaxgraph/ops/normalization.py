@@ -158,7 +158,10 @@ class FusedBatchNorm:
 
 
 def _fused_batch_norm_grad(op, gy: Tensor, g_mean: Tensor, g_var: Tensor) -> tuple:
-    """The gradients of ``fused_batch_norm`` in jaxgraph ops (all five inputs, both modes)."""
+    """The gradients of ``fused_batch_norm`` in jaxgraph ops. In inference mode the given mean and
+    variance get none, as in TF1 (its moving statistics are not trained by gradient even when
+    they are trainable Variables); in training mode the batch statistics outputs pass theirs
+    back to ``x``."""
     x, scale, offset = op.inputs[:3]
     c, axes = _channels(op.attrs["data_format"], 4)
     eps = op.attrs["epsilon"]
@@ -176,11 +179,9 @@ def _fused_batch_norm_grad(op, gy: Tensor, g_mean: Tensor, g_var: Tensor) -> tup
     inv = math_ops.rsqrt(variance + eps)
     g_offset = reduction.reduce_sum(gy, axes)
     g_scale = reduction.reduce_sum(gy * centered, axes) * inv
-    if not op.attrs["is_training"]:
+    if not op.attrs["is_training"]:  # TF1's rule: no gradient to the given mean and variance
         g_x = gy * vec(scale * inv)
-        g_in_mean = g_mean - g_offset * scale * inv
-        g_in_var = g_var + g_scale * scale * -0.5 / (variance + eps)
-        return shape_ops.cast(g_x, x.dtype), g_scale, g_offset, g_in_mean, g_in_var
+        return shape_ops.cast(g_x, x.dtype), g_scale, g_offset, None, None
     count = reduction.reduce_sum(construction.ones_like(gy), axes)
     normalized = centered * vec(inv)
     mean_gy = reduction.reduce_mean(gy, axes, keepdims=True)

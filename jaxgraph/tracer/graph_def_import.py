@@ -40,6 +40,7 @@ from jaxgraph.ops import (
     nn,
     normalization,
     pooling,
+    random,
     reduction,
     selection,
     shape,
@@ -217,6 +218,12 @@ def _softmax(fn: Callable[..., Tensor]) -> Callable[[_Node], Tensor]:
     return lambda n: fn(n.input(0), name=n.name)
 
 
+def _random(fn: Callable[..., Tensor]) -> Callable[[_Node], Tensor]:
+    """TF's random draws (Variable initializers): same distribution, jaxgraph's generator, seeded by
+    the node's op seed when it has one (values differ from TensorFlow's)."""
+    return lambda n: fn(n.const(0).tolist(), dtype=n.attr("dtype"), seed=n.attr("seed2") or None, name=n.name)
+
+
 CONVERTERS: dict[str, Callable[[_Node], Any]] = {
     "Placeholder": _placeholder,
     "PlaceholderWithDefault": lambda n: arrays.placeholder_with_default(n.input(0), n.attr("shape"), name=n.name),
@@ -275,6 +282,8 @@ CONVERTERS: dict[str, Callable[[_Node], Any]] = {
     "GatherV2": lambda n: selection.gather(n.input(0), n.input(1), axis=int(n.const(2)), name=n.name),
     "Select": lambda n: selection.where(n.input(0), n.input(1), n.input(2), name=n.name),
     "SelectV2": lambda n: selection.where(n.input(0), n.input(1), n.input(2), name=n.name),
+    "RandomUniform": _random(random.random_uniform), "RandomStandardNormal": _random(random.random_normal),
+    "TruncatedNormal": _random(random.truncated_normal),
     "ZerosLike": _unary(construction.zeros_like), "OnesLike": _unary(construction.ones_like),
 }  # fmt: skip
 """TF op type → the builder of its jaxgraph op(s) from a converted node."""

@@ -45,9 +45,10 @@ def replay(name: str, build, rtol: float = 1e-5, atol: float = 1e-5) -> None:
         assert_close(value, expected, rtol, atol)
 
 
-def check_vjp(builder, *values, order: int = 1) -> None:
+def check_vjp(builder, *values, order: int = 1, no_gradient: tuple[int, ...] = ()) -> None:
     """The gradient graph of ``builder``'s op (and, with ``order=2``, of that gradient's first op
-    for its inputs) against ``jax.vjp`` of the op's lowering, with random cotangents."""
+    for its inputs) against ``jax.vjp`` of the op's lowering, with random cotangents; the op's
+    inputs at positions ``no_gradient`` must get none (as TF1 gives none)."""
     rng = np.random.default_rng(1)
     inputs = [jg.placeholder(jg.float32, v.shape) for v in values]
     y = builder(*inputs)
@@ -55,13 +56,17 @@ def check_vjp(builder, *values, order: int = 1) -> None:
         cot = jg.constant(rng.normal(size=y.shape).astype(np.float32))
         y = jg.gradients(y, inputs[0], grad_ys=cot)[0]
     op = y.op
-    floats = [t for t in op.inputs if t.dtype.is_floating]
+    none = [op.inputs[i] for i in no_gradient] if order == 1 else []
+    assert jg.gradients(y, none) == [None] * len(none)
+    floats = [
+        t for i, t in enumerate(op.inputs) if t.dtype.is_floating and (order == 2 or i not in no_gradient)
+    ]
     outs = [i for i, t in enumerate(op.outputs) if t.dtype.is_floating]  # top_k's indices have none
     cotangents = [rng.normal(size=op.outputs[i].shape).astype(np.float32) for i in outs]
     grads = jg.gradients([op.outputs[i] for i in outs], floats, grad_ys=[jg.constant(c) for c in cotangents])
     with jg.Session() as sess:
         got, args = sess.run([grads, list(op.inputs)], dict(zip(inputs, values)))
-    positions = [i for i, t in enumerate(op.inputs) if t.dtype.is_floating]
+    positions = [i for i, t in enumerate(op.inputs) if any(t is f for f in floats)]
 
     def lowered(*xs):
         full = list(args)

@@ -195,3 +195,28 @@ def test_gradients_of_imported_graphs_match_jax_vjp(name, feed, fetch, reference
             got_y, got_grad = sess.run([y, grad], {x: x0})
     np.testing.assert_allclose(got_y, want_y, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got_grad, vjp(cotangent)[0], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("name", "feed", "fetch"),
+    [("cnn_meta", "images:0", "probabilities:0"), ("lstm_meta", "inputs:0", "outputs:0")],
+)
+def test_meta_graph_restores_tfs_checkpoint_and_trains_on_as_tf(name, feed, fetch):
+    data = dict(np.load(FIXTURES / f"{name}.npz"))
+    outputs = [k for k in data if k.startswith("fetch/")]
+    with jg.Graph().as_default() as graph:
+        saver = jg.train.import_meta_graph(str(FIXTURES / f"{name}.meta"))
+        x = graph.get_tensor_by_name(feed)
+        y = graph.get_tensor_by_name(fetch)
+        step = jg.train.GradientDescentOptimizer(0.01).minimize(jg.reduce_sum(jg.square(y)))
+        with jg.Session() as sess:
+            saver.restore(sess, str(FIXTURES / name / "model.ckpt"))  # written by TensorFlow
+            got = sess.run([graph.get_tensor_by_name(k[6:]) for k in outputs], {x: data[f"feed/{feed}"]})
+            for key, value in zip(outputs, got):
+                np.testing.assert_allclose(value, data[key], rtol=1e-5, atol=1e-6, err_msg=key)
+            sess.run(step, {x: data[f"feed/{feed}"]})
+            for variable in jg.trainable_variables():
+                want = data[f"after/{variable.op.name}"]
+                np.testing.assert_allclose(
+                    sess.run(variable), want, rtol=1e-4, atol=1e-6, err_msg=variable.op.name
+                )
