@@ -160,7 +160,9 @@ def jax_inception(p: dict, x: jax.Array, key: jax.Array) -> tuple[jax.Array, jax
             aux = _pool(net, "avg", 5, 3, "VALID")
             aux = conv(aux, "InceptionV3/AuxLogits/Conv2d_1b_1x1", 1, "SAME")
             aux_name = next(
-                k[: -len("/weights")] for k in p if k.startswith("InceptionV3/AuxLogits/Conv2d_2a_")
+                k[: -len("/weights")]
+                for k in p
+                if k.startswith("InceptionV3/AuxLogits/Conv2d_2a_") and k.endswith("/weights")
             )
             aux = conv(
                 conv(aux, aux_name, 1, "VALID"), "InceptionV3/AuxLogits/Conv2d_2b_1x1", 1, "SAME", bn=False

@@ -184,9 +184,8 @@ def inception_v3(images, num_classes=1001, depth_multiplier=1.0, min_depth=16, a
 
 
 # ---- training graph: TF-slim's losses and the paper's RMSProp ---------------------------------
-def build(size=299, num_classes=1001, depth_multiplier=1.0, batch=None, aux_logits=True, learning_rate=0.045):
-    """The training graph: ``(graph, tensors, op_counts)``; ``op_counts`` is the number of ops
-    after the forward pass and losses, after ``gradients`` and after RMSProp + initializer."""
+def model_graph(size=299, num_classes=1001, depth_multiplier=1.0, batch=None, aux_logits=True):
+    """A graph with the network and TF-slim's training losses (no gradients yet): ``(graph, tensors)``."""
     graph = jg.Graph()
     with graph.as_default():
         jg.set_random_seed(0)
@@ -198,17 +197,23 @@ def build(size=299, num_classes=1001, depth_multiplier=1.0, batch=None, aux_logi
         if aux_logits:
             jg.losses.softmax_cross_entropy(onehot, end_points["AuxLogits"], 0.4, 0.1, scope="aux_loss")
         total = jg.losses.get_total_loss()  # both classifiers + weight decay
+    return graph, dict(images=images, labels=labels, loss=loss, total=total, end_points=end_points)
+
+
+def build(size=299, num_classes=1001, depth_multiplier=1.0, batch=None, aux_logits=True, learning_rate=0.045):
+    """The training graph: ``(graph, tensors, op_counts)``; ``op_counts`` is the number of ops
+    after the forward pass and losses, after ``gradients`` and after RMSProp + initializer."""
+    graph, tensors = model_graph(size, num_classes, depth_multiplier, batch, aux_logits)
+    with graph.as_default():
         counts = {"forward": len(graph.get_operations())}
         variables = jg.trainable_variables()
-        grads = jg.gradients(total, variables)
+        grads = jg.gradients(tensors["total"], variables)
         counts["gradients"] = len(graph.get_operations())
         optimizer = jg.train.RMSPropOptimizer(learning_rate, decay=0.9, momentum=0.9, epsilon=1.0)
         with jg.control_dependencies(jg.get_collection(jg.GraphKeys.UPDATE_OPS)):
-            train_op = optimizer.apply_gradients(list(zip(grads, variables)))
-        init = jg.global_variables_initializer()
+            tensors["train_op"] = optimizer.apply_gradients(list(zip(grads, variables)))
+        tensors["init"] = jg.global_variables_initializer()
         counts["optimizer"] = len(graph.get_operations())
-    tensors = dict(images=images, labels=labels, loss=loss, total=total, train_op=train_op, init=init,
-                   end_points=end_points)  # fmt: skip
     return graph, tensors, counts
 
 
@@ -256,11 +261,11 @@ def compile_full(batch=8):
 
 
 def write_graph(logdir):
-    """Writes the full-size training graph to ``logdir/inception`` (TensorBoard's Graphs tab);
-    returns ``(graph, op_counts)``."""
-    graph, _, counts = build()
+    """Writes the full-size network and its losses (3,101 ops; the 11,479 of the training graph
+    make TensorBoard's page slow) to ``logdir/inception`` for TensorBoard's Graphs tab."""
+    graph, _ = model_graph()
     jg.summary.FileWriter(Path(logdir) / "inception", graph).close()
-    return graph, counts
+    return graph
 
 
 def main(argv=None):
@@ -271,7 +276,8 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=8, help="training steps of the small model")
     parser.add_argument("--full", action="store_true", help="compile one full-size training step")
     options = parser.parse_args(argv)
-    graph, counts = write_graph(options.logdir)
+    graph, _, counts = build()
+    write_graph(options.logdir)
     params = sum(int(np.prod(v.shape.as_list())) for v in graph.get_collection("trainable_variables"))
     print(f"Inception-v3, 299x299, 1001 classes: {params:,} trainable parameters")
     print(f"ops: forward {counts['forward']:,}; + gradients {counts['gradients']:,}; "
