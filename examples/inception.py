@@ -5,7 +5,7 @@ convolution followed by batch normalization (TF-slim's: no scale, ``beta`` and m
 and relu, built from ``tf.nn`` ops and ``tf.get_variable`` only.
 
 Run: ``python examples/inception.py`` counts the ops of the training graph at 299x299 (forward,
-+ gradients, + RMSProp), writes it for TensorBoard (``--logdir``) and trains a narrow model on
++ gradients, + RMSProp), writes the network for TensorBoard (``--logdir``) and trains a narrow model on
 small synthetic images for a few steps (about a minute on 2 CPU cores). ``--full`` also compiles
 one training step of the full-size model (299x299, full width) and reports build and compile
 time. ``tensorboard --logdir runs/inception`` shows the graph (docs/inception_graph.png).

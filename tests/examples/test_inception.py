@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import jaxgraph as jg
 from tests.helpers import load_example
 
 REFERENCE = json.loads((Path(__file__).parent / "fixtures" / "inception_v3_reference.json").read_text())
@@ -91,6 +92,19 @@ def test_depth_multiplier_scales_every_convolution_but_the_classifiers():
     assert variables["InceptionV3/Mixed_7c/Branch_2/Conv2d_0a_1x1/weights"] == [1, 1, 512, 112]
     assert variables["InceptionV3/AuxLogits/Conv2d_2a_1x1/weights"] == [1, 1, 32, 192]  # 1x1 at 107x107
     assert tensors["end_points"]["Mixed_7c"].shape.as_list() == [None, 2, 2, 512]
+
+
+def test_inference_uses_the_moving_averages_and_updates_nothing():
+    graph = jg.Graph()
+    with graph.as_default():
+        images = jg.placeholder(jg.float32, (None, 107, 107, 3))
+        logits, _ = inception.inception_v3(images, 4, 0.25, training=False)
+    norms = [op for op in graph.get_operations() if op.type == "fused_batch_norm"]
+    assert len(norms) == 96 and not any(op.attrs["is_training"] for op in norms)
+    assert norms[0].inputs[3].op.name == "InceptionV3/Conv2d_1a_3x3/BatchNorm/moving_mean/read"
+    assert not graph.get_collection(jg.GraphKeys.UPDATE_OPS)
+    assert not [op for op in graph.get_operations() if "Dropout" in op.name]
+    assert logits.shape.as_list() == [None, 4]
 
 
 def test_three_training_steps_lower_the_loss():
