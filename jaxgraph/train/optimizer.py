@@ -61,7 +61,10 @@ class Optimizer:
             names = [v.op.name for _, v in grads_and_vars]
             raise InvalidArgumentError(f"No gradients provided for any variable: {names}")
         graph = get_default_graph()
-        with graph.name_scope(None), graph.control_dependencies(None):  # slots initialize on their own
+        # TF1's init_scope: slots are created outside the caller's control dependencies, so
+        # their initializers never wait for (or need the feeds of) ops such as batch norm's
+        # moving-average updates in ``with control_dependencies(UPDATE_OPS): apply_gradients``.
+        with graph.name_scope(None), graph.control_dependencies(None):
             for _, var in pairs:
                 self._create_slots(var)
             self._create_non_slots(pairs[0][1])

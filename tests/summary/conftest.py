@@ -14,15 +14,17 @@ from tests.summary.graphs import feature_graph
 
 
 class Logs(NamedTuple):
-    root: Path  # holds the runs "digits" and "features"
+    root: Path  # holds the runs "digits", "features" and "inception"
     losses: list[float]
 
 
 @pytest.fixture(scope="session")
 def logs(tmp_path_factory) -> Logs:
     """``digits``: the run of ``examples/tensorboard_graph.py`` (the digits MLP's graph, loss
-    scalars and a weight histogram), 5 steps; ``features``: ``feature_graph`` only."""
+    scalars and a weight histogram), 5 steps; ``features``: ``feature_graph`` only;
+    ``inception``: the graph of ``examples/inception.py`` (Inception-v3's training step)."""
     root = tmp_path_factory.mktemp("logs")
     losses = load_example("tensorboard_graph").write_run(root, steps=5, batch_size=32)
     jg.summary.FileWriter(root / "features", feature_graph()).close()
+    load_example("inception").write_graph(root)
     return Logs(root, losses)

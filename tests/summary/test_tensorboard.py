@@ -1,8 +1,9 @@
 """The real TensorBoard: its server reads our event files (graphs and scalars plugins over HTTP),
 and a real browser (Playwright driving Debian's chromium) shows the graph.
 
-``JAXGRAPH_UPDATE_DOCS=1`` makes the browser test write its screenshot of the digits MLP graph to
-``docs/tensorboard_graph.png`` (otherwise to a temporary folder).
+``JAXGRAPH_UPDATE_DOCS=1`` makes the browser tests write their screenshots (the digits MLP graph,
+``docs/tensorboard_graph.png``; Inception-v3's, ``docs/inception_graph.png``) into docs/
+(otherwise to a temporary folder).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from tensorboard.compat.proto import graph_pb2
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-dev-shm-usage", "--no-first-run", "--mute-audio"]  # fmt: skip
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "tensorboard_graph.png"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+RUNS = ("digits", "features", "inception")
 STARTUP_SECONDS = 60
 BROWSER_TIMEOUT_MS = 30_000
 
@@ -48,14 +50,14 @@ def _get(url: str) -> bytes:
 
 
 def _wait_until_loaded(url: str, process: subprocess.Popen, log: Path) -> None:
-    """Polls until both runs' graphs are loaded (bounded; fails with the server's log)."""
+    """Polls until every run's graph is loaded (bounded; fails with the server's log)."""
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"tensorboard exited with {process.returncode}:\n{log.read_text()}")
         try:
             info = json.loads(_get(f"{url}/data/plugin/graphs/info"))
-            if all(info.get(run, {}).get("run_graph") for run in ("digits", "features")):
+            if all(info.get(run, {}).get("run_graph") for run in RUNS):
                 return
         except (urllib.error.URLError, ConnectionError, json.JSONDecodeError):
             pass
@@ -65,8 +67,8 @@ def _wait_until_loaded(url: str, process: subprocess.Popen, log: Path) -> None:
 
 @pytest.fixture(scope="module")
 def board(logs):
-    """A tensorboard server on 127.0.0.1 over the session's runs (``digits`` and ``features``,
-    see conftest.py); always killed afterwards."""
+    """A tensorboard server on 127.0.0.1 over the session's runs (``RUNS``, see conftest.py);
+    always killed afterwards."""
     port = _free_port()
     log = logs.root.parent / "tensorboard.log"
     with open(log, "w") as out:
@@ -114,9 +116,19 @@ def test_graphs_plugin_serves_names_op_types_and_inputs(board):
     assert features["branch/then_branch/Mul"].op == "mul"
 
 
-def screenshot_graph(board: Board, run: str, scope: str, path: Path) -> list[str]:
-    """Opens the Graphs dashboard for ``run`` in chromium, expands the name scope ``scope`` by
-    double-click, saves a screenshot to ``path`` and returns the node names shown inside it."""
+def test_graphs_plugin_serves_inceptions_scoped_ops(board):
+    nodes = _graph_def(board, "inception")
+    scope = "InceptionV3/Mixed_5b/Branch_1"
+    conv = nodes[f"{scope}/Conv2d_0b_5x5/Conv2D"]
+    assert conv.op == "conv2d"
+    assert list(conv.input) == [f"{scope}/Conv2d_0a_1x1/Relu", f"{scope}/Conv2d_0b_5x5/weights/read"]
+    assert nodes[f"{scope}/Conv2d_0b_5x5/BatchNorm/FusedBatchNormV3"].op == "fused_batch_norm"
+
+
+def screenshot_graph(board: Board, run: str, scopes: list[str], path: Path) -> list[str]:
+    """Opens the Graphs dashboard for ``run`` in chromium, expands the name scopes ``scopes`` in
+    turn by double-click, saves a screenshot to ``path`` and returns the node names shown inside
+    the last one."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -130,12 +142,15 @@ def screenshot_graph(board: Board, run: str, scope: str, path: Path) -> list[str
                 "**/*",
                 lambda route: route.continue_() if route.request.url.startswith(board.url) else route.abort(),
             )
-            page.goto(f"{board.url}/#graphs&run={run}")
-            page.wait_for_selector(f'g.node[data-name="{scope}"]')
-            page.dblclick(f'g.node[data-name="{scope}"]')
-            page.wait_for_selector(f'g.node[data-name="{scope}/MatMul"]')
-            page.get_by_text("Fit to screen").click()
-            page.wait_for_timeout(1000)  # let the fit animation settle before the screenshot
+            page.goto(f"{board.url}/#graphs")
+            page.locator("paper-dropdown-menu").first.click()  # the "Run" menu (the URL's run= is ignored)
+            page.locator("paper-item", has_text=run).first.click()
+            for scope in scopes:
+                page.wait_for_selector(f'g.node[data-name="{scope}"]')
+                page.dblclick(f'g.node[data-name="{scope}"]')
+                page.wait_for_selector(f'g.node[data-name^="{scope}/"]')
+                page.get_by_text("Fit to screen").click()  # brings the next scope into the viewport
+                page.wait_for_timeout(1000)  # let the fit animation settle (before a click or the screenshot)
             path.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(path))
             names = page.eval_on_selector_all(
@@ -143,11 +158,23 @@ def screenshot_graph(board: Board, run: str, scope: str, path: Path) -> list[str
             )
         finally:
             browser.close()
-    return [name for name in names if name.startswith(f"{scope}/")]
+    return [name for name in names if name.startswith(f"{scopes[-1]}/")]
+
+
+def _screenshot_path(name: str, tmp_path: Path) -> Path:
+    return DOCS / name if os.environ.get("JAXGRAPH_UPDATE_DOCS") == "1" else tmp_path / name
 
 
 def test_browser_expands_a_scope_and_finds_its_ops(board, tmp_path):
-    path = DOCS_SCREENSHOT if os.environ.get("JAXGRAPH_UPDATE_DOCS") == "1" else tmp_path / "graph.png"
-    inside = screenshot_graph(board, "digits", "hidden1", path)
+    path = _screenshot_path("tensorboard_graph.png", tmp_path)
+    inside = screenshot_graph(board, "digits", ["hidden1"], path)
     assert {"hidden1/kernel", "hidden1/bias", "hidden1/MatMul", "hidden1/Add", "hidden1/Relu"} <= set(inside)
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_browser_shows_inceptions_blocks_and_branches(board, tmp_path):
+    path = _screenshot_path("inception_graph.png", tmp_path)
+    inside = screenshot_graph(board, "inception", ["InceptionV3", "InceptionV3/Mixed_5b"], path)
+    branches = {f"InceptionV3/Mixed_5b/Branch_{i}" for i in range(4)}
+    assert branches <= set(inside)
     assert path.read_bytes().startswith(b"\x89PNG")
