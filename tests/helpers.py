@@ -8,8 +8,10 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import pytest
 
 import jaxgraph as jg
+from jaxgraph import errors
 
 
 def run(fetches, feed_dict=None, graph=None):
@@ -44,3 +46,15 @@ def load_example(name: str) -> ModuleType:
     finally:
         sys.path.remove(str(EXAMPLES))
     return module
+
+
+def check_build_error(build, message: str, op_name: str | None = None, op_type: str | None = None) -> None:
+    """``build()`` (a one-line lambda) raises InvalidArgumentError ``message``; when it comes from
+    an op's type rule, the error also names the op and the lambda's line."""
+    with pytest.raises(errors.InvalidArgumentError) as info:
+        build()
+    assert info.value.message == message
+    if op_name is not None:
+        code = build.__code__
+        where = f"{code.co_filename}:{code.co_firstlineno}"
+        assert str(info.value) == f"{message}\n  op '{op_name}' ({op_type}) defined at {where}"

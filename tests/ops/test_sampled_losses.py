@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 import jaxgraph as jg
-from jaxgraph import errors
 from jaxgraph.ir.opdef import get_op_def
 from jaxgraph.ops.sampled_losses import compute_sampled_logits
 from tests.helpers import assert_close, run
+from tests.helpers import check_build_error as _check_error
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "sampled_losses.json").read_text())
 LOSS_CASES = FIXTURE["losses"]
@@ -240,17 +240,6 @@ def test_sampler_has_no_gradient():
 
 
 # ---- errors ------------------------------------------------------------------------------------
-def _check_error(build, message, op_name=None, op_type=None):
-    """``build()`` (a one-line lambda) raises ``message``, naming the op and the lambda's line
-    when it comes from an op's type rule."""
-    with pytest.raises(errors.InvalidArgumentError) as info:
-        build()
-    assert info.value.message == message
-    if op_name is not None:
-        line = build.__code__.co_firstlineno
-        assert str(info.value) == f"{message}\n  op '{op_name}' ({op_type}) defined at {__file__}:{line}"
-
-
 def test_bad_sampler_arguments():
     classes = jg.constant([[1, 2]])
     _check_error(lambda: jg.nn.log_uniform_candidate_sampler(classes, 2, 11, True, 10),

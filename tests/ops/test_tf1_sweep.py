@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import jaxgraph as jg
-from jaxgraph import errors
 from tests.helpers import assert_close, run
+from tests.helpers import check_build_error as _check_error
 
 RNG = np.random.default_rng(11)
 
@@ -262,17 +262,6 @@ def test_bidirectional_dynamic_rnn_matches_the_static_one(time_major):
 
 
 # ---- errors ------------------------------------------------------------------------------------
-def _check_error(build, message, op_name=None, op_type=None):
-    """``build()`` (a one-line lambda) raises ``message``; an op's type-rule error also names the
-    op and the lambda's line."""
-    with pytest.raises(errors.InvalidArgumentError) as info:
-        build()
-    assert info.value.message == message
-    if op_name is not None:
-        line = build.__code__.co_firstlineno
-        assert str(info.value) == f"{message}\n  op '{op_name}' ({op_type}) defined at {__file__}:{line}"
-
-
 def test_errors():
     lengths = jg.placeholder(jg.int32, (None,))
     _check_error(lambda: jg.sequence_mask(lengths),
