@@ -26,6 +26,7 @@ from jaxgraph.ops import (  # noqa: F401  (registers the op types)
     normalization,
     overloads,
     pooling,
+    printing,
     random,
     ranking,
     reduction,

@@ -1,0 +1,120 @@
+"""TF1's ``tf.Print``: an identity op that, each time it runs, writes a message and a summary of
+some tensors to stderr.
+
+The op passes ``input_`` through, so it runs whenever what it feeds runs (TF1's idiom
+``x = tf.Print(x, [x, y], "x, y: ")``). Its lowering calls back to the host
+(``jax.debug.callback``) with the data tensors; the host formats them as TF1's
+``Tensor::SummarizeValue`` does: each tensor in brackets, nested brackets per dimension, the
+first ``summarize`` elements (default 3; -1 for all) followed by ``...`` where cut, numbers in
+their shortest form (``2``, ``1.5``, ``1e+20``, ``-0``, ``nan``) and booleans as ``1``/``0``.
+``first_n`` limits how many runs print (-1 or None: every run); the count is kept per compiled
+fetch set. The op is stateful (its effect must not be merged or folded away).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import jax
+import numpy as np
+
+from jaxgraph.ir.opdef import op
+from jaxgraph.ir.shapes import TensorType
+from jaxgraph.ops.core import apply1, convert_to_tensor
+
+DEFAULT_SUMMARIZE = 3
+
+
+def _element(value: Any) -> str:
+    """One element as TF1 prints it: shortest float form without a trailing ``.0``; bools as 1/0."""
+    if isinstance(value, (bool, np.bool_)):
+        return "1" if value else "0"
+    if isinstance(value, (float, np.floating)):
+        text = str(value)
+        return text[:-2] if text.endswith(".0") else text
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return str(value)
+
+
+def summarize_value(array: np.ndarray, limit: int) -> str:
+    """``array``'s first ``limit`` elements (all when negative) in TF1's nested-bracket form,
+    without the outer brackets ``Print`` adds."""
+    flat = array.reshape(-1)
+    limit = flat.size if limit < 0 else min(limit, flat.size)
+    shape = array.shape
+    if not shape:
+        text = " ".join(_element(v) for v in flat[:limit])
+        return text + ("..." if flat.size > limit else "")
+    index = 0
+    parts: list[str] = []
+
+    def one_dim(dim: int) -> None:
+        nonlocal index
+        if index >= limit:
+            return
+        if dim == len(shape) - 1:
+            for i in range(shape[dim]):
+                if index >= limit:
+                    if dim != 0:
+                        parts.append("...")
+                    return
+                if i > 0:
+                    parts.append(" ")
+                parts.append(_element(flat[index]))
+                index += 1
+            return
+        for _ in range(shape[dim]):
+            opened = index < limit
+            if opened:
+                parts.append("[")
+            one_dim(dim + 1)
+            if index < limit or opened:
+                parts.append("]")
+
+    one_dim(0)
+    return "".join(parts) + ("..." if flat.size > limit else "")
+
+
+@op("print", "Print", attrs={"message": "", "first_n": -1, "summarize": DEFAULT_SUMMARIZE}, stateful=True)
+class PrintOp:
+    """``input_`` passed through; prints ``message`` and the summarized data tensors to stderr."""
+
+    def infer(input_, *data, message, first_n, summarize):
+        return TensorType(input_.dtype, input_.shape)
+
+    def lower(input_, *data, message, first_n, summarize):
+        printed = [0]  # runs printed so far by this compiled program
+
+        def write(*values: np.ndarray) -> None:
+            if first_n >= 0:
+                if printed[0] >= first_n:
+                    return
+                printed[0] += 1
+            body = "".join(f"[{summarize_value(np.asarray(v), summarize)}]" for v in values)
+            sys.stderr.write(f"{message}{body}\n")
+
+        jax.debug.callback(write, *data)
+        return input_
+
+    def grad(op, g):
+        return (g, *[None] * (len(op.inputs) - 1))
+
+
+def Print(input_: Any, data: Any, message: str | None = None, first_n: int | None = None,  # noqa: N802
+          summarize: int | None = None, name: str | None = None) -> Any:  # fmt: skip
+    """``input_`` (passed through) printing ``message`` and the values of the tensors ``data``
+    to stderr each time it runs. TF1's ``tf.Print``."""
+    tensors = [convert_to_tensor(t) for t in data]
+    return apply1(
+        "print",
+        [convert_to_tensor(input_), *tensors],
+        name,
+        message=message or "",
+        first_n=-1 if first_n is None else int(first_n),
+        summarize=DEFAULT_SUMMARIZE if summarize is None else int(summarize),
+    )
+
+
+__all__ = ["Print"]

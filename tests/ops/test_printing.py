@@ -1,0 +1,40 @@
+"""tf.Print writes what TensorFlow writes (tf1_print_cases.py, recorded by
+scripts/record_print_reference.py), passes its input through and its gradient."""
+
+import json
+from pathlib import Path
+
+import jax
+import numpy as np
+
+import jaxgraph as jg
+from tests.ops import tf1_print_cases as cases
+
+REFERENCE = json.loads((Path(__file__).parent / "fixtures" / "tf1_print.json").read_text())
+
+
+def test_stderr_matches_tensorflows(capsys):
+    fetches = cases.build_cases(jg)
+    with jg.Session() as sess:
+        for fetch in fetches:
+            jax.block_until_ready(sess.run(fetch))
+    assert capsys.readouterr().err.splitlines() == REFERENCE["stderr"]
+
+
+def test_value_passes_through_and_gradient_is_the_identitys(capsys):
+    x = jg.constant([1.0, -2.0, 3.0])
+    y = jg.Print(x, [x], "x: ")
+    (grad,) = jg.gradients(jg.reduce_sum(y * y), [x])
+    with jg.Session() as sess:
+        value, g = sess.run([y, grad])
+    np.testing.assert_array_equal(value, [1.0, -2.0, 3.0])
+    np.testing.assert_array_equal(g, [2.0, -4.0, 6.0])
+    assert capsys.readouterr().err == "x: [1 -2 3]\n"
+
+
+def test_print_of_constants_is_not_folded_away(capsys):
+    y = jg.Print(jg.constant(2.0) * 3.0, [jg.constant(7)], "seven: ")
+    with jg.Session() as sess:
+        assert sess.run(y) == 6.0
+        assert sess.run(y) == 6.0
+    assert capsys.readouterr().err == "seven: [7]\nseven: [7]\n"
