@@ -54,13 +54,13 @@ from jaxgraph.ops.construction import *
 from jaxgraph.ops.control_flow import cond, scan, while_loop
 from jaxgraph.ops.core import convert_to_tensor
 from jaxgraph.ops.cumulative import *
-from jaxgraph.ops.functional import foldl, foldr, map_fn
+from jaxgraph.ops.functional import case, foldl, foldr, map_fn
 from jaxgraph.ops.identity import *
 from jaxgraph.ops.indexing import *
 from jaxgraph.ops.joining import *
 from jaxgraph.ops.linalg import *
 from jaxgraph.ops.math import *
-from jaxgraph.ops.printing import Print
+from jaxgraph.ops.printing import Assert, Print
 from jaxgraph.ops.random import random_normal, random_uniform, truncated_normal
 from jaxgraph.ops.reduction import *
 from jaxgraph.ops.selection import *

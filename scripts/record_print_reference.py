@@ -1,5 +1,6 @@
-"""Records what TensorFlow's ``tf.Print`` writes to stderr for tests/ops/tf1_print_cases.py into
-tests/ops/fixtures/tf1_print.json (TF writes from C++, so file descriptor 2 is redirected).
+"""Records what TensorFlow's ``tf.Print`` writes to stderr (TF writes from C++, so file
+descriptor 2 is redirected), and ``tf.Assert`` / ``tf.case`` results and messages, for
+tests/ops/tf1_print_cases.py into tests/ops/fixtures/tf1_print.json.
 
 Needs TensorFlow in a scratch venv (never a jaxgraph dependency)::
 
@@ -28,8 +29,6 @@ with tf.Session() as sess, tempfile.TemporaryFile() as captured:
         os.dup2(saved, 2)
     captured.seek(0)
     lines = captured.read().decode().splitlines()
-write_fixture(
-    "ops/fixtures/tf1_print.json",
-    tf.VERSION,
-    stderr=[line for line in lines if not line.startswith(("W0", "I0"))],
-)
+stderr = [line for line in lines if not line.startswith(("W0", "I0"))]
+tf.reset_default_graph()
+write_fixture("ops/fixtures/tf1_print.json", tf.VERSION, stderr=stderr, asserts=cases.run_asserts(tf))

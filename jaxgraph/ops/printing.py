@@ -1,5 +1,8 @@
-"""TF1's ``tf.Print``: an identity op that, each time it runs, writes a message and a summary of
-some tensors to stderr.
+"""TF1's ``tf.Print`` and ``tf.Assert``: ops that show tensors' values in TF1's summary format.
+
+``tf.Print`` is an identity op that, each time it runs, writes a message and a summary of
+some tensors to stderr; ``tf.Assert`` is a run-time check whose failure message holds such a
+summary (see ``AssertOp``).
 
 The op passes ``input_`` through, so it runs whenever what it feeds runs (TF1's idiom
 ``x = tf.Print(x, [x, y], "x, y: ")``). Its lowering calls back to the host
@@ -17,9 +20,10 @@ import sys
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
-from jaxgraph.ir.opdef import op
+from jaxgraph.ir.opdef import op, type_error
 from jaxgraph.ir.shapes import TensorType
 from jaxgraph.ops.core import apply1, convert_to_tensor
 
@@ -117,4 +121,58 @@ def Print(input_: Any, data: Any, message: str | None = None, first_n: int | Non
     )
 
 
-__all__ = ["Print"]
+# ---- tf.Assert -----------------------------------------------------------------------------------
+@op("assertion", "Assert", attrs={"items": (), "summarize": DEFAULT_SUMMARIZE}, check=True)
+class AssertOp:
+    """Passes ``condition`` through; the run fails unless it is true, with TF1's message
+    ``assertion failed: [text] [values]...``. ``items`` lists the message's parts in order: a
+    string, or None for the next data input; the first ``summarize`` values of each data input
+    travel in the check's status so the message can show them."""
+
+    def infer(condition, *data, items, summarize):
+        if condition.shape.ndims != 0 or condition.dtype.name != "bool":
+            raise type_error(f"Assert's condition must be a bool scalar, got {condition}")
+        return TensorType(condition.dtype, condition.shape)
+
+    def lower(condition, *data, items, summarize):
+        shown = [jnp.ravel(d)[: None if summarize < 0 else summarize].astype(jnp.float32) for d in data]
+        return condition, jnp.concatenate([jnp.atleast_1d(condition).astype(jnp.float32), *shown])
+
+    def explain(op, detail):
+        parts, inputs, position = [], iter(op.inputs[1:]), 0
+        limit = op.attrs["summarize"]
+        for item in op.attrs["items"]:
+            if item is not None:
+                parts.append(f"[{item}]")
+                continue
+            tensor = next(inputs)
+            size = tensor.shape.num_elements()
+            shown = size if limit < 0 else min(limit, size)
+            values = np.zeros(size, tensor.dtype.np)
+            values[:shown] = detail[position : position + shown].astype(tensor.dtype.np)
+            position += shown
+            parts.append(f"[{summarize_value(values.reshape(tuple(tensor.shape)), limit)}]")
+        return "assertion failed: " + " ".join(parts)
+
+    def grad(op, g):
+        return (None,) * len(op.inputs)
+
+
+def Assert(condition: Any, data: Any, summarize: int | None = None, name: str | None = None) -> Any:  # noqa: N802
+    """An op that fails the run, with ``data`` (strings and tensors) in its message, unless
+    ``condition`` holds; run it by fetching it or through ``control_dependencies``. TF1's
+    ``tf.Assert``."""
+    items, tensors = [], []
+    for item in data:
+        if isinstance(item, (str, bytes)):
+            items.append(item.decode() if isinstance(item, bytes) else item)
+        else:
+            items.append(None)
+            tensors.append(convert_to_tensor(item))
+    limit = DEFAULT_SUMMARIZE if summarize is None else int(summarize)
+    return apply1(
+        "assertion", [convert_to_tensor(condition), *tensors], name, items=tuple(items), summarize=limit
+    ).op
+
+
+__all__ = ["Assert", "Print"]

@@ -20,3 +20,44 @@ def build_cases(tf) -> list:
     )
     everything = tf.Print(tf.constant(1), [cube], summarize=-1)
     return [labelled, first_two, first_two, first_two, mixed, everything]
+
+
+def _assertion_line(error: Exception) -> str:
+    """The ``assertion failed: ...`` line of an error (TF's message has more lines around it)."""
+    return next(
+        line.strip() for line in str(error).splitlines() if line.strip().startswith("assertion failed")
+    )
+
+
+def run_asserts(tf) -> dict:
+    """tf.Assert through control_dependencies and fetched directly, passing and failing, and
+    tf.case with and without a default: the results and the assertion messages."""
+    x = tf.placeholder(tf.float32, [2, 3])
+    check = tf.Assert(tf.reduce_all(x > 0), ["x must be positive:", x, tf.constant(7)])
+    with tf.control_dependencies([check]):
+        y = tf.identity(x)
+    wide = tf.Assert(x[0, 0] > 5, [x], summarize=10)
+    n = tf.placeholder(tf.int32, [])
+    no_default = tf.case([(n < 0, lambda: tf.constant(-1)), (n > 10, lambda: tf.constant(1))])
+    exclusive = tf.case(
+        [(n < 0, lambda: tf.constant(-1)), (n < 5, lambda: tf.constant(1))],
+        default=lambda: tf.constant(0),
+        exclusive=True,
+    )
+    results, messages = {}, {}
+    with tf.Session() as sess:
+        results["passes"] = sess.run(y, {x: np.ones((2, 3))}).tolist()
+        for key, fetch, feed in [
+            ("control_dependency", y, {x: -np.arange(6.0).reshape(2, 3)}),
+            ("summarize", wide, {x: np.ones((2, 3))}),
+            ("no_default", no_default, {n: 3}),
+            ("exclusive", exclusive, {n: -3}),
+        ]:
+            try:
+                sess.run(fetch, feed)
+            except tf.errors.InvalidArgumentError as error:
+                messages[key] = _assertion_line(error)
+        results["case"] = [int(sess.run(no_default, {n: v})) for v in (-3, 20)] + [
+            int(sess.run(exclusive, {n: v})) for v in (3, 7)
+        ]
+    return {"results": results, "messages": messages}
