@@ -60,7 +60,7 @@ from jaxgraph.ops.indexing import *
 from jaxgraph.ops.joining import *
 from jaxgraph.ops.linalg import *
 from jaxgraph.ops.math import *
-from jaxgraph.ops.printing import Assert, Print
+from jaxgraph.ops.printing import *
 from jaxgraph.ops.random import random_normal, random_uniform, truncated_normal
 from jaxgraph.ops.reduction import *
 from jaxgraph.ops.selection import *

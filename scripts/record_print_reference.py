@@ -31,4 +31,12 @@ with tf.Session() as sess, tempfile.TemporaryFile() as captured:
     lines = captured.read().decode().splitlines()
 stderr = [line for line in lines if not line.startswith(("W0", "I0"))]
 tf.reset_default_graph()
-write_fixture("ops/fixtures/tf1_print.json", tf.VERSION, stderr=stderr, asserts=cases.run_asserts(tf))
+asserts = cases.run_asserts(tf)
+tf.reset_default_graph()
+write_fixture(
+    "ops/fixtures/tf1_print.json",
+    tf.VERSION,
+    stderr=stderr,
+    asserts=asserts,
+    check_ops=cases.run_check_ops(tf),
+)

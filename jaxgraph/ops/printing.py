@@ -1,4 +1,5 @@
-"""TF1's ``tf.Print`` and ``tf.Assert``: ops that show tensors' values in TF1's summary format.
+"""TF1's ``tf.Print``, ``tf.Assert`` and the ``tf.assert_*`` checks: ops that show tensors' values
+in TF1's summary format.
 
 ``tf.Print`` is an identity op that, each time it runs, writes a message and a summary of
 some tensors to stderr; ``tf.Assert`` is a run-time check whose failure message holds such a
@@ -23,8 +24,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jaxgraph.builder import get_default_graph
 from jaxgraph.ir.opdef import op, type_error
 from jaxgraph.ir.shapes import TensorType
+from jaxgraph.ops import math as math_ops
+from jaxgraph.ops import reduction
 from jaxgraph.ops.core import apply1, convert_to_tensor
 
 DEFAULT_SUMMARIZE = 3
@@ -175,4 +179,67 @@ def Assert(condition: Any, data: Any, summarize: int | None = None, name: str | 
     ).op
 
 
-__all__ = ["Assert", "Print"]
+# ---- TF1's check_ops: tf.assert_equal, tf.assert_positive, ... -----------------------------------
+_COMPARISONS = {
+    "assert_equal": ("==", "equal"),
+    "assert_none_equal": ("!=", "not_equal"),
+    "assert_less": ("<", "less"),
+    "assert_less_equal": ("<=", "less_equal"),
+    "assert_greater": (">", "greater"),
+    "assert_greater_equal": (">=", "greater_equal"),
+}
+_SIGNS = {
+    "assert_positive": (">", "greater"),
+    "assert_negative": ("<", "less"),
+    "assert_non_negative": (">=", "greater_equal"),
+    "assert_non_positive": ("<=", "less_equal"),
+}
+
+
+def _elementwise_assert(kind: str, x: Any, y: Any, data: Any, summarize: int | None, message: str | None,
+                        name: str | None) -> Any:  # fmt: skip
+    """An ``Assert`` that ``x <op> y`` holds everywhere, with TF1's default message."""
+    signs = kind in _SIGNS
+    symbol, fn = (_SIGNS if signs else _COMPARISONS)[kind]
+    with get_default_graph().name_scope(name or kind):
+        x = convert_to_tensor(x)
+        y = convert_to_tensor(y, dtype=x.dtype) if not signs else convert_to_tensor(0, dtype=x.dtype)
+        condition = reduction.reduce_all(getattr(math_ops, fn)(x, y))
+        if data is None:
+            right = "0" if signs else "y"
+            data = [f"Condition x {symbol} {right} did not hold element-wise:", f"x ({x.name}) = ", x]
+            if not signs:
+                data += [f"y ({y.name}) = ", y]
+            if signs or message is not None:
+                data = [message or "", *data]
+        return Assert(condition, data, summarize)
+
+
+def _comparison(kind: str):
+    def check(x: Any, y: Any, data: Any = None, summarize: int | None = None, message: str | None = None,
+              name: str | None = None) -> Any:  # fmt: skip
+        return _elementwise_assert(kind, x, y, data, summarize, message, name)
+
+    symbol = _COMPARISONS[kind][0]
+    check.__name__ = check.__qualname__ = kind
+    check.__doc__ = f"""An op that fails the run unless ``x {symbol} y`` everywhere (broadcasting). TF1's ``tf.{kind}``."""
+    return check
+
+
+def _sign(kind: str):
+    def check(x: Any, data: Any = None, summarize: int | None = None, message: str | None = None,
+              name: str | None = None) -> Any:  # fmt: skip
+        return _elementwise_assert(kind, x, None, data, summarize, message, name)
+
+    symbol = _SIGNS[kind][0]
+    check.__name__ = check.__qualname__ = kind
+    check.__doc__ = f"""An op that fails the run unless ``x {symbol} 0`` everywhere. TF1's ``tf.{kind}``."""
+    return check
+
+
+assert_equal, assert_none_equal, assert_less, assert_less_equal, assert_greater, assert_greater_equal = (
+    _comparison(kind) for kind in _COMPARISONS
+)
+assert_positive, assert_negative, assert_non_negative, assert_non_positive = (_sign(kind) for kind in _SIGNS)
+
+__all__ = ["Assert", "Print", *_COMPARISONS, *_SIGNS]

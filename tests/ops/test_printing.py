@@ -75,3 +75,8 @@ def test_case_runs_only_the_taken_branch_and_checks_its_arguments(capsys):
     assert capsys.readouterr().err == "other\n"
     with pytest.raises(jg.errors.InvalidArgumentError, match="^fn for pred True must be callable.$"):
         jg.case([(True, 1)])
+
+
+def test_check_ops_give_tensorflows_messages():
+    with jg.Graph().as_default():
+        assert cases.run_check_ops(jg) == REFERENCE["check_ops"]

@@ -61,3 +61,27 @@ def run_asserts(tf) -> dict:
             int(sess.run(exclusive, {n: v})) for v in (3, 7)
         ]
     return {"results": results, "messages": messages}
+
+
+def run_check_ops(tf) -> dict:
+    """The ``tf.assert_*`` checks failing on the same values: each one's assertion message."""
+    x = tf.placeholder(tf.float32, [3], name="x")
+    y = tf.placeholder(tf.float32, [3], name="y")
+    checks = {
+        "positive": tf.assert_positive(x),
+        "equal": tf.assert_equal(x, y),
+        "less_with_message": tf.assert_less(x, y, message="custom"),
+        "non_negative_with_data": tf.assert_non_negative(x, data=["hello", x], summarize=2),
+        "greater_equal": tf.debugging.assert_greater_equal(x, y),
+        "none_equal": tf.assert_none_equal(x, y),
+        "negative": tf.assert_negative(y),
+    }
+    messages = {}
+    with tf.Session() as sess:
+        for key, check in checks.items():
+            try:
+                sess.run(check, {x: [-1.0, 2.0, 3.0], y: [1.0, 2.0, 3.0]})
+                messages[key] = None
+            except tf.errors.InvalidArgumentError as error:
+                messages[key] = _assertion_line(error)
+    return messages
