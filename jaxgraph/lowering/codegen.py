@@ -146,6 +146,29 @@ def scope_of(op: Operation) -> str:
 
 
 # ---- the emitter -------------------------------------------------------------------------------
+class ValueTable(dict):
+    """Each tensor's current ``Expr``, indexed by the names the expressions read, so that "does a
+    value still needed read this Variable's name?" looks only at the values that read it (a scan
+    of every value per assign made code generation quadratic in the graph's size)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.readers: dict[str, set[Tensor]] = {}
+
+    def __setitem__(self, tensor: Tensor, expr: Expr) -> None:
+        old = self.get(tensor)
+        if old is not None:
+            for ref in old.refs:
+                self.readers[ref].discard(tensor)
+        for ref in expr.refs:
+            self.readers.setdefault(ref, set()).add(tensor)
+        super().__setitem__(tensor, expr)
+
+    def reading(self, name: str) -> set[Tensor]:
+        """The tensors whose current expression reads ``name``."""
+        return self.readers.get(name, set())
+
+
 class _Emitter:
     """Writes the generated function: a line per value that needs a name, nested functions for
     sub-graphs, module-level constants."""
@@ -234,7 +257,7 @@ class _Emitter:
         check statuses not yet added (``finish``); ``key`` is the PRNG key its random ops draw
         from (a loop passes a new one per step)."""
         fname = self.names.make(hint)
-        values: dict[Tensor, Expr] = {}
+        values = ValueTable()
         var_name: dict[str, str] = {}
         args = []
         for t in params(graph):
@@ -255,7 +278,7 @@ class _Emitter:
     def body(
         self,
         ops: Sequence[Operation],
-        values: dict[Tensor, Expr],
+        values: ValueTable,
         var_name: dict[str, str],
         escapes: Counter[Tensor],
         fed: set[Tensor],
@@ -322,7 +345,7 @@ class _Emitter:
         if not op.outputs and isinstance(node, ast.Constant) and node.value is None:
             return  # computes nothing (no_op)
         for handle in targets:  # a new value: a new name if the old one is still needed
-            if any(live[t] > 0 and var_name[handle] in e.refs for t, e in values.items()) or (
+            if any(live[t] > 0 for t in values.reading(var_name[handle])) or (
                 top is not None and top.keeps(handle, var_name[handle])
             ):
                 var_name[handle] = self.names.make(handle)
@@ -352,7 +375,7 @@ class _Emitter:
         if self.check_numerics and not opdef.check:
             self.checks += finite_checks(self.names, op, outs, lines)
 
-    def shorten(self, inputs: list[Tensor], values: dict[Tensor, Expr], lines: list[Line]) -> None:
+    def shorten(self, inputs: list[Tensor], values: ValueTable, lines: list[Line]) -> None:
         """Gives the longest inlined inputs lines of their own until the rest fit ``INLINE_WIDTH``."""
         while True:
             pending = sorted(
@@ -416,7 +439,7 @@ def lower_graph(
     if unfed:
         raise missing_feed_error(unfed)
     emitter = _Emitter(ops, check_numerics)
-    values = {}
+    values = ValueTable()
     for t in feeds:
         ident = emitter.names.make(t.op.name if len(t.op.outputs) == 1 else t.name)
         values[t] = Expr(load_name(ident), frozenset({ident}))
