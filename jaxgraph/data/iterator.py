@@ -23,6 +23,7 @@ from collections.abc import Callable
 from collections.abc import Iterator as PyIterator
 from typing import Any
 
+import jax
 import numpy as np
 
 from jaxgraph.builder import Graph, get_default_graph
@@ -37,6 +38,7 @@ from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 from jaxgraph.ops.core import apply
 from jaxgraph.session import Session
 from jaxgraph.session import session as session_module
+from jaxgraph.session.session import is_fetch_leaf
 
 __all__ = [
     "Iterator",
@@ -111,12 +113,14 @@ def _register(op: Operation, action: Callable[[Session, dict], dict[Tensor, np.n
     _GRAPHS.setdefault(op.graph, _GraphIterators()).add(op, action)
 
 
-def feed_elements(session: Session, leaves: list, feed_dict: dict | None) -> dict | None:
+def feed_elements(session: Session, fetches: Any, feed_dict: dict | None) -> dict | None:
     """The Session's feed hook: ``feed_dict`` plus one element per ``IteratorGetNext`` op the
-    run needs, after running the initializers it needs (module docstring)."""
+    run needs, after running the initializers it needs (module docstring). Graphs without
+    iterators return at once: the fetches are flattened only for graphs that have some."""
     iterators = _GRAPHS.get(session.graph)
     if iterators is None:
         return feed_dict
+    leaves = jax.tree_util.tree_leaves(fetches, is_leaf=is_fetch_leaf)
     ops = iterators.ops_for(session.graph, leaves, feed_dict or {})
     if not ops:
         return feed_dict

@@ -398,42 +398,46 @@ class _Parser:
         except ValueError as e:  # NumPy's own size limit: f64[0,2**62] has too many bytes
             raise self.error(f"constant of type {array_type}: {e}", token) from None
 
-    def parse_strings(self, size: int, array_type: TensorType, data: _Token) -> np.ndarray:
-        """The inline ``["a","b\\u00e9"]`` elements of a string constant, flat: JSON strings of
-        characters up to U+00FF, one per byte."""
+    def parse_items(self, size: int, array_type: TensorType, data: _Token, item_text) -> list:
+        """The ``size`` inline elements ``[a,b,...]`` of a constant, each token turned into an
+        element by ``item_text`` (which raises on a token of the wrong kind)."""
         self.expect("[")
         items = []
         while not self.accept("]"):
             if items:
                 self.expect(",")
-            item = self.next()
+            items.append(item_text(self.next()))
+        if len(items) != size:
+            raise self.error(f"constant has {len(items)} elements, {array_type} needs {size}", data)
+        return items
+
+    def parse_strings(self, size: int, array_type: TensorType, data: _Token) -> np.ndarray:
+        """The inline ``["a","b\\u00e9"]`` elements of a string constant, flat: JSON strings of
+        characters up to U+00FF, one per byte."""
+
+        def element(item: _Token) -> bytes:
             if item.kind != "string":
                 raise self.error(f"expected a string, found {self.found(item)}", item)
             try:
-                items.append(json.loads(item.text).encode("latin-1"))
+                return json.loads(item.text).encode("latin-1")
             except (ValueError, UnicodeEncodeError) as e:
                 raise self.error(f"bad string element: {e}", item) from None
-        if len(items) != size:
-            raise self.error(f"constant has {len(items)} elements, {array_type} needs {size}", data)
+
         array = np.empty(size, dtype=object)
-        array[:] = items
+        array[:] = self.parse_items(size, array_type, data, element)
         return array
 
     def parse_elements(self, dtype: np.dtype, size: int, array_type: TensorType, data: _Token) -> np.ndarray:
         """The inline ``[1.0,2.5,...]`` elements of a constant, flat."""
-        self.expect("[")
-        items = []
-        while not self.accept("]"):
-            if items:
-                self.expect(",")
-            item = self.next()
+
+        def element(item: _Token) -> str:
             if item.kind not in ("int", "float", "ident") or (
                 item.kind == "ident" and item.text not in ("true", "false")
             ):
                 raise self.error(f"expected a number, found {self.found(item)}", item)
-            items.append(item.text)
-        if len(items) != size:
-            raise self.error(f"constant has {len(items)} elements, {array_type} needs {size}", data)
+            return item.text
+
+        items = self.parse_items(size, array_type, data, element)
         try:
             return parse_scalars(items, dtype)
         except (ValueError, OverflowError) as e:

@@ -58,13 +58,16 @@ from jaxgraph.session.feeds import (
 from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
 from jaxgraph.tracer.function import Function
 
-FEED_HOOKS: list[Callable[[Session, list, dict | None], dict | None]] = []
+FEED_HOOKS: list[Callable[[Session, Any, dict | None], dict | None]] = []
 """Installed by higher layers (``jaxgraph.data``'s iterators): before a run, each hook gets the
-Session, the flat fetches and the feed_dict, and returns the feed_dict the run uses (with the
-values of the tensors it provides added)."""
+Session, the fetches (as given) and the feed_dict, and returns the feed_dict the run uses (with
+the values of the tensors it provides added). A hook returns at once for a graph it has nothing
+for: every run calls it."""
 
 
-def _is_fetch_leaf(x: Any) -> bool:
+def is_fetch_leaf(x: Any) -> bool:
+    """Whether ``x`` is one fetch in a fetch structure (TF1's fetches nest lists, tuples and dicts
+    of graph elements; objects with ``_as_graph_element`` count as one)."""
     return x is not None and (not isinstance(x, (list, tuple, dict)) or hasattr(x, "_as_graph_element"))
 
 
@@ -145,10 +148,8 @@ class Session:
         """Runs the ops ``fetches`` need; returns their values in the same structure."""
         if fetches is None:
             raise TypeError(f"Fetch argument None has invalid type {type(None)}")
-        if FEED_HOOKS:
-            leaves = jax.tree_util.tree_leaves(fetches, is_leaf=_is_fetch_leaf)
-            for hook in FEED_HOOKS:
-                feed_dict = hook(self, leaves, feed_dict)
+        for hook in FEED_HOOKS:
+            feed_dict = hook(self, fetches, feed_dict)
         return self._run(self.graph, fetches, feed_dict)
 
     def _run(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None = None) -> Any:
@@ -166,7 +167,7 @@ class Session:
         reason = self._loop_buckets.grow(graph, overflow)
         self.recompile_reasons.append(reason)
         logging.getLogger("jaxgraph").info("recompiling a fetch set: %s", reason)
-        leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=_is_fetch_leaf)
+        leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
         plan = self._plan(graph, leaves, feed_items, feed_values, name)
         _compile_ahead(plan, feed_values)
@@ -177,7 +178,7 @@ class Session:
     def _run_once(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None) -> Any:
         if graph is self.graph:
             self._notice_graph_growth(graph)
-        leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=_is_fetch_leaf)
+        leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
         cache_key = (
             graph,
@@ -437,7 +438,7 @@ class Session:
               name: str | None = None) -> str:  # fmt: skip
         if stage not in STAGES:
             raise InvalidArgumentError(f"unknown dump stage '{stage}'; stages are {', '.join(STAGES)}")
-        leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=_is_fetch_leaf)
+        leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
         plan = self._plan(graph, leaves, feed_items, feed_values, name)
         return plan.executable.dump(stage, _arg_specs(plan, feed_values))
