@@ -22,6 +22,7 @@ from typing import Any
 
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir import graph as ir_graph
+from jaxgraph.ir.devices import DeviceSpec
 from jaxgraph.ir.graph import Operation, SourceLocation, Tensor, user_location
 from jaxgraph.ir.opdef import get_op_def
 
@@ -56,7 +57,9 @@ class Graph(ir_graph.Graph):
         super().__init__()
         self._name_stack = ""
         self._control_stack: list[list[Operation]] = []
-        self._device_stack: list[str | None] = []
+        self._device_stack: list[tuple[Any, str | None]] = []
+        """``jg.device`` scopes, outermost first: (a DeviceSpec, a device function or None, the
+        device every op gets when no function is in force, else None)."""
         self.collections: dict[str, list[Any]] = {}
         self._location_override: SourceLocation | None = None
         self.outer: Graph | None = None
@@ -128,13 +131,48 @@ class Graph(ir_graph.Graph):
         finally:
             self._location_override = saved
 
+    def device(self, device_name_or_function: Any) -> contextlib.AbstractContextManager[None]:
+        """Ops created inside get this device (TF1's ``Graph.device``): a device string, merged
+        with the enclosing scopes' (inner fields win), a ``DeviceSpec``, a function from the op
+        to its device string, or None (clears the enclosing scopes). A bad string raises here."""
+        entry = device_name_or_function
+        if isinstance(entry, str):
+            entry = DeviceSpec.from_string(entry)
+        elif entry is not None and not isinstance(entry, DeviceSpec) and not callable(entry):
+            raise TypeError(
+                f"device expects a device string, a DeviceSpec, a function or None, not {type(entry)}"
+            )
+        return self._device_scope(entry)
+
     @contextlib.contextmanager
-    def device(self, device_name: str | None) -> Iterator[None]:
-        self._device_stack.append(device_name)
+    def _device_scope(self, entry: Any) -> Iterator[None]:
+        outer = self._device_stack[-1][1] if self._device_stack else ""
+        if entry is None:
+            fixed: str | None = ""
+        elif isinstance(entry, DeviceSpec) and outer is not None:
+            fixed = DeviceSpec.from_string(outer).make_merged_spec(entry).to_string()
+        else:  # a function decides per op
+            fixed = None
+        self._device_stack.append((entry, fixed))
         try:
             yield
         finally:
             self._device_stack.pop()
+
+    def _apply_device_scopes(self, op: Operation) -> None:
+        """Sets ``op.device`` as TF1 does: the innermost scope first, each outer one merging
+        (a spec: the op's fields win) or deciding (a function of the op), up to a None scope."""
+        fixed = self._device_stack[-1][1]
+        if fixed is None:
+            for entry, _ in reversed(self._device_stack):
+                if entry is None:
+                    break
+                if isinstance(entry, DeviceSpec):
+                    op.device = entry.make_merged_spec(DeviceSpec.from_string(op.device or "")).to_string()
+                else:
+                    op.device = str(entry(op) or "")
+            fixed = op.device
+        op.device = fixed or None
 
     # ---- op creation -----------------------------------------------------------------------
     def create_op(
@@ -158,14 +196,15 @@ class Graph(ir_graph.Graph):
             op_name = name[:-1]
         else:
             op_name = self.unique_name(name or get_op_def(op_type).default_name)
-        if device is None and self._device_stack:
-            device = self._device_stack[-1]
         controls = list(control_inputs)
         for frame in self._control_stack:
             controls.extend(c for c in frame if c not in controls)
         tensors = [self._local(t, op_type, op_name, location) for t in inputs]
-        return self.add_op(op_type, tensors, attrs, op_name, control_inputs=controls,
-                           device=device, location=location)  # fmt: skip
+        op = self.add_op(op_type, tensors, attrs, op_name, control_inputs=controls,
+                         device=device, location=location)  # fmt: skip
+        if device is None and self._device_stack:
+            self._apply_device_scopes(op)
+        return op
 
     def _local(self, t: Any, op_type: str, op_name: str, location: SourceLocation | None) -> Any:
         """``t``, or the parameter standing for it when it comes from an enclosing graph."""

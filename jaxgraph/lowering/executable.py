@@ -22,6 +22,7 @@ donated buffers) and keeps its RNG key, then raises the check's error.
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 from collections.abc import Mapping, Sequence
@@ -97,7 +98,7 @@ class Executable:
             kwargs["in_shardings"] = sharding
             kwargs["out_shardings"] = sharding
         if mesh is not None:
-            kwargs["in_shardings"], kwargs["out_shardings"] = data_parallel_shardings(lowered, mesh)
+            kwargs["in_shardings"], kwargs["out_shardings"] = mesh_shardings(lowered, mesh)
         self.jitted = jax.jit(lowered.fn, donate_argnums=donated, **kwargs)
         self._kwargs = kwargs
         self._undonated: Any = None
@@ -212,15 +213,61 @@ class Executable:
         raise InvalidArgumentError(f"unknown dump stage '{stage}'; stages are {', '.join(STAGES)}")
 
 
-def data_parallel_shardings(lowered: LoweredGraph, mesh: Any) -> tuple[tuple, Any]:
-    """Data parallelism over ``mesh``'s first axis: feeds split along their first (batch)
-    dimension, Variables, the key and every result replicated; XLA's SPMD partitioner inserts
-    the collectives (e.g. the all-reduce of gradients)."""
-    replicated = NamedSharding(mesh, PartitionSpec())
+def mesh_shardings(lowered: LoweredGraph, mesh: Any) -> tuple[tuple, Any]:
+    """``(in_shardings, out_shardings)`` of a program run over ``mesh``: feeds split along their
+    first (batch) dimension over the mesh's first axis (data parallelism); each Variable as its
+    ``sharding`` annotation says (model parallelism), else replicated, and stored so across runs
+    (its updated value leaves the run as it came in); the key and fetched values replicated.
+    XLA's SPMD partitioner inserts the collectives (all-reduce of gradients, all-gather ...)."""
+    whole = replicated(mesh)
     batch = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
-    variables = [replicated] * (len(lowered.donated_vars) + len(lowered.kept_vars))
-    feeds = [batch if len(t.shape) else replicated for t in lowered.feeds]
-    return tuple(variables + feeds + [replicated]), replicated
+    variables = [
+        variable_sharding(lowered.var_ops[name], mesh)
+        for name in lowered.donated_vars + lowered.kept_vars
+    ]
+    feeds = [batch if len(t.shape) else whole for t in lowered.feeds]
+    updated = tuple(variable_sharding(lowered.var_ops[name], mesh) for name in lowered.updated_vars)
+    return tuple(variables + feeds + [whole]), (whole, updated, whole, whole)
+
+
+def replicated(mesh: Any) -> NamedSharding:
+    """A value held whole by every device of ``mesh``."""
+    return NamedSharding(mesh, PartitionSpec())
+
+
+def variable_sharding(op: Operation, mesh: Any) -> NamedSharding:
+    """Where a ``variable`` op's value lives on ``mesh``: its ``sharding`` annotation (a
+    PartitionSpec over the mesh's axis names), else replicated. Raises InvalidArgumentError
+    naming the Variable when the annotation names an axis the mesh lacks, uses one twice, or
+    splits a dimension the axes' devices do not divide evenly."""
+    spec = op.attrs.get("sharding")
+    if not spec:
+        return replicated(mesh)
+    sizes = dict(zip(mesh.axis_names, mesh.devices.shape))
+    used: list[str] = []
+    for dim, entry in zip(op.attrs["shape"], spec):
+        axes = () if entry is None else (entry,) if isinstance(entry, str) else entry
+        for axis in axes:
+            if axis not in sizes:
+                raise InvalidArgumentError(
+                    f"Variable '{op.name}' is sharded over mesh axis '{axis}', but the Session's "
+                    f"mesh has axes {list(mesh.axis_names)}",
+                    op,
+                )
+            if axis in used:
+                raise InvalidArgumentError(
+                    f"Variable '{op.name}' is sharded over mesh axis '{axis}' twice (sharding={spec})", op
+                )
+            used.append(axis)
+        parts = math.prod(sizes[axis] for axis in axes)
+        if dim % parts:
+            raise InvalidArgumentError(
+                f"Variable '{op.name}' of shape {list(op.attrs['shape'])} cannot be sharded "
+                f"{spec}: its dimension of size {dim} does not divide into {parts} parts "
+                f"(mesh axes {list(axes)})",
+                op,
+            )
+    return NamedSharding(mesh, PartitionSpec(*spec))
 
 
 def _nbytes(tensor: Tensor) -> int:

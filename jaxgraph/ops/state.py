@@ -13,16 +13,37 @@ from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops.core import require
 
 
-@op("variable", "Variable", attrs={"dtype": REQUIRED, "shape": REQUIRED}, stateful=True, parameter=True)
+@op(
+    "variable", "Variable", attrs={"dtype": REQUIRED, "shape": REQUIRED, "sharding": None},
+    stateful=True, parameter=True,
+)  # fmt: skip
 class VariableOp:
-    """The handle of a Variable (type ``ref<...>``); the op's name is the variable's name."""
+    """The handle of a Variable (type ``ref<...>``); the op's name is the variable's name.
+    ``sharding``: how a Session with a mesh splits its value, a PartitionSpec as a tuple with
+    one entry per leading dimension (a mesh axis name, a tuple of them, or None)."""
 
-    def infer(*, dtype, shape):
+    def infer(*, dtype, shape, sharding):
         require(
             all(isinstance(d, int) and d >= 0 for d in shape),
             f"a Variable needs a fully known shape, got {list(shape)}",
         )
+        if sharding is not None:
+            require(
+                isinstance(sharding, tuple) and all(map(_is_axes, sharding)),
+                f"a Variable's sharding is a tuple of mesh axis names, tuples of them or None, "
+                f"got {sharding!r}",
+            )
+            require(
+                len(sharding) <= len(shape),
+                f"sharding {list(sharding)} has more entries than the Variable's rank {len(shape)}",
+            )
         return TensorType(dtype, TensorShape(shape), ref=True)
+
+
+def _is_axes(entry: object) -> bool:
+    """Whether one sharding entry is None, an axis name or a tuple of axis names."""
+    names = entry if isinstance(entry, tuple) else (entry,)
+    return entry is None or all(isinstance(name, str) for name in names)
 
 
 @op("read", "read", state="read", jax_call="{0}")

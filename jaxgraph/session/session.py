@@ -42,7 +42,7 @@ from jaxgraph.ir.dtypes import computed_as, narrowing_problem
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.passes.specialize import specialize
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
-from jaxgraph.lowering.executable import STAGES
+from jaxgraph.lowering.executable import STAGES, replicated, variable_sharding
 from jaxgraph.session import host_ops
 from jaxgraph.session.config import configure_session, place
 from jaxgraph.session.defaults import _session_stack
@@ -394,7 +394,7 @@ class Session:
             )
         array = array.astype(computed_as(target.dtype).np, copy=False)
         with self._lock:
-            self._variables[variable.op.name] = self._place(f"Variable '{variable.op.name}'", array)
+            self._variables[variable.op.name] = self._place_variable(variable.op.name, array)
 
     def snapshot(self, names: Sequence[str]) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """Host copies of the named Variables' values and of the RNG key (None until a random op
@@ -413,18 +413,29 @@ class Session:
         """Sets the named Variables and the RNG key (None: derive it again from the graph seed)
         at once, between runs: ``jg.train.Saver.restore``. Values must have the Variables'
         shapes and dtypes (the Saver checks them)."""
-        placed = {name: self._place(f"Variable '{name}'", value) for name, value in values.items()}
+        placed = {name: self._place_variable(name, value) for name, value in values.items()}
         key = None if rng_key is None else self._place("the RNG key", rng_key)
         with self._lock:
             self._check_open()
             self._variables.update(placed)
             self._key = key
 
-    def _place(self, name: str, value: Any) -> jax.Array:
-        """``value`` on the Session's device; an XLA failure (out of memory, say) as the TF1
-        error of its status code, naming the Variable."""
+    def _place_variable(self, name: str, value: Any) -> jax.Array:
+        """A value of the Variable ``name`` on the Session's device, or on its mesh as the
+        Variable's sharding annotation says (restored checkpoints are sharded again)."""
+        target = self.device
+        if self.mesh is not None:
+            target = variable_sharding(self.graph.get_operation_by_name(name), self.mesh)
+        return self._place(f"Variable '{name}'", value, target)
+
+    def _place(self, name: str, value: Any, target: Any = None) -> jax.Array:
+        """``value`` on ``target`` (a device or sharding; default: the Session's device, or
+        replicated over its mesh); an XLA failure (out of memory, say) as the TF1 error of its
+        status code, naming the value."""
+        if target is None:
+            target = self.device if self.mesh is None else replicated(self.mesh)
         try:
-            return jax.device_put(value, self.device)
+            return jax.device_put(value, target)
         except jax.errors.JaxRuntimeError as e:
             message = str(e).split("\n")[0]
             raise error_class_for_status(message)(f"cannot place {name} on the device: {message}") from None

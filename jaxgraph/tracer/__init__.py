@@ -5,6 +5,7 @@ The default-graph stack and the scope stacks themselves live one layer below the
 (``jaxgraph.builder``), since every op builder creates its op in the current scopes.
 """
 
+from jaxgraph.ir.devices import DeviceSpec
 from jaxgraph.tracer import graph_file  # noqa: F401  (installs Graph.save)
 from jaxgraph.tracer.context import control_dependencies, device, name_scope, set_random_seed
 from jaxgraph.tracer.function import Function, TensorSpec, function, grad, value_and_grad
@@ -44,7 +45,7 @@ from jaxgraph.tracer.variables import (
 )
 
 __all__ = [
-    "AUTO_REUSE", "Function", "GraphKeys", "TensorSpec", "Variable", "add_to_collection", "add_to_collections",
+    "AUTO_REUSE", "DeviceSpec", "Function", "GraphKeys", "TensorSpec", "Variable", "add_to_collection", "add_to_collections",
     "assign", "assign_add", "assign_sub", "get_collection", "get_collection_ref", "grad", "value_and_grad",
     "constant_initializer",
     "control_dependencies", "device", "function", "get_variable", "get_variable_scope",

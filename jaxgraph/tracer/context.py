@@ -25,10 +25,15 @@ def control_dependencies(control_inputs: Sequence[Any] | None) -> Any:
     return get_default_graph().control_dependencies(control_inputs)
 
 
-def device(device_name: str | None) -> Any:
-    """Annotates ops created inside with ``device_name`` ("cpu", "gpu", "gpu:1", "tpu"); TF1's
-    ``tf.device``."""
-    return get_default_graph().device(device_name)
+def device(device_name_or_function: Any) -> Any:
+    """Ops created inside get a device; TF1's ``tf.device``. ``device_name_or_function``: a TF1
+    device string (``"/cpu:0"``, ``"/gpu:1"``, ``"/device:GPU:0"``, ``"/job:worker/task:1/cpu:0"``),
+    merged with the enclosing scopes' (inner fields win, as ``DeviceSpec.make_merged_spec``); a
+    ``jg.DeviceSpec``; a function from the Operation to its device string; or None, which clears
+    the enclosing scopes. ``op.device`` is the canonical string (``/device:CPU:0``). A Session
+    runs the whole program on its own device or mesh: a pin to a device the process lacks is an
+    error unless ``ConfigProto(allow_soft_placement=True)`` (``docs/devices_and_sharding.md``)."""
+    return get_default_graph().device(device_name_or_function)
 
 
 def set_random_seed(seed: int | None) -> None:

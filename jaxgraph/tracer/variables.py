@@ -34,13 +34,18 @@ TRAINABLE_VARIABLES = GraphKeys.TRAINABLE_VARIABLES
 
 
 class Variable:
-    """TF1's ``tf.Variable(initial_value, trainable=True, name=None, dtype=None)``."""
+    """TF1's ``tf.Variable(initial_value, trainable=True, name=None, dtype=None)``.
+
+    ``sharding`` (jaxgraph's own): how a Session with a mesh stores the value, a PartitionSpec
+    over the mesh's axis names such as ``("model", None)`` (rows split over the ``model`` axis)
+    or ``jax.sharding.PartitionSpec`` itself; a Session without a mesh ignores it
+    (``docs/devices_and_sharding.md``)."""
 
     __array_priority__ = 100  # NumPy defers to our operators: ``ndarray @ variable`` is a matmul op
 
     def __init__(self, initial_value: Any = None, trainable: bool = True, name: str | None = None,
                  dtype: Any = None, validate_shape: bool = True, collections: Any = None,
-                 shape: Any = None) -> None:  # fmt: skip
+                 shape: Any = None, sharding: Any = None) -> None:  # fmt: skip
         if initial_value is None:
             raise InvalidArgumentError("Variable needs an initial_value")
         graph = get_default_graph()
@@ -51,9 +56,8 @@ class Variable:
                     initial_value = initial_value()
             value = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
             shape = tuple(value.shape) if shape is None else tuple(shape)
-            self._handle = graph.create_op(
-                "variable", [], {"dtype": value.dtype, "shape": shape}, name=var_name + "/"
-            ).outputs[0]
+            attrs = {"dtype": value.dtype, "shape": shape, "sharding": sharding_spec(sharding)}
+            self._handle = graph.create_op("variable", [], attrs, name=var_name + "/").outputs[0]
             self.initial_value = value
             self._initializer = graph.create_op("assign", [self._handle, value], name="Assign")
             self._version = 0
@@ -193,6 +197,19 @@ class Variable:
     def assign_sub(self, delta: Any, use_locking: bool = False, name: str | None = None,
                    read_value: bool = True) -> Tensor:  # fmt: skip
         return self._state_op("assign_sub", delta, name or "AssignSub")
+
+
+def sharding_spec(sharding: Any) -> tuple | None:
+    """A ``sharding`` argument as the ``variable`` op's attribute: a tuple of axis names, tuples
+    of them and Nones (a list or a ``jax.sharding.PartitionSpec`` becomes one); None stays None.
+    Anything else is left as is for the op's type rule to refuse with its message."""
+    if sharding is None or isinstance(sharding, str):
+        return sharding
+    try:
+        entries = list(sharding)
+    except TypeError:
+        return sharding
+    return tuple(tuple(e) if isinstance(e, (list, tuple)) else e for e in entries)
 
 
 # ---- TF1's module-level state functions ------------------------------------------------------
@@ -346,12 +363,14 @@ def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: A
                  regularizer: Any = None, trainable: bool | None = None, collections: Any = None,
                  caching_device: Any = None, partitioner: Any = None, validate_shape: bool = True,
                  use_resource: Any = None, custom_getter: Any = None, constraint: Any = None,
-                 synchronization: Any = None, aggregation: Any = None) -> Variable:  # fmt: skip
+                 synchronization: Any = None, aggregation: Any = None,
+                 sharding: Any = None) -> Variable:  # fmt: skip
     """The Variable ``<variable scope>/name``: created (with ``initializer``, default the
     scope's, else Glorot uniform for floats and zeros otherwise) or, under ``reuse``, the
     existing one. A new Variable's ``regularizer(variable)`` (default the scope's) is added to
     ``GraphKeys.REGULARIZATION_LOSSES`` under ``name/Regularizer``. TF1's ``tf.get_variable``;
-    ``partitioner``, ``custom_getter`` and ``constraint`` are refused with UnimplementedError."""
+    ``partitioner``, ``custom_getter`` and ``constraint`` are refused with UnimplementedError.
+    ``sharding`` (jaxgraph's own) is a new Variable's sharding annotation (see ``Variable``)."""
     _refuse_unsupported(
         "get_variable", partitioner=partitioner, custom_getter=custom_getter, constraint=constraint
     )
@@ -392,7 +411,9 @@ def get_variable(name: str, shape: Any = None, dtype: Any = None, initializer: A
             raise InvalidArgumentError(f"get_variable('{full}') needs a shape for its initializer")
         initial = lambda: init(tuple(shape), dtype)  # noqa: E731
     with graph.name_scope(None):
-        variable = Variable(initial, trainable=trainable, name=full, dtype=dtype, collections=collections)
+        variable = Variable(
+            initial, trainable=trainable, name=full, dtype=dtype, collections=collections, sharding=sharding
+        )
         regularizer = regularizer if regularizer is not None else scope.regularizer
         if regularizer is not None:
             with graph.name_scope(f"{full}/Regularizer"):
