@@ -155,7 +155,7 @@ def test_tensor_and_operation_properties():
         repr(y) == "<jaxgraph.Tensor 'Tanh:0' f32[?,3]>"
         and repr(y.op) == "<jaxgraph.Operation 'Tanh' type=tanh>"
     )
-    assert y.consumers() == [z.op] and z.device == "gpu:0" and y.device is None
+    assert y.consumers() == [z.op] and z.device == "/device:GPU:0" and y.device is None
     assert y.op.inputs == (x,) and y.op.outputs == (y,) and y.op.index == 1 and y.graph is x.graph
     assert y.op.op_def.type == "tanh" and x.op.get_attr("shape") == (None, 3)
     with pytest.raises(TypeError) as info:

@@ -38,6 +38,7 @@ from jaxgraph.errors import (
     ResourceExhaustedError,
     error_class_for_status,
 )
+from jaxgraph.ir.devices import DeviceSpec
 from jaxgraph.ir.dtypes import computed_as
 from jaxgraph.ir.graph import Operation, Tensor
 from jaxgraph.ir.passes import Optimized, optimize, prune, strip_cpu_only_checks
@@ -54,20 +55,58 @@ TIGHT = 0.9
 
 
 def resolve_device(spec: str | None) -> Any:
-    """A jax Device from ``"cpu"``, ``"gpu"``, ``"gpu:1"``, ``"tpu"`` (None: JAX's default)."""
+    """A jax Device from a device string: ``"cpu"``, ``"gpu:1"``, ``"/device:GPU:0"``,
+    ``"/job:localhost/replica:0/task:0/device:CPU:0"`` ... (``device_of_spec``); None: JAX's
+    default. Raises InvalidArgumentError when the process has no such device."""
     if spec is None:
         return None
     if not isinstance(spec, str):
         raise TypeError(f"device must be a string such as 'cpu' or 'gpu:1', not {type(spec)}")
-    kind, _, index = spec.lower().removeprefix("/device:").partition(":")
-    try:
-        devices = jax.devices(kind)
-        return devices[int(index or 0)]
-    except (RuntimeError, ValueError, IndexError):
+    device = device_of_spec(DeviceSpec.from_string(spec))
+    if device is None:
         available = ", ".join(sorted({d.platform for d in jax.devices()}))
-        raise InvalidArgumentError(
-            f"device '{spec}' is not available (this process has: {available})"
-        ) from None
+        raise InvalidArgumentError(f"device '{spec}' is not available (this process has: {available})")
+    return device
+
+
+def device_of_spec(spec: DeviceSpec) -> Any:
+    """The JAX device a TF1 device spec names, or None when there is none. The task is the JAX
+    process (``jax.process_index()``; unset: this one), the device index counts that process's
+    devices of the type (unset or ``*``: the first), an unset type is JAX's default backend's,
+    the job is a name only, and replica must be 0 (one program runs on every replica)."""
+    kind = (spec.device_type or jax.default_backend()).lower()
+    if kind not in ("cpu", "gpu", "tpu") or spec.replica not in (None, 0):
+        return None
+    task = jax.process_index() if spec.task is None else spec.task
+    try:
+        devices = [d for d in jax.devices(kind) if d.process_index == task]
+    except RuntimeError:  # no backend of that kind
+        return None
+    index = spec.device_index or 0
+    return devices[index] if index < len(devices) else None
+
+
+def device_name(device: Any) -> str:
+    """TF1's full name of a JAX device, ``/job:localhost/replica:0/task:0/device:GPU:0``: the
+    task is its process, the index counts that process's devices of its platform."""
+    peers = [d for d in jax.devices(device.platform) if d.process_index == device.process_index]
+    return (
+        f"/job:localhost/replica:0/task:{device.process_index}/device:{device.platform.upper()}:"
+        f"{peers.index(device)}"
+    )
+
+
+def placed_name(device: str | None) -> str:
+    """The full name of the device an op's ``jg.device`` string names (``/cpu:0`` ->
+    ``/job:localhost/replica:0/task:0/device:CPU:0``), the string itself when this process has
+    no such device or it does not parse, and ``""`` for none."""
+    if not device:
+        return ""
+    try:
+        found = device_of_spec(DeviceSpec.from_string(device))
+    except InvalidArgumentError:
+        return device
+    return device if found is None else device_name(found)
 
 
 class Executable:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import numbers
 import operator
 import os
-import re
 import sys
 import warnings
 from collections.abc import Iterable
@@ -37,7 +36,9 @@ from typing import Any
 import jax
 
 from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir.devices import DeviceSpec
 from jaxgraph.ir.graph import Operation
+from jaxgraph.lowering import executable
 
 
 # ---- the messages ------------------------------------------------------------------------------
@@ -270,13 +271,9 @@ def _backends_started() -> bool:
     return True if started is None else bool(started())
 
 
-_PIN = re.compile(r"(?:^|[/:])(?:device:)?(cpu|gpu|tpu)(?::(\d+))?$", re.IGNORECASE)
-
-
 def device_name(device: Any) -> str:
     """TF1's full name of a JAX device: ``/job:localhost/replica:0/task:0/device:GPU:0``."""
-    index = jax.devices(device.platform).index(device)
-    return f"/job:localhost/replica:0/task:0/device:{device.platform.upper()}:{index}"
+    return executable.device_name(device)
 
 
 def place(config: ConfigProto | None, device_ops: Iterable[Operation], device: Any,
@@ -298,20 +295,14 @@ def place(config: ConfigProto | None, device_ops: Iterable[Operation], device: A
 
 
 def _check_pin(op: Operation) -> None:
-    """TF1's error for an op pinned by ``jg.device`` to a device this process lacks."""
-    match = _PIN.search(op.device or "")
-    if match is None:
+    """TF1's error for an op pinned by ``jg.device`` to a device this process lacks (another
+    task's device counts as absent unless that task is a JAX process of this run)."""
+    if not op.device or executable.device_of_spec(DeviceSpec.from_string(op.device)) is not None:
         return
-    kind, index = match.group(1).lower(), int(match.group(2) or 0)
-    try:
-        present = index < len(jax.devices(kind))
-    except RuntimeError:  # no backend of that kind
-        present = False
-    if not present:
-        available = ", ".join(device_name(d) for d in jax.devices())
-        raise InvalidArgumentError(
-            f"Cannot assign a device for operation {op.name}: {{{{node {op.name}}}}} was explicitly "
-            f"assigned to /device:{kind.upper()}:{index} but available devices are [ {available} ]. "
-            "Make sure the device specification refers to a valid device.",
-            op,
-        )
+    available = ", ".join(device_name(d) for d in jax.devices())
+    raise InvalidArgumentError(
+        f"Cannot assign a device for operation {op.name}: {{{{node {op.name}}}}} was explicitly "
+        f"assigned to {op.device} but available devices are [ {available} ]. "
+        "Make sure the device specification refers to a valid device.",
+        op,
+    )

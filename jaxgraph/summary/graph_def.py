@@ -1,7 +1,9 @@
 """A jaxgraph Graph as a TensorBoard ``GraphDef`` (tensorboard's own protos; no TensorFlow).
 
 Every op becomes a ``NodeDef``: its scoped name (name scopes become TensorBoard's collapsible
-boxes), its op type, its inputs (``name``, ``name:1``, ``^control``), its device, and attrs:
+boxes), its op type, its inputs (``name``, ``name:1``, ``^control``), its device (a ``jg.device``
+pin in TF1's full form, ``/job:localhost/replica:0/task:0/device:CPU:0``, when this process has
+that device; as given otherwise; empty for an op without one, as TF1 leaves it), and attrs:
 each op attribute, ``dtype`` (of output 0), ``_output_shapes`` (unknown dims as -1; TensorBoard
 labels edges with them) and ``_source`` (the user's ``file:line``). Variables are ``variable``
 nodes with their ``read`` / ``assign`` ops. The ops of a sub-graph attribute (a control-flow
@@ -29,6 +31,7 @@ from jaxgraph.ir.graph import Graph, Operation
 from jaxgraph.ir.printer import format_value
 from jaxgraph.ir.shapes import TensorShape
 from jaxgraph.ir.values import ArrayValue
+from jaxgraph.lowering.executable import placed_name
 from jaxgraph.ops.control_flow import params
 
 _DATA_TYPES = {
@@ -90,7 +93,7 @@ def _param_sources(graph: Graph, prefix: str = "") -> Iterator[tuple[str, str]]:
 
 
 def _node(prefix: str, op: Operation) -> node_def_pb2.NodeDef:
-    node = node_def_pb2.NodeDef(name=prefix + op.name, op=op.type, device=op.device or "")
+    node = node_def_pb2.NodeDef(name=prefix + op.name, op=op.type, device=placed_name(op.device))
     node.input.extend(input_name(prefix, t) for t in op.inputs)
     node.input.extend(f"^{prefix}{c.name}" for c in op.control_inputs)
     for key, value in op.attrs.items():

@@ -50,7 +50,7 @@ def test_small_graph_golden():
 
 def test_second_outputs_devices_and_sub_graphs():
     lines = feature_graph().to_dot().splitlines()
-    assert '  "moved" [label="moved\\ntranspose\\n@cpu", shape=box];' in lines
+    assert '  "moved" [label="moved\\ntranspose\\n@/device:CPU:*", shape=box];' in lines
     assert '  "Split" -> "moved" [label=":1 f32[?,2]"];' in lines
     assert '  "Split" -> "moved" [style=dashed];' in lines
     then = lines.index('    subgraph "cluster_branch/then_branch" {')

@@ -131,7 +131,8 @@ def test_graph_def_nodes_inputs_attrs_and_sub_graphs(tmp_path):
     assert split.attr["axis"].i == 1 and split.attr["num_or_size_splits"].i == 2
     assert [[d.size for d in s.dim] for s in split.attr["_output_shapes"].list.shape] == [[-1, 2], [-1, 2]]
     moved = nodes["moved"]
-    assert list(moved.input) == ["Split:1", "^Split"] and moved.device == "cpu"
+    assert list(moved.input) == ["Split:1", "^Split"]
+    assert moved.device == "/job:localhost/replica:0/task:0/device:CPU:0"  # jg.device("cpu"), placed
     assert list(moved.attr["perm"].list.i) == [1, 0]
     constant = nodes["Const"].attr["value"].tensor
     assert constant.dtype == types_pb2.DT_FLOAT and constant.tensor_content == np.float32(0).tobytes()
