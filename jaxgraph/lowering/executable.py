@@ -261,8 +261,7 @@ def mesh_shardings(lowered: LoweredGraph, mesh: Any) -> tuple[tuple, Any]:
     whole = replicated(mesh)
     batch = NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
     variables = [
-        variable_sharding(lowered.var_ops[name], mesh)
-        for name in lowered.donated_vars + lowered.kept_vars
+        variable_sharding(lowered.var_ops[name], mesh) for name in lowered.donated_vars + lowered.kept_vars
     ]
     feeds = [batch if len(t.shape) else whole for t in lowered.feeds]
     updated = tuple(variable_sharding(lowered.var_ops[name], mesh) for name in lowered.updated_vars)

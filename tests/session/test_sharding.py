@@ -150,9 +150,10 @@ def test_without_a_mesh_the_annotation_is_ignored():
 
 def test_an_axis_the_mesh_lacks_is_an_error_naming_the_variable_and_line():
     graph, w, _, line = sharded_graph(("rows", None))
-    with jg.Session(graph=graph, mesh=one_device_mesh()) as sess, pytest.raises(
-        errors.InvalidArgumentError
-    ) as info:
+    with (
+        jg.Session(graph=graph, mesh=one_device_mesh()) as sess,
+        pytest.raises(errors.InvalidArgumentError) as info,
+    ):
         sess.run(w.initializer)
     assert info.value.message == (
         "Variable 'w' is sharded over mesh axis 'rows', but the Session's mesh has axes ['data', 'model']"
@@ -163,9 +164,10 @@ def test_an_axis_the_mesh_lacks_is_an_error_naming_the_variable_and_line():
 
 def test_an_axis_used_twice_is_an_error():
     graph, w, _, _ = sharded_graph(("model", "model"))
-    with jg.Session(graph=graph, mesh=one_device_mesh()) as sess, pytest.raises(
-        errors.InvalidArgumentError
-    ) as info:
+    with (
+        jg.Session(graph=graph, mesh=one_device_mesh()) as sess,
+        pytest.raises(errors.InvalidArgumentError) as info,
+    ):
         sess.run(w.initializer)
     assert info.value.message == (
         "Variable 'w' is sharded over mesh axis 'model' twice (sharding=('model', 'model'))"
@@ -177,7 +179,10 @@ def test_an_axis_used_twice_is_an_error():
     [
         (("a", "b", "c"), "sharding ['a', 'b', 'c'] has more entries than the Variable's rank 2"),
         (3, "a Variable's sharding is a tuple of mesh axis names, tuples of them or None, got 3"),
-        (("a", 1), "a Variable's sharding is a tuple of mesh axis names, tuples of them or None, got ('a', 1)"),
+        (
+            ("a", 1),
+            "a Variable's sharding is a tuple of mesh axis names, tuples of them or None, got ('a', 1)",
+        ),
     ],
 )
 def test_malformed_annotations_are_refused_when_the_variable_is_made(sharding, message):
