@@ -113,11 +113,3 @@ def _int(text: str) -> int:
         return int(text)
     except ValueError as e:
         raise InvalidArgumentError(str(e)) from None
-
-
-def canonical(device: str | DeviceSpec | None) -> str | None:
-    """The canonical form of a device string (None for none)."""
-    if device is None:
-        return None
-    spec = device if isinstance(device, DeviceSpec) else DeviceSpec.from_string(device)
-    return spec.to_string() or None
