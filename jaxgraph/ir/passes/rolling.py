@@ -48,6 +48,12 @@ MIN_OPS = 24
 """... and at least this many body ops in all (a loop costs XLA a few ops of its own)."""
 MAX_PERIOD = 256
 """The largest block (in body ops) looked for."""
+MAX_PICKED = 8
+"""A run is rolled only if at most this many of its per-block values are used one by one
+outside rolled runs: XLA on CPU compiles each slice of a stacked result into a kernel of its
+own (~25 ms each), where the unrolled program's identical per-block kernels compile once. So a
+deep chain's training step (each gradient feeding its own Variable's update) stays unrolled,
+while chains whose per-block values flow on stacked (inference, RNN steps) are rolled."""
 
 Slot = tuple  # ("in" | "carry", position, output index) or ("ext",)
 
@@ -235,7 +241,28 @@ def find_runs(ops: Sequence[Operation]) -> list[Run]:
             continue
         if _schedule(run, ops):
             kept.append(run)
-    return kept
+    return _paying(kept)
+
+
+def _paying(runs: list[Run]) -> list[Run]:
+    """The runs left once those needing more than ``MAX_PICKED`` of their per-block values one
+    by one (used by ops outside every rolled run) are dropped, until none does."""
+    while True:
+        rolled = {op for run in runs for op in run.ops}
+        paying = [run for run in runs if _picked(run, rolled) <= MAX_PICKED]
+        if len(paying) == len(runs):
+            return runs
+        runs = paying
+
+
+def _picked(run: Run, rolled: set[Operation]) -> int:
+    """How many per-block values of ``run`` ops outside ``rolled`` read (the last block's
+    carried values come out whole, as the final carry, and are not counted)."""
+    picked = 0
+    for block in run.blocks[:-1]:
+        for op in block:
+            picked += sum(any(u not in rolled for u in t.uses) for t in op.outputs)
+    return picked
 
 
 class _Stacks:
@@ -437,4 +464,3 @@ def roll_loops(program: Optimized) -> Optimized:
         elif op not in deferred:
             rebuild.copy(op)
     return rebuild.done()
-
