@@ -115,8 +115,8 @@ def _flat(result: tuple[tuple, tuple]) -> tuple:
 
 # ---- scan ------------------------------------------------------------------------------------
 @op("scan", "scan", attrs={"body": REQUIRED, "num_carry": REQUIRED, "num_xs": REQUIRED, "length": None,
-                           "reverse": False, "save_carries": False, "twin_of": None, "bucket": None},
-    region=True)  # fmt: skip
+                           "reverse": False, "save_carries": False, "twin_of": None, "bucket": None,
+                           "rolled": None}, region=True)  # fmt: skip
 class Scan:
     """``lax.scan``: inputs are ``(carry..., xs..., captured..., variables...)``; the body maps
     ``(carry..., x..., captured..., variables...)`` to ``(new carry..., y...)``. Outputs: the
@@ -124,9 +124,11 @@ class Scan:
     started from (what the gradient needs). ``twin_of`` names the scan this one recomputes
     with extra results (residuals for its gradient); the IR passes run only the twin.
     ``bucket`` (the gradient of an unbounded ``while_loop``) names the loop whose bucket gives
-    ``length``: the Session sets it before lowering (``jaxgraph.ir.passes.loop_bounds``)."""
+    ``length``: the Session sets it before lowering (``jaxgraph.ir.passes.loop_bounds``).
+    ``rolled``: set by the rolling pass (``jaxgraph.ir.passes.rolling``) on a scan it made from
+    a run of repeated blocks, saying how many blocks of how many ops (shown in the dumps)."""
 
-    def infer(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, bucket):
+    def infer(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, bucket, rolled):
         carry, xs = inputs[:num_carry], inputs[num_carry : num_carry + num_xs]
         lengths = {x.shape[0] for x in xs if len(x.shape)} | ({length} if length is not None else set())
         require(all(len(x.shape) >= 1 for x in xs), "scan's xs must have a leading axis to scan over")
@@ -151,7 +153,7 @@ class Scan:
         return tuple([TensorType(c.dtype, c.shape) for c in carry] + stacked + saved)
 
     def lower(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, bucket,
-              num_refs=0, key=None):  # fmt: skip
+              rolled=None, num_refs=0, key=None):  # fmt: skip
         carry, xs, rest = (
             inputs[:num_carry],
             inputs[num_carry : num_carry + num_xs],

@@ -108,12 +108,14 @@ class Session:
     ``check_numerics=True`` checks every floating-point op output of every run and raises InvalidArgumentError naming the first op that produced a
     NaN or Inf (the run then changes no Variable). ``dump_dir`` (default: ``$JAXGRAPH_DUMP_DIR``,
     read at each compilation) makes every compilation write all its stages to a folder there
-    (``jaxgraph.lowering.dumps``).
+    (``jaxgraph.lowering.dumps``). ``roll_loops=False`` keeps runs of repeated blocks (deep
+    chains, repeated modules, unrolled RNN steps) unrolled instead of lowering each as one
+    ``lax.scan`` (``jaxgraph.ir.passes.rolling``).
     """
 
     def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None, *,
                  device: str | None = None, check_numerics: bool = False,
-                 dump_dir: str | None = None, mesh: Any = None) -> None:  # fmt: skip
+                 dump_dir: str | None = None, mesh: Any = None, roll_loops: bool = True) -> None:  # fmt: skip
         if graph is not None and not isinstance(graph, Graph):
             raise TypeError(f"graph must be a jaxgraph Graph, but got {type(graph)}")
         self.graph = graph if graph is not None else get_default_graph()
@@ -126,6 +128,7 @@ class Session:
         self.mesh = mesh
         self.check_numerics = check_numerics
         self.dump_dir = dump_dir
+        self.roll_loops = roll_loops
         self._variables: dict[str, jax.Array] = {}
         self._key: jax.Array | None = None
         self._cache: dict[Any, _Plan] = {}
@@ -358,7 +361,8 @@ class Session:
         special = specialize(fetch_elements, feeds, device_values)  # shapes known only from the feeds
         executable = compile_fetches(special.fetches, special.feeds, self.device, self.check_numerics,
                                      self.mesh, record_passes=directory is not None,
-                                     loop_bounds=self._loop_buckets.of(graph))  # fmt: skip
+                                     loop_bounds=self._loop_buckets.of(graph),
+                                     roll_loops=self.roll_loops)  # fmt: skip
         place(self.config, executable.traced, executable.devices[0], host.ops if host is not None else ())
         with self._plan_lock:
             self.compile_count += 1

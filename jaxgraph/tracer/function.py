@@ -85,8 +85,10 @@ class Function:
     session_class: Any = None
     """The Session class a Function runs in, installed by ``jaxgraph.session`` (a higher layer)."""
 
-    def __init__(self, fn: Callable[..., Any], input_signature: Sequence[TensorSpec] | None = None):
+    def __init__(self, fn: Callable[..., Any], input_signature: Sequence[TensorSpec] | None = None,
+                 roll_loops: bool = True) -> None:  # fmt: skip
         functools.update_wrapper(self, fn)
+        self.roll_loops = roll_loops
         self.python_function = fn
         self.input_signature = list(input_signature) if input_signature is not None else None
         self._signature = inspect.signature(fn)
@@ -100,7 +102,7 @@ class Function:
     def session(self) -> Any:
         """The Session holding this function's Variables (created on first use)."""
         if self._session is None:
-            self._session = self.session_class(graph=Graph())
+            self._session = self.session_class(graph=Graph(), roll_loops=self.roll_loops)
         return self._session
 
     # ---- signatures ------------------------------------------------------------------------
@@ -308,9 +310,13 @@ def grad(fn: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Function:
 
 
 def function(
-    fn: Callable[..., Any] | None = None, *, input_signature: Sequence[TensorSpec] | None = None
+    fn: Callable[..., Any] | None = None,
+    *,
+    input_signature: Sequence[TensorSpec] | None = None,
+    roll_loops: bool = True,
 ) -> Any:
-    """Decorator: ``@jg.function`` or ``@jg.function(input_signature=[...])``; TF1's ``tf.function``."""
+    """Decorator: ``@jg.function`` or ``@jg.function(input_signature=[...])``; TF1's ``tf.function``.
+    ``roll_loops=False``: its Session keeps repeated blocks unrolled (``jg.Session(roll_loops=...)``)."""
     if fn is None:
-        return lambda f: Function(f, input_signature)
-    return Function(fn, input_signature)
+        return lambda f: Function(f, input_signature, roll_loops)
+    return Function(fn, input_signature, roll_loops)

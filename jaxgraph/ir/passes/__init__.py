@@ -12,6 +12,8 @@ in it) and returns a new one, never changing its input:
   (``x*1``, ``x+0``, ``--x``, identities, same-type reshapes and casts, transpose pairs ...);
 * ``cse-again``: merges what folding and simplification made equal;
 * ``prune-bodies``: control-flow bodies drop what their results and effects do not need;
+* ``roll-loops``: runs of repeated blocks (layers, their gradients, per-Variable updates)
+  become one ``scan`` each (``rolling``; ``optimize(roll_loops=False)`` skips it);
 * ``dce``: dead-code elimination of what the rewrites left unused.
 
 Higher layers add their own passes with ``register`` (autodiff's scan-twin merge). Stateful
@@ -29,6 +31,7 @@ from jaxgraph.ir.passes.checks import strip_cpu_only_checks
 from jaxgraph.ir.passes.folding import fold
 from jaxgraph.ir.passes.program import Optimized, Rebuild
 from jaxgraph.ir.passes.pruning import dce, extract, prune
+from jaxgraph.ir.passes.rolling import roll_loops
 from jaxgraph.ir.passes.simplification import simplify
 from jaxgraph.ir.passes.subexpressions import cse
 from jaxgraph.ir.verifier import verify
@@ -41,6 +44,7 @@ PIPELINE: list[tuple[str, Pass]] = [
     ("simplify", simplify),
     ("cse-again", cse),
     ("prune-bodies", prune_bodies),
+    ("roll-loops", roll_loops),
     ("dce", dce),
 ]
 """The passes ``optimize`` runs, in order, after extracting the fetch set's sub-graph."""
@@ -62,16 +66,20 @@ def optimize(
     *,
     record: bool = False,
     verify_each: bool = False,
+    roll_loops: bool = True,
 ) -> Optimized:
     """Prunes the sub-graph computing ``fetches`` and runs ``PIPELINE`` on it.
 
     ``record`` keeps each pass's output graph in ``after_each_pass`` (``"prune"`` first);
-    ``verify_each`` runs the IR verifier after every pass (an InternalError names the op)."""
+    ``verify_each`` runs the IR verifier after every pass (an InternalError names the op);
+    ``roll_loops=False`` skips the ``roll-loops`` pass (the program stays unrolled)."""
     program = extract(fetches, feeds)
     stages = [("prune", program.graph)] if record else []
     if verify_each:
         verify(program.graph)
     for name, run in PIPELINE:
+        if name == "roll-loops" and not roll_loops:
+            continue
         program = run(program)
         if verify_each:
             verify(program.graph)

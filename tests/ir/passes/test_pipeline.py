@@ -10,7 +10,7 @@ from jaxgraph.errors import InternalError, describe_location
 from jaxgraph.ir import TensorShape, TensorType, passes
 from jaxgraph.ir.passes import PIPELINE, Optimized, Rebuild, optimize, register
 
-NAMES = ["prune", "merge-scan-twins", "cse", "fold", "simplify", "cse-again", "prune-bodies", "dce"]
+NAMES = ["prune", "merge-scan-twins", "cse", "fold", "simplify", "cse-again", "prune-bodies", "roll-loops", "dce"]
 
 
 def _scaled_tanh():
@@ -91,5 +91,5 @@ def test_registering_before_an_unknown_pass_is_refused(monkeypatch):
         register("retype", _retyping_pass, before="inline")
     assert str(info.value) == (
         "cannot add pass 'retype' before 'inline': the pipeline has merge-scan-twins, cse, fold, simplify, "
-        "cse-again, prune-bodies, dce"
+        "cse-again, prune-bodies, roll-loops, dce"
     )
