@@ -1,6 +1,7 @@
 """``jg.train``: optimizers as graph ops, learning-rate schedules, moving averages, the global
-step, and checkpoints (``Saver``)."""
+step, checkpoints (``Saver``), and TF1's ``ClusterSpec`` (``jaxgraph.distribute``)."""
 
+from jaxgraph.distribute.cluster import ClusterSpec
 from jaxgraph.train.checkpoint_utils import (
     NewCheckpointReader,
     list_variables,
@@ -36,7 +37,7 @@ from jaxgraph.train.saver import (
 )
 
 __all__ = [
-    "AdadeltaOptimizer", "AdagradOptimizer", "AdamOptimizer", "ExponentialMovingAverage", "FtrlOptimizer",
+    "AdadeltaOptimizer", "AdagradOptimizer", "AdamOptimizer", "ClusterSpec", "ExponentialMovingAverage", "FtrlOptimizer",
     "GradientDescentOptimizer", "MomentumOptimizer", "NewCheckpointReader", "Optimizer",
     "ProximalGradientDescentOptimizer", "RMSPropOptimizer", "Saver", "checkpoint_exists", "cosine_decay",
     "create_global_step", "exponential_decay", "get_checkpoint_state", "get_global_step",
