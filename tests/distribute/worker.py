@@ -83,13 +83,14 @@ def train_monitored(graph, t, task: int, out: str) -> None:
     batches = global_batches()
     with graph.as_default():
         hooks = [jg.train.StopAtStepHook(last_step=STEPS)]
+        step = jg.train.get_global_step()
         with jg.train.MonitoredTrainingSession(
             is_chief=jg.distribute.is_chief(), checkpoint_dir=os.path.join(out, "ckpt"), hooks=hooks,
             save_checkpoint_steps=2, save_summaries_steps=1, mesh=jg.distribute.global_mesh(),
         ) as sess:  # fmt: skip
-            print("starts at step", sess.run(t["global_step"]), flush=True)
+            print("starts at step", sess.run(step), flush=True)
             while not sess.should_stop():
-                x, y = batches[int(sess.run(t["global_step"]))]
+                x, y = batches[int(sess.run(step))]
                 sess.run(t["train_op"], {t["x"]: own_half(x, task), t["y"]: own_half(y, task)})
             save(sess, graph, os.path.join(out, f"params-{task}.npz"))
 
