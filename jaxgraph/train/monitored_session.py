@@ -96,9 +96,8 @@ class MonitoredSession:
         except OutOfRangeError:
             self._stop = True
             raise
-        for i, hook in enumerate(self._hooks):
-            if i in requests:
-                hook.after_run(context, SessionRunValues(outputs["hooks"][i], options, run_metadata))
+        for i, hook in enumerate(self._hooks):  # all of them, as TF1 (results None: asked for none)
+            hook.after_run(context, SessionRunValues(outputs["hooks"].get(i), options, run_metadata))
         self._stop = self._stop or context.stop_requested
         return outputs["caller"]
 
