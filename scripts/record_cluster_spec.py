@@ -27,14 +27,20 @@ def record(cluster: dict) -> dict:
     spec = tf.train.ClusterSpec(cluster)
     as_dict = spec.as_dict()
     return {
-        "as_dict": {job: (tasks if isinstance(tasks, list) else {str(k): v for k, v in tasks.items()})
-                    for job, tasks in as_dict.items()},
+        "as_dict": {
+            job: (tasks if isinstance(tasks, list) else {str(k): v for k, v in tasks.items()})
+            for job, tasks in as_dict.items()
+        },
         "jobs": spec.jobs,
         "num_tasks": {job: outcome(lambda job=job: spec.num_tasks(job)) for job in ["worker", "ps", "chief"]},
-        "task_indices": {job: outcome(lambda job=job: spec.task_indices(job)) for job in ["worker", "ps", "chief"]},
+        "task_indices": {
+            job: outcome(lambda job=job: spec.task_indices(job)) for job in ["worker", "ps", "chief"]
+        },
         "job_tasks": {job: outcome(lambda job=job: spec.job_tasks(job)) for job in ["worker", "ps", "chief"]},
-        "task_address": [[job, index, outcome(lambda job=job, index=index: spec.task_address(job, index))]
-                         for job, index in QUERIES],
+        "task_address": [
+            [job, index, outcome(lambda job=job, index=index: spec.task_address(job, index))]
+            for job, index in QUERIES
+        ],
     }
 
 
@@ -44,7 +50,9 @@ if __name__ == "__main__":
         "not_a_dict": outcome(lambda: tf.train.ClusterSpec(["a:1"])),
         "task_list_not_strings": outcome(lambda: tf.train.ClusterSpec({"worker": [1]}).as_dict()),
     }
-    path = os.path.join(os.path.dirname(__file__), "..", "tests", "distribute", "fixtures", "cluster_spec.json")
+    path = os.path.join(
+        os.path.dirname(__file__), "..", "tests", "distribute", "fixtures", "cluster_spec.json"
+    )
     with open(path, "w") as f:
         json.dump(result, f, indent=1, sort_keys=True)
         f.write("\n")
