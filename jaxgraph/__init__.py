@@ -11,6 +11,7 @@ from jaxgraph import (
     contrib,
     data,
     debugging,
+    distribute,
     errors,
     image,
     io,

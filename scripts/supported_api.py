@@ -77,8 +77,8 @@ _EXAMPLES = "tf.Example protos: not planned"
 _SPARSE = "sparse tensors: not planned"
 _TF2 = "eager / TF2 switch: not applicable (jaxgraph is graph-only)"
 _CONV = "not yet (docs/convolutions.md lists the convolutions and pools that exist)"
-_DISTRIBUTED = "distributed training: not planned"
-_HOOKS = "MonitoredSession and hooks: not yet"
+_DISTRIBUTED = "TF1's servers and parameter servers: not planned (jg.distribute runs one program on JAX's multi-process runtime: docs/distributed.md)"
+_HOOKS = "not yet (MonitoredTrainingSession and the standard hooks are supported: docs/distributed.md)"
 _QUANTIZED = "quantized types: not planned"
 _COMPLEX = "complex dtypes: not yet"
 _ERROR_CODES = "numeric error codes: not yet (jaxgraph raises the exception classes)"
@@ -212,7 +212,7 @@ REASONS: dict[str, str] = {
     "tf.train.match_filenames_once": _QUEUES,
     "tf.train.Coordinator": _QUEUES,
     "tf.train.LooperThread": _QUEUES,
-    "tf.train.Cluster*": _DISTRIBUTED,
+    "tf.train.ClusterDef": _DISTRIBUTED,
     "tf.train.JobDef": _DISTRIBUTED,
     "tf.train.Server*": _DISTRIBUTED,
     "tf.train.replica_device_setter": _DISTRIBUTED,
@@ -221,13 +221,10 @@ REASONS: dict[str, str] = {
     "tf.train.Supervisor": _DISTRIBUTED,
     "tf.train.*Hook": _HOOKS,
     "tf.train.*MonitoredSession": _HOOKS,
-    "tf.train.MonitoredTrainingSession": _HOOKS,
     "tf.train.CheckpointSaverListener": _HOOKS,
-    "tf.train.NanLossDuringTrainingError": _HOOKS,
     "tf.train.Scaffold": _HOOKS,
     "tf.train.SecondOrStepTimer": _HOOKS,
     "tf.train.SessionManager": _HOOKS,
-    "tf.train.SessionRun*": _HOOKS,
     "tf.train.basic_train_loop": _HOOKS,
     "tf.train.Checkpoint*": "TF2 object-based checkpoints: not planned (use tf.train.Saver)",
     "tf.train.SaverDef": _PROTOS,

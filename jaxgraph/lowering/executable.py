@@ -9,7 +9,9 @@ a run large enough to matter (at least 1/64 of the device's memory) first compar
 memory available now. Too much raises ResourceExhaustedError before anything runs; within 10% of
 what is available the run goes without donation (slower, but an out-of-memory then leaves the
 Variables intact). Such a large run also waits for its results before the Session commits them:
-on GPUs an allocation failing during the run shows only then (the call itself returns). Smaller
+on GPUs an allocation failing during the run shows only then (the call itself returns). So does a
+run spanning several processes: a collective failing because another process died shows only
+then, and is reported as UnavailableError by the run that hit it. Smaller
 runs skip both (the check costs a read of ``/proc/meminfo`` on CPUs, ~20 µs; the wait, the
 overlap of one run's dispatch with the previous run) and donate.
 
@@ -36,6 +38,7 @@ from jaxgraph.errors import (
     InvalidArgumentError,
     JaxGraphError,
     ResourceExhaustedError,
+    UnavailableError,
     error_class_for_status,
 )
 from jaxgraph.ir.devices import DeviceSpec
@@ -52,6 +55,8 @@ CHECKED_FRACTION = 64
 """Runs allocating at least 1/CHECKED_FRACTION of a device's memory check what is available first."""
 TIGHT = 0.9
 """A checked run needing more than this share of the available memory runs without donation."""
+PEER_FAILURES = ("Gloo", "NCCL", "Connection closed by peer", "Connection reset by peer", "UNAVAILABLE")
+"""Words of the XLA errors a collective raises when another process of the run has gone."""
 
 
 def resolve_device(spec: str | None) -> Any:
@@ -141,11 +146,15 @@ class Executable:
         self.jitted = jax.jit(lowered.fn, donate_argnums=donated, **kwargs)
         self._kwargs = kwargs
         self._undonated: Any = None
-        self.devices = list(mesh.devices.flat) if mesh is not None else [device or jax.devices()[0]]
+        self.devices = list(mesh.local_devices) if mesh is not None else [device or jax.devices()[0]]
+        """The devices of this process the program runs on (their memory is what runs check)."""
         self.needed_bytes: int | None = None
         """Bytes one run allocates on each device beyond its arguments (XLA's memory analysis:
         results and temporaries, less the donated buffers it reuses); None until compiled."""
         self._checked = False
+        self.spans_processes = mesh is not None and mesh.is_multi_process
+        """Runs on devices of other processes too (``jaxgraph.distribute``): each run waits for its
+        results, so a collective failing because another process died is reported by that run."""
         self.loop_bounds: dict[str, int] = {}
         """The bucket (steps) of each unbounded loop's gradient, by loop (``jaxgraph.ops.trip_counts``)."""
 
@@ -169,11 +178,13 @@ class Executable:
         jitted = self.jitted if not self._checked or self._fits_with_donation() else self._without_donation()
         try:
             fetched, updated, key, checks = jitted(*args)
-            if self._checked:  # accelerators report a failed allocation when the results are awaited
+            if self._checked or self.spans_processes:  # failures show when the results are awaited
                 jax.block_until_ready((fetched, updated))
         except JaxGraphError as e:
             raise _blame(self.lowered, e, e.message) from None
         except (TypeError, ValueError) as e:  # JAX's shape checks: the run's shapes do not fit
+            if self.spans_processes and any(word in str(e) for word in PEER_FAILURES):
+                raise self._runtime_error(str(e).split("\n")[0].rstrip(".")) from None
             raise _blame(self.lowered, e, str(e).split("\n")[0] or type(e).__name__) from None
         except jax.errors.JaxRuntimeError as e:
             raise self._runtime_error(str(e).split("\n")[0].rstrip(".")) from None
@@ -218,6 +229,11 @@ class Executable:
     def _runtime_error(self, message: str) -> JaxGraphError:
         """A raw XLA runtime error as a jaxgraph error: out of memory names the largest op."""
         cls = error_class_for_status(message)
+        if self.spans_processes and any(word in message for word in PEER_FAILURES):
+            return UnavailableError(
+                "a collective of this multi-process run failed: another process has stopped or "
+                f"cannot be reached ({message})"
+            )
         if cls is ResourceExhaustedError:
             needed = "" if self.needed_bytes is None else f" (the run needs {self.needed_bytes} bytes)"
             return self._out_of_memory(f"out of memory{needed}: {message}")

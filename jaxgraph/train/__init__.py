@@ -1,11 +1,25 @@
 """``jg.train``: optimizers as graph ops, learning-rate schedules, moving averages, the global
-step, and checkpoints (``Saver``)."""
+step, checkpoints (``Saver``), and TF1's ``ClusterSpec`` (``jaxgraph.distribute``)."""
 
+from jaxgraph.distribute.cluster import ClusterSpec
 from jaxgraph.train.checkpoint_utils import (
     NewCheckpointReader,
     list_variables,
     load_checkpoint,
     load_variable,
+)
+from jaxgraph.train.hooks import (
+    CheckpointSaverHook,
+    LoggingTensorHook,
+    NanLossDuringTrainingError,
+    NanTensorHook,
+    SessionRunArgs,
+    SessionRunContext,
+    SessionRunHook,
+    SessionRunValues,
+    StepCounterHook,
+    StopAtStepHook,
+    SummarySaverHook,
 )
 from jaxgraph.train.learning_rate_decay import (
     cosine_decay,
@@ -16,6 +30,7 @@ from jaxgraph.train.learning_rate_decay import (
     polynomial_decay,
 )
 from jaxgraph.train.meta_graph import import_meta_graph
+from jaxgraph.train.monitored_session import MonitoredSession, MonitoredTrainingSession
 from jaxgraph.train.moving_averages import ExponentialMovingAverage
 from jaxgraph.train.optimizer import Optimizer, create_global_step, get_global_step, get_or_create_global_step
 from jaxgraph.train.optimizers import (
@@ -36,7 +51,10 @@ from jaxgraph.train.saver import (
 )
 
 __all__ = [
-    "AdadeltaOptimizer", "AdagradOptimizer", "AdamOptimizer", "ExponentialMovingAverage", "FtrlOptimizer",
+    "AdadeltaOptimizer", "AdagradOptimizer", "AdamOptimizer", "CheckpointSaverHook", "ClusterSpec",
+    "ExponentialMovingAverage", "LoggingTensorHook", "MonitoredSession", "MonitoredTrainingSession",
+    "NanLossDuringTrainingError", "NanTensorHook", "SessionRunArgs", "SessionRunContext", "SessionRunHook",
+    "SessionRunValues", "StepCounterHook", "StopAtStepHook", "SummarySaverHook", "FtrlOptimizer",
     "GradientDescentOptimizer", "MomentumOptimizer", "NewCheckpointReader", "Optimizer",
     "ProximalGradientDescentOptimizer", "RMSPropOptimizer", "Saver", "checkpoint_exists", "cosine_decay",
     "create_global_step", "exponential_decay", "get_checkpoint_state", "get_global_step",

@@ -38,7 +38,7 @@ def host_value(opdef: OpDef, values: list, attrs: dict) -> np.ndarray | None:
     """The op's single result computed on the host by its lowering from ``values`` (NumPy arrays,
     or ``jax.ShapeDtypeStruct`` for ``type_only`` ops); None when that fails or gives several."""
     try:
-        with jax.default_device(jax.devices("cpu")[0]):
+        with jax.default_device(jax.local_devices(backend="cpu")[0]):  # this process's
             result = opdef.lower(*values, **computed_attrs(attrs))
     except Exception:  # any failure is the op's to report when it runs, not the optimiser's
         return None
