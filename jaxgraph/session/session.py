@@ -19,6 +19,7 @@ import contextlib
 import difflib
 import logging
 import os
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -56,6 +57,7 @@ from jaxgraph.session.feeds import (
     _with_values,
 )
 from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
+from jaxgraph.session.structure import structure_key
 from jaxgraph.tracer.function import Function
 
 FEED_HOOKS: list[Callable[[Session, Any, dict | None], dict | None]] = []
@@ -75,10 +77,11 @@ class _Plan:
     """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
 
     __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches",
-                 "value_feeds", "host")  # fmt: skip
+                 "value_feeds", "host", "uses_key", "plain_feeds", "stateless", "renames")  # fmt: skip
 
     def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list,
-                 value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None):  # fmt: skip
+                 value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None,
+                 renames: dict[str, Operation] | None = None):  # fmt: skip
         lowered = executable.lowered
         self.executable = executable
         self.feeds = feeds
@@ -91,10 +94,27 @@ class _Plan:
         """Feeds whose values decide shapes: the plan is valid for these values only."""
         self.host = host
         """The string ops run on the host after the executable (``host_ops``); None: none."""
+        self.uses_key = lowered.uses_key
+        self.plain_feeds = host is None and all(dtype is None for dtype in feed_dtypes)
+        """The executable takes the feed values as given (none converted, none on the host)."""
+        self.stateless = not (self.var_args or self.updated or lowered.uses_key)
+        """Reads no Variable and no RNG key: runs without the Session's run lock."""
+        self.renames = renames
+        """For an executable compiled for a structurally identical fetch set (``structure``):
+        the ops it was compiled for, by name, mapped to this fetch set's ops; None: its own."""
 
     def device_feeds(self, feed_values: list) -> list:
         """The feed values the executable takes (string feeds stay on the host)."""
         return feed_values if self.host is None else self.host.device_only(feed_values)
+
+    def user_error(self, error: JaxGraphError) -> JaxGraphError:
+        """``error`` naming this fetch set's op where the executable's names another fetch set's
+        (the structurally identical one it was compiled for; quoted names in the message too)."""
+        op = self.renames.get(error.op.name) if self.renames and error.op is not None else None
+        if op is None:
+            return error
+        quoted = re.compile("'" + re.escape(error.op.name) + "(?=[':])")
+        return type(error)(quoted.sub(lambda _: "'" + op.name, error.message), op)
 
 
 class Session:
@@ -129,13 +149,18 @@ class Session:
         self._variables: dict[str, jax.Array] = {}
         self._key: jax.Array | None = None
         self._cache: dict[Any, _Plan] = {}
+        self._fast: dict[Any, tuple[_Plan, Any]] = {}  # by _fast_key: (plan, treedef or None)
+        self._structures: dict[Any, tuple[_Plan, list[str]]] = {}  # by structure_key
         self._lock = threading.RLock()  # runs: Variable values and the RNG key
-        self._plan_lock = threading.Lock()  # _cache, _building, compile_count
+        self._plan_lock = threading.Lock()  # _cache, _structures, _building, the counts
         self._building: dict[Any, threading.Lock] = {}
         self._closed = False
         self.compile_count = 0
         self.recompile_reasons: list[str] = []
         """Why a fetch set compiled again, e.g. ``"feed 'x:0': f32[32,784] -> f32[16,784]"``."""
+        self.reuse_count = 0
+        """New fetch sets that run on the executable of a structurally identical one, compiled
+        before (``jaxgraph.session.structure``) instead of compiling: not in ``compile_count``."""
         self._loop_buckets = LoopBuckets()
         self._ops_at_last_run = -1
         self._growth_streak = 0
@@ -174,10 +199,35 @@ class Session:
         with self._plan_lock:
             for key in [k for k, p in self._cache.items() if compiled_for(p.executable, overflow)]:
                 self._cache[key] = plan
+            self._fast.clear()
 
     def _run_once(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None) -> Any:
         if graph is self.graph:
             self._notice_graph_growth(graph)
+        fast_key = _fast_key(graph, fetches, feed_dict)
+        try:
+            hit = self._fast.get(fast_key)
+        except TypeError:  # an unhashable fetch: the general path reports it
+            hit = fast_key = None
+        if hit is not None:
+            plan, treedef = hit
+            feed_values = list(feed_dict.values()) if feed_dict else []
+        else:
+            plan, treedef, feed_values = self._lookup(graph, fetches, feed_dict, name, fast_key)
+        fetched = self._execute(plan, graph, feed_values)
+        if plan.host is not None:
+            fetched = plan.host.run(fetched, feed_values)
+        if treedef is None:  # one bare fetch: the common case
+            return None if plan.slots[0] is None else fetched[0]
+        results = [None if slot is None else fetched[slot] for slot in plan.slots]
+        return jax.tree_util.tree_unflatten(treedef, results)
+
+    def _lookup(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None,
+                fast_key: Any) -> tuple[_Plan, Any, list]:  # fmt: skip
+        """The general path of a run: the fetches flattened, the feeds converted, the plan of
+        that fetch set and feed signature (built if new). Remembers the plan under ``fast_key``
+        (see ``_fast_key``) when the run may take the fast path next time: no feed was
+        converted, no feed's value decides a shape, no op runs on the host."""
         leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
         cache_key = (
@@ -197,34 +247,59 @@ class Session:
         if plan is None:
             self._check_open()
             plan = self._cached_plan(cache_key, graph, leaves, feed_items, feed_values, name)
+        if treedef.num_nodes == 1 and treedef.num_leaves == 1:
+            treedef = None
+        as_given = all(v is given for v, (_, given) in zip(feed_values, feed_items, strict=True))
+        if fast_key is not None and plan.host is None and not plan.value_feeds and as_given:
+            self._fast[fast_key] = (plan, treedef)
+        return plan, treedef, feed_values
+
+    def _execute(self, plan: _Plan, graph: Graph, feed_values: list) -> list:
+        """Calls the plan's executable and commits the Variables and the key it updated,
+        atomically with respect to other runs (a plan touching neither needs no lock)."""
+        if plan.stateless:
+            if self._closed:
+                self._check_open()
+            return self._call(plan, self._feed_args([], plan, feed_values))[0]
         with self._lock:
             self._check_open()
             variables = self._variables
             args = [variables.get(name) for name in plan.var_args]
-            if None in args:
+            if any(v is None for v in args):
                 raise _uninitialized(plan, [n for n, v in zip(plan.var_args, args, strict=True) if v is None])
+            fetched, updated, key = self._call(plan, self._feed_args(args, plan, feed_values, graph))
+            variables.update(zip(plan.updated, updated, strict=False))
+            if plan.uses_key:
+                self._key = key
+        return fetched
+
+    def _feed_args(self, args: list, plan: _Plan, feed_values: list, graph: Graph | None = None) -> list:
+        """``args`` (the Variables' values) followed by the converted feeds and the RNG key."""
+        if plan.plain_feeds:
+            args += feed_values
+        else:
             for value, dtype, tensor in zip(
                 plan.device_feeds(feed_values), plan.feed_dtypes, plan.feeds, strict=False
             ):
                 args.append(value if dtype is None else _convert_feed(tensor, value, dtype))
-            args.append(self._rng_key(graph) if plan.executable.lowered.uses_key else None)
-            try:
-                fetched, updated, key, failed = plan.executable(*args)
-            except JaxGraphError as e:
-                raise self._forget_lost_variables(plan, args, e) from None
-            if failed is not None:  # the donated Variables hold their old values; the key stays
-                donated = set(plan.executable.lowered.donated_vars)
-                variables.update((n, v) for n, v in zip(plan.updated, updated, strict=False) if n in donated)
-                raise failed
-            variables.update(zip(plan.updated, updated, strict=False))
-            if plan.executable.lowered.uses_key:
-                self._key = key
-        if plan.host is not None:
-            fetched = plan.host.run(fetched, feed_values)
-        if treedef.num_nodes == 1 and treedef.num_leaves == 1:  # one bare fetch: the common case
-            return None if plan.slots[0] is None else fetched[0]
-        results = [None if slot is None else fetched[slot] for slot in plan.slots]
-        return jax.tree_util.tree_unflatten(treedef, results)
+        args.append(self._rng_key(graph) if plan.uses_key else None)
+        return args
+
+    def _call(self, plan: _Plan, args: list) -> tuple[list, list, Any]:
+        """Runs the executable: ``(fetched, updated, key)``. A failed run-time check commits the
+        donated Variables (their old values) and raises its error; a failed run raises its
+        error after forgetting the Variables it consumed (``_forget_lost_variables``)."""
+        try:
+            fetched, updated, key, failed = plan.executable(*args)
+        except JaxGraphError as e:
+            raise plan.user_error(self._forget_lost_variables(plan, args, e)) from None
+        if failed is not None:  # the donated Variables hold their old values; the key stays
+            donated = set(plan.executable.lowered.donated_vars)
+            self._variables.update(
+                (n, v) for n, v in zip(plan.updated, updated, strict=False) if n in donated
+            )
+            raise plan.user_error(failed)
+        return fetched, updated, key
 
     def _forget_lost_variables(self, plan: _Plan, args: list, error: JaxGraphError) -> JaxGraphError:
         """``error`` of a failed run, after removing the Variables whose donated buffers the
@@ -263,9 +338,9 @@ class Session:
             plan = self._cache.get(cache_key)
             if plan is None:
                 try:
-                    self._explain_recompile(cache_key)
-                    plan = self._plan(graph, leaves, feed_items, feed_values, name)
-                    _compile_ahead(plan, feed_values)
+                    plan = self._plan(graph, leaves, feed_items, feed_values, name, cache_key)
+                    if plan.renames is None:  # compiled now, not shared
+                        _compile_ahead(plan, feed_values)
                     with self._plan_lock:
                         self._cache[cache_key] = plan
                         if plan.value_feeds:  # the key with the values that decided shapes
@@ -321,9 +396,12 @@ class Session:
         return self._key
 
     def _plan(self, graph: Graph, leaves: list, feed_items: list, feed_values: list,
-              name: str | None = None) -> _Plan:  # fmt: skip
+              name: str | None = None, cache_key: Any = None) -> _Plan:  # fmt: skip
         """Compiles a fetch set; with a dump folder set, writes its stages there, named ``name``
-        (default: after the fetches)."""
+        (default: after the fetches). With ``cache_key`` (a run's, not a dump's), a fetch set
+        structurally identical to one compiled before shares its executable instead
+        (``_shared_plan``), and a compilation says why it compiled again
+        (``_explain_recompile``)."""
         fetch_elements: list[Tensor | Operation] = []
         slots: list[int | None] = []
         n_tensors = 0
@@ -356,6 +434,15 @@ class Session:
         directory = dumps.dump_dir(self.dump_dir)
         device_values = feed_values if host is None else host.device_only(feed_values)
         special = specialize(fetch_elements, feeds, device_values)  # shapes known only from the feeds
+        structure = None
+        if cache_key is not None and host is None and not special.value_feeds:
+            specs = [(v.shape, v.dtype) for v in device_values]
+            structure = structure_key(special.fetches, special.feeds, specs)
+            shared = structure and self._shared_plan(structure, feeds, feed_dtypes, slots)
+            if shared:
+                return shared
+        if cache_key is not None:
+            self._explain_recompile(cache_key)
         executable = compile_fetches(special.fetches, special.feeds, self.device, self.check_numerics,
                                      self.mesh, record_passes=directory is not None,
                                      loop_bounds=self._loop_buckets.of(graph))  # fmt: skip
@@ -363,10 +450,32 @@ class Session:
         with self._plan_lock:
             self.compile_count += 1
         plan = _Plan(executable, feeds, feed_dtypes, slots, special.value_feeds, host)
+        if structure is not None and not executable.loop_bounds:  # a loop's bucket may grow
+            with self._plan_lock:
+                self._structures.setdefault(structure[0], (plan, [op.name for op in structure[1]]))
         if directory:
             dumps.write_dumps(directory, name or dumps.fetch_label(fetch_elements), executable,
                               _arg_specs(plan, feed_values))  # fmt: skip
         return plan
+
+    def _shared_plan(self, structure: tuple, feeds: list[Tensor], feed_dtypes: list,
+                     slots: list) -> _Plan | None:  # fmt: skip
+        """A plan for a new fetch set on the executable of a structurally identical one compiled
+        before (``structure``: its key and ops, see ``jaxgraph.session.structure``); None if
+        there is none. Its errors name the new fetch set's ops (``_Plan.user_error``)."""
+        key, ops = structure
+        with self._plan_lock:
+            found = self._structures.get(key)
+            if found is None:
+                return None
+            self.reuse_count += 1
+        template, names = found
+        place(self.config, ops, template.executable.devices[0])
+        renames = {name: op for name, op in zip(names, ops, strict=True) if name != op.name}
+        logging.getLogger("jaxgraph").debug(
+            "a new fetch set runs on the executable of a structurally identical one"
+        )
+        return _Plan(template.executable, feeds, feed_dtypes, slots, renames=renames)
 
     # ---- inspection ------------------------------------------------------------------------
     @api_boundary
@@ -449,6 +558,8 @@ class Session:
             self._closed = True
             self._variables.clear()
             self._cache.clear()
+            self._fast.clear()
+            self._structures.clear()
 
     def __enter__(self) -> Session:
         """Makes this the default Session and its graph the default graph (an IR graph parsed
@@ -486,6 +597,37 @@ class InteractiveSession(Session):
         if self in stack:
             stack.remove(self)
         super().close()
+
+
+_CONTAINERS = (list, tuple, dict)
+
+
+def _fast_key(graph: Graph, fetches: Any, feed_dict: Any) -> Any:
+    """The key of a run on ``Session._fast``, the cache of runs that skip flattening the fetches
+    and converting the feeds: the graph, the fetch (or the container type and its fetches, for a
+    flat list or tuple) and each feed's key, shape and dtype. None for any other run (nested or
+    dict fetches, a feed value without shape and dtype): it takes the general path."""
+    kind = type(fetches)
+    if kind is list or kind is tuple:
+        for leaf in fetches:
+            if isinstance(leaf, _CONTAINERS):
+                return None
+        fetch_key: Any = (kind, *fetches)
+    elif isinstance(fetches, _CONTAINERS):
+        return None
+    else:
+        fetch_key = fetches
+    if not feed_dict:
+        return graph, fetch_key
+    if type(feed_dict) is not dict:
+        return None
+    key = [graph, fetch_key]
+    try:
+        for k, v in feed_dict.items():
+            key += (k, v.shape, v.dtype)
+    except AttributeError:
+        return None
+    return tuple(key)
 
 
 def _spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:

@@ -1,0 +1,107 @@
+"""Structural keys of fetch sets: what lets a Session run a new fetch set on an executable it
+already compiled for a structurally identical one.
+
+Classic TF1 training loops build ops inside the loop (``sess.run(tf.sigmoid(logits))``,
+``sess.run(G(z))`` with reused Variables): every iteration fetches new ops, so a cache keyed by
+the fetched tensors compiles every step, where TF1's executor just runs the new ops. The
+structural key of a fetch set is its pruned (and specialized) sub-graph written without op
+names: for each op in graph order its type, attributes, output types, device, and where its
+inputs and control inputs come from (by position in that order, or by feed position); the
+fetches by position; the feeds by position, placeholder type and fed shape and dtype. Names
+enter only where they decide a value: a Variable by its name (the Session holds values by
+name), and a random op without a ``seed`` attribute (its stream follows its name, as in
+``jaxgraph.lowering.codegen.op_seed``). Attribute values are compared by value (constants by
+their bytes, floats by their bit pattern, so ``-0.0`` and ``0.0`` differ); a fetch set with an
+attribute that cannot be compared by value (a control-flow body, a Python callable) gets no
+key and always compiles on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from jaxgraph.ir.dtypes import DType
+from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.passes.pruning import prune
+from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ir.values import ArrayValue
+
+
+class _Unshareable(Exception):
+    """An attribute value that has no by-value key."""
+
+
+_BY_VALUE = (type(None), bool, int, str, bytes, DType, TensorShape, TensorType, ArrayValue, np.dtype)
+"""Attribute types whose ``==`` and hash compare values (DTypes are canonical instances)."""
+
+
+def structure_key(
+    fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor], feed_specs: Sequence[tuple]
+) -> tuple[tuple, list[Operation]] | None:
+    """The structural key of a fetch set (module docstring) and the ops it covers, in the
+    order of the key; None when an attribute has no by-value key. ``feed_specs``: the fed
+    values' ``(shape, dtype)``, in the order of ``feeds``."""
+    ops = prune(fetches, set(feeds))
+    position = {op: i for i, op in enumerate(ops)}
+    fed = {t: i for i, t in enumerate(feeds)}
+
+    def source(t: Tensor) -> tuple:
+        i = fed.get(t)
+        return ("feed", i) if i is not None else (position[t.op], t.value_index)
+
+    try:
+        entries = tuple(
+            (
+                op.type,
+                _attrs_key(op.attrs),
+                tuple([t.type for t in op.outputs]),
+                tuple([source(t) for t in op.inputs]),
+                tuple([position[c] for c in op.control_inputs]),
+                op.device,
+                _identity(op),
+            )
+            for op in ops
+        )
+        fetched = tuple(source(f) if isinstance(f, Tensor) else ("op", position[f]) for f in fetches)
+    except (_Unshareable, KeyError):  # KeyError: an input outside the pruned set (a broken graph)
+        return None
+    fed_types = tuple((t.type, *spec) for t, spec in zip(feeds, feed_specs, strict=True))
+    return (entries, fetched, fed_types), ops
+
+
+def _identity(op: Operation) -> str | None:
+    """The op's name where it decides a value (module docstring), else None."""
+    if op.type == "variable":
+        return op.name
+    if op.op_def.needs_key and op.attrs.get("seed") is None:
+        return op.name
+    return None
+
+
+def _attrs_key(attrs: dict[str, Any]) -> tuple:
+    """The attributes as a hashable by-value key (raises ``_Unshareable``)."""
+    return tuple(sorted((name, _value_key(value)) for name, value in attrs.items()))
+
+
+def _value_key(value: Any) -> Any:
+    """One attribute value as a hashable by-value key, tagged by its type so ``1``, ``1.0`` and
+    ``True`` differ (raises ``_Unshareable``)."""
+    kind = type(value)
+    if kind is float:
+        return (float, value.hex())  # bit-exact: -0.0 and 0.0 differ, every NaN is one value
+    if kind is complex:
+        return (complex, value.real.hex(), value.imag.hex())
+    if kind in (list, tuple):
+        return (kind, tuple(_value_key(v) for v in value))
+    if kind is dict:
+        return (dict, _attrs_key(value))
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        return (np.ndarray, value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, np.generic):
+        return (kind, value.tobytes())
+    if isinstance(value, _BY_VALUE):
+        return (kind, value)
+    raise _Unshareable(kind)
