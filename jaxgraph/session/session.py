@@ -375,7 +375,9 @@ class Session:
         logging.getLogger("jaxgraph").info("recompiling a fetch set: %s", reason)
 
     def _notice_graph_growth(self, graph: Graph) -> None:
-        """Warns once when ops keep being added between runs (TF1's classic training-loop bug)."""
+        """Warns once when ops keep being added between runs (TF1's classic training-loop bug).
+        Such a loop no longer compiles every step when its new fetch sets have the structure of
+        earlier ones (``_shared_plan``), but the graph still grows without bound."""
         count = len(graph.operations)
         grew = 0 <= self._ops_at_last_run < count
         self._growth_streak = self._growth_streak + 1 if grew else 0
@@ -384,7 +386,9 @@ class Session:
             warnings.warn(
                 f"the graph keeps growing between Session.run calls: op '{op.name}' ({op.type}) "
                 f"{describe_location(op.location)} was added after the previous run. Building ops "
-                "inside a training loop makes every step slower; build them once, before the loop.",
+                "inside a training loop grows the graph and the Session's caches every step, and each "
+                "step builds and checks its new ops (a fetch set structurally identical to one run "
+                "before reuses its compiled program); build them once, before the loop.",
                 stacklevel=4,
             )
         self._ops_at_last_run = count
