@@ -5,9 +5,13 @@ Classic TF1 training loops build ops inside the loop (``sess.run(tf.sigmoid(logi
 ``sess.run(G(z))`` with reused Variables): every iteration fetches new ops, so a cache keyed by
 the fetched tensors compiles every step, where TF1's executor just runs the new ops. The
 structural key of a fetch set is its pruned (and specialized) sub-graph written without op
-names: for each op in graph order its type, attributes, output types, device, and where its
-inputs and control inputs come from (by position in that order, or by feed position); the
-fetches by position; the feeds by position, placeholder type and fed shape and dtype. Names
+names: for each op its type, attributes, output types, device, and where its inputs and control
+inputs come from (by position, or by feed position), in a canonical order (depth first from
+the fetches, inputs in order: graph order would depend on when shared ops such as a Variable's
+read were created); the fetches by position; the feeds by position, placeholder type and fed
+shape and dtype. Where effects can depend on graph order (a fetch set that writes a Variable,
+draws random numbers or checks values runs its stateful ops in graph order), the key also has
+the graph order of its stateful ops. Names
 enter only where they decide a value: a Variable by its name (the Session holds values by
 name), and a random op without a ``seed`` attribute (its stream follows its name, as in
 ``jaxgraph.lowering.codegen.op_seed``). Attribute values are compared by value (constants by
@@ -25,7 +29,6 @@ import numpy as np
 
 from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Operation, Tensor
-from jaxgraph.ir.passes.pruning import prune
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ir.values import ArrayValue
 
@@ -44,7 +47,7 @@ def structure_key(
     """The structural key of a fetch set (module docstring) and the ops it covers, in the
     order of the key; None when an attribute has no by-value key. ``feed_specs``: the fed
     values' ``(shape, dtype)``, in the order of ``feeds``."""
-    ops = prune(fetches, set(feeds))
+    ops = canonical_order(fetches, set(feeds))
     position = {op: i for i, op in enumerate(ops)}
     fed = {t: i for i, t in enumerate(feeds)}
 
@@ -69,7 +72,36 @@ def structure_key(
     except (_Unshareable, KeyError):  # KeyError: an input outside the pruned set (a broken graph)
         return None
     fed_types = tuple((t.type, *spec) for t, spec in zip(feeds, feed_specs, strict=True))
-    return (entries, fetched, fed_types), ops
+    effects = [op for op in ops if op.op_def.stateful]
+    if any(op.op_def.state != "read" for op in effects):
+        order = tuple(position[op] for op in sorted(effects, key=lambda op: op.index))
+    else:  # reads only: any order gives the same values
+        order = ()
+    return (entries, fetched, fed_types, order), ops
+
+
+def canonical_order(fetches: Sequence[Tensor | Operation], fed: set[Tensor]) -> list[Operation]:
+    """The ops the fetches need (``jaxgraph.ir.passes.pruning.needed``'s), each after its inputs
+    and control inputs: depth first from the fetches in order, inputs in order, then control
+    inputs. Two fetch sets of the same structure give their ops in corresponding order."""
+    order: list[Operation] = []
+    seen: set[Operation] = set()
+    stack: list[tuple[Operation, bool]] = []
+    for fetch in reversed(fetches):
+        if not (isinstance(fetch, Tensor) and fetch in fed):
+            stack.append((fetch.op if isinstance(fetch, Tensor) else fetch, False))
+    while stack:
+        op, expanded = stack.pop()
+        if expanded:
+            order.append(op)
+            continue
+        if op in seen:
+            continue
+        seen.add(op)
+        stack.append((op, True))
+        deps = [t.op for t in op.inputs if t not in fed] + list(op.control_inputs)
+        stack.extend((dep, False) for dep in reversed(deps) if dep not in seen)
+    return order
 
 
 def _identity(op: Operation) -> str | None:

@@ -156,3 +156,30 @@ def test_fetch_structures_over_shared_and_fast_paths_keep_their_types():
             assert type(as_tuple) is tuple and len(as_tuple) == 2
             assert set(as_dict) == {"l", "nested"} and type(as_dict["nested"]) is list
             np.testing.assert_allclose(as_dict["nested"][0], np.ones((2, 3)) @ sess.run(w), rtol=1e-6)
+
+
+def test_writes_in_another_graph_order_do_not_share():
+    v = jg.Variable(0.0, name="v")
+    with jg.Session() as sess:
+        sess.run(v.initializer)
+        sess.run([v.assign(1.0), v.assign(2.0)])  # run in graph order: 2.0 last
+        assert float(sess.run(v)) == 2.0
+        second = v.assign(2.0)
+        first = v.assign(1.0)
+        sess.run([first, second])  # the same fetch structure, built the other way round: 1.0 last
+        assert float(sess.run(v)) == 1.0
+        assert sess.reuse_count == 0
+
+
+def test_ops_created_in_another_order_share():
+    x = jg.placeholder(jg.float32, (2,), name="x")
+    a = jg.Variable(np.float32([1.0, 2.0]), name="a")
+    b = jg.Variable(np.float32([3.0, 5.0]), name="b")
+    feed = {x: np.float32([1.0, -1.0])}
+    with jg.Session() as sess:
+        sess.run(jg.global_variables_initializer())
+        sess.run(x * a.value() + b.value(), feed)
+        read_b = b.value()  # the reads made in the other order, then the same sum
+        read_a = a.value()
+        np.testing.assert_array_equal(sess.run(x * read_a + read_b, feed), np.float32([4.0, 3.0]))
+        assert sess.reuse_count == 1
