@@ -406,28 +406,13 @@ class Session:
         structurally identical to one compiled before shares its executable instead
         (``_shared_plan``), and a compilation says why it compiled again
         (``_explain_recompile``)."""
-        fetch_elements: list[Tensor | Operation] = []
-        slots: list[int | None] = []
-        n_tensors = 0
-        for leaf in leaves:
-            element = _as_element(graph, leaf, "fetch")
-            fetch_elements.append(element)
-            if isinstance(element, Tensor):
-                slots.append(n_tensors)
-                n_tensors += 1
-            else:
-                slots.append(None)
-        feeds, feed_dtypes = [], []
-        for (key, _), value in zip(feed_items, feed_values, strict=False):
-            tensor = _as_element(graph, key, "feed")
-            if not isinstance(tensor, Tensor):
-                raise InvalidArgumentError(
-                    f"cannot feed the Operation '{tensor.name}': feed its output tensors"
-                )
-            if tensor in feeds:
-                raise InvalidArgumentError(f"'{tensor.name}' is fed twice (one key is {key!r})", tensor.op)
-            feed_dtypes.append(_check_feed(tensor, value))
-            feeds.append(tensor)
+        fetch_elements, slots, feeds, feed_dtypes = _resolve(graph, leaves, feed_items, feed_values)
+        structure = None
+        if cache_key is not None:  # the key of the fetch set as given: specializing follows from it
+            structure = structure_key(fetch_elements, feeds, [(v.shape, v.dtype) for v in feed_values])
+            shared = structure and self._shared_plan(structure, feeds, feed_dtypes, slots)
+            if shared:
+                return shared
         host = host_ops.split(fetch_elements, feeds)
         if host is not None:
             fetch_elements, feeds, feed_dtypes = (
@@ -438,13 +423,6 @@ class Session:
         directory = dumps.dump_dir(self.dump_dir)
         device_values = feed_values if host is None else host.device_only(feed_values)
         special = specialize(fetch_elements, feeds, device_values)  # shapes known only from the feeds
-        structure = None
-        if cache_key is not None and host is None and not special.value_feeds:
-            specs = [(v.shape, v.dtype) for v in device_values]
-            structure = structure_key(special.fetches, special.feeds, specs)
-            shared = structure and self._shared_plan(structure, feeds, feed_dtypes, slots)
-            if shared:
-                return shared
         if cache_key is not None:
             self._explain_recompile(cache_key)
         executable = compile_fetches(special.fetches, special.feeds, self.device, self.check_numerics,
@@ -454,7 +432,7 @@ class Session:
         with self._plan_lock:
             self.compile_count += 1
         plan = _Plan(executable, feeds, feed_dtypes, slots, special.value_feeds, host)
-        if structure is not None and not executable.loop_bounds:  # a loop's bucket may grow
+        if structure and host is None and not special.value_feeds and not executable.loop_bounds:
             with self._plan_lock:
                 self._structures.setdefault(structure[0], (plan, [op.name for op in structure[1]]))
         if directory:
@@ -657,6 +635,35 @@ def _compile_ahead(plan: _Plan, feed_values: list) -> None:
         plan.executable.compile(_arg_specs(plan, feed_values))
     except Exception:  # noqa: BLE001 - reported by the run (see docstring)
         pass
+
+
+def _resolve(
+    graph: Graph, leaves: list, feed_items: list, feed_values: list
+) -> tuple[list, list, list, list]:
+    """The fetches as graph elements and their slots among the fetched tensors (None: an
+    Operation); the fed tensors and the dtype each feed converts to (``_check_feed``)."""
+    fetch_elements: list[Tensor | Operation] = []
+    slots: list[int | None] = []
+    n_tensors = 0
+    for leaf in leaves:
+        element = _as_element(graph, leaf, "fetch")
+        fetch_elements.append(element)
+        if isinstance(element, Tensor):
+            slots.append(n_tensors)
+            n_tensors += 1
+        else:
+            slots.append(None)
+    feeds: list[Tensor] = []
+    feed_dtypes: list = []
+    for (key, _), value in zip(feed_items, feed_values, strict=False):
+        tensor = _as_element(graph, key, "feed")
+        if not isinstance(tensor, Tensor):
+            raise InvalidArgumentError(f"cannot feed the Operation '{tensor.name}': feed its output tensors")
+        if tensor in feeds:
+            raise InvalidArgumentError(f"'{tensor.name}' is fed twice (one key is {key!r})", tensor.op)
+        feed_dtypes.append(_check_feed(tensor, value))
+        feeds.append(tensor)
+    return fetch_elements, slots, feeds, feed_dtypes
 
 
 def _as_element(graph: Graph, obj: Any, what: str) -> Tensor | Operation:

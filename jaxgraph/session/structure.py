@@ -22,7 +22,7 @@ key and always compiles on its own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any
 
 import numpy as np
@@ -47,30 +47,28 @@ def structure_key(
     """The structural key of a fetch set (module docstring) and the ops it covers, in the
     order of the key; None when an attribute has no by-value key. ``feed_specs``: the fed
     values' ``(shape, dtype)``, in the order of ``feeds``."""
-    ops = canonical_order(fetches, set(feeds))
+    fed = {t: ("feed", i) for i, t in enumerate(feeds)}
+    ops = canonical_order(fetches, fed)
     position = {op: i for i, op in enumerate(ops)}
-    fed = {t: i for i, t in enumerate(feeds)}
-
-    def source(t: Tensor) -> tuple:
-        i = fed.get(t)
-        return ("feed", i) if i is not None else (position[t.op], t.value_index)
-
     try:
         entries = tuple(
             (
                 op.type,
-                _attrs_key(op.attrs),
+                _attrs_key(op.attrs) if op.attrs else (),
                 tuple([t.type for t in op.outputs]),
-                tuple([source(t) for t in op.inputs]),
-                tuple([position[c] for c in op.control_inputs]),
+                tuple([fed.get(t) or (position[t.op], t.value_index) for t in op.inputs]),
+                tuple([position[c] for c in op.control_inputs]) if op.control_inputs else (),
                 op.device,
                 _identity(op),
             )
             for op in ops
         )
-        fetched = tuple(source(f) if isinstance(f, Tensor) else ("op", position[f]) for f in fetches)
-    except (_Unshareable, KeyError):  # KeyError: an input outside the pruned set (a broken graph)
+    except _Unshareable:
         return None
+    fetched = tuple(
+        fed.get(f) or (position[f.op], f.value_index) if isinstance(f, Tensor) else ("op", position[f])
+        for f in fetches
+    )
     fed_types = tuple((t.type, *spec) for t, spec in zip(feeds, feed_specs, strict=True))
     effects = [op for op in ops if op.op_def.stateful]
     if any(op.op_def.state != "read" for op in effects):
@@ -80,7 +78,7 @@ def structure_key(
     return (entries, fetched, fed_types, order), ops
 
 
-def canonical_order(fetches: Sequence[Tensor | Operation], fed: set[Tensor]) -> list[Operation]:
+def canonical_order(fetches: Sequence[Tensor | Operation], fed: Container[Tensor]) -> list[Operation]:
     """The ops the fetches need (``jaxgraph.ir.passes.pruning.needed``'s), each after its inputs
     and control inputs: depth first from the fetches in order, inputs in order, then control
     inputs. Two fetch sets of the same structure give their ops in corresponding order."""
@@ -99,8 +97,12 @@ def canonical_order(fetches: Sequence[Tensor | Operation], fed: set[Tensor]) -> 
             continue
         seen.add(op)
         stack.append((op, True))
-        deps = [t.op for t in op.inputs if t not in fed] + list(op.control_inputs)
-        stack.extend((dep, False) for dep in reversed(deps) if dep not in seen)
+        for dep in reversed(op.control_inputs):
+            if dep not in seen:
+                stack.append((dep, False))
+        for t in reversed(op.inputs):
+            if t not in fed and t.op not in seen:
+                stack.append((t.op, False))
     return order
 
 
@@ -115,7 +117,7 @@ def _identity(op: Operation) -> str | None:
 
 def _attrs_key(attrs: dict[str, Any]) -> tuple:
     """The attributes as a hashable by-value key (raises ``_Unshareable``)."""
-    return tuple(sorted((name, _value_key(value)) for name, value in attrs.items()))
+    return tuple([(name, _value_key(attrs[name])) for name in sorted(attrs)])
 
 
 def _value_key(value: Any) -> Any:
