@@ -4,6 +4,9 @@
 feed signature, calls it with the Variables it needs, commits the Variables it updated, and
 rebuilds the fetch structure from the results (device arrays, no host copy); a run whose
 unbounded loop outran its gradient's bucket compiles again and reruns (``loop_buckets.py``).
+A run of a fetch set seen before takes a fast path (``_fast_key``: no flattening, no feed
+conversion); a new fetch set structurally identical to one compiled before runs on that
+executable instead of compiling (``structure.py``; docs/architecture.md, "The Session's caches").
 A lock makes runs atomic with respect to each other; a run that raises commits nothing (no Variable, no RNG key),
 and every error it raises is a ``jaxgraph.errors`` class (a raw XLA runtime error is mapped to
 its TF1 class; see ``jaxgraph.lowering.executable`` for how donation is kept safe).
@@ -264,9 +267,10 @@ class Session:
         with self._lock:
             self._check_open()
             variables = self._variables
-            args = [variables.get(name) for name in plan.var_args]
-            if any(v is None for v in args):
-                raise _uninitialized(plan, [n for n, v in zip(plan.var_args, args, strict=True) if v is None])
+            try:
+                args = [variables[name] for name in plan.var_args]
+            except KeyError:
+                raise _uninitialized(plan, [n for n in plan.var_args if n not in variables]) from None
             fetched, updated, key = self._call(plan, self._feed_args(args, plan, feed_values, graph))
             variables.update(zip(plan.updated, updated, strict=False))
             if plan.uses_key:
