@@ -202,7 +202,6 @@ class Session:
         with self._plan_lock:
             for key in [k for k, p in self._cache.items() if compiled_for(p.executable, overflow)]:
                 self._cache[key] = plan
-            self._fast.clear()
 
     def _run_once(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None) -> Any:
         if graph is self.graph:
@@ -229,8 +228,8 @@ class Session:
                 fast_key: Any) -> tuple[_Plan, Any, list]:  # fmt: skip
         """The general path of a run: the fetches flattened, the feeds converted, the plan of
         that fetch set and feed signature (built if new). Remembers the plan under ``fast_key``
-        (see ``_fast_key``) when the run may take the fast path next time: no feed was
-        converted, no feed's value decides a shape, no op runs on the host."""
+        (see ``_fast_key``) when the run may take the fast path next time
+        (``_fast_path_fits``)."""
         leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
         cache_key = (
@@ -252,8 +251,7 @@ class Session:
             plan = self._cached_plan(cache_key, graph, leaves, feed_items, feed_values, name)
         if treedef.num_nodes == 1 and treedef.num_leaves == 1:
             treedef = None
-        as_given = all(v is given for v, (_, given) in zip(feed_values, feed_items, strict=True))
-        if fast_key is not None and plan.host is None and not plan.value_feeds and as_given:
+        if fast_key is not None and _fast_path_fits(plan, feed_items, feed_values):
             self._fast[fast_key] = (plan, treedef)
         return plan, treedef, feed_values
 
@@ -614,6 +612,14 @@ def _fast_key(graph: Graph, fetches: Any, feed_dict: Any) -> Any:
     except AttributeError:
         return None
     return tuple(key)
+
+
+def _fast_path_fits(plan: _Plan, feed_items: list, feed_values: list) -> bool:
+    """Whether later runs of this fetch set and feed signature may take the fast path: no feed
+    value was converted to an array, no feed's value decides a shape, no op runs on the host,
+    and no unbounded loop's bucket may grow (which replaces the plan)."""
+    as_given = all(v is given for v, (_, given) in zip(feed_values, feed_items, strict=True))
+    return as_given and plan.host is None and not plan.value_feeds and not plan.executable.loop_bounds
 
 
 def _spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:
