@@ -119,10 +119,10 @@ class CheckIndices:
         status_type = jnp.promote_types(indices.dtype, jnp.int32)
         if indices.size == 0:  # nothing to check
             return indices, jnp.asarray([1] + [0] * (indices.ndim + 1) + [bound], status_type)
-        first = jnp.argmax(((indices < 0) | (indices >= bound)).ravel())  # 0 when none is bad
-        value = indices.ravel()[first]
+        bad = (indices < 0) | (indices >= bound)
+        first = jnp.argmax(bad.ravel())
         position = jnp.unravel_index(first, indices.shape) if indices.ndim else ()
-        parts = [(value >= 0) & (value < bound), *position, value, bound]  # one reduction, not two
+        parts = [~jnp.any(bad), *position, indices.ravel()[first], bound]
         return indices, jnp.stack([jnp.asarray(p).astype(status_type) for p in parts])
 
     def explain(op, detail):
