@@ -183,3 +183,20 @@ def test_ops_created_in_another_order_share():
         read_a = a.value()
         np.testing.assert_array_equal(sess.run(x * read_a + read_b, feed), np.float32([4.0, 3.0]))
         assert sess.reuse_count == 1
+
+
+def test_check_numerics_of_a_shared_executable_names_the_new_op():
+    x = jg.placeholder(jg.float32, (2,), name="x")
+    with jg.Session(check_numerics=True) as sess:
+        np.testing.assert_allclose(sess.run(jg.log(x), {x: np.float32([1.0, np.e])}), [0.0, 1.0], rtol=1e-6)
+        line = inspect.currentframe().f_lineno + 1
+        logarithm = jg.log(x)
+        with pytest.raises(errors.InvalidArgumentError) as caught:
+            sess.run(logarithm, {x: np.float32([-1.0, 1.0])})
+        assert sess.compile_count == 1 and sess.reuse_count == 1
+    assert caught.value.op is logarithm.op
+    assert str(caught.value) == (
+        "found NaN or Inf in the output (check_numerics)\n"
+        f"  op '{logarithm.op.name}' (log) defined at {__file__}:{line}"
+    )
+    assert logarithm.op.name == "Log_1"
