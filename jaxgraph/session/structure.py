@@ -4,14 +4,14 @@ already compiled for a structurally identical one.
 Classic TF1 training loops build ops inside the loop (``sess.run(tf.sigmoid(logits))``,
 ``sess.run(G(z))`` with reused Variables): every iteration fetches new ops, so a cache keyed by
 the fetched tensors compiles every step, where TF1's executor just runs the new ops. The
-structural key of a fetch set is its pruned (and specialized) sub-graph written without op
-names: for each op its type, attributes, output types, device, and where its inputs and control
-inputs come from (by position, or by feed position), in a canonical order (depth first from
-the fetches, inputs in order: graph order would depend on when shared ops such as a Variable's
-read were created); the fetches by position; the feeds by position, placeholder type and fed
-shape and dtype. Where effects can depend on graph order (a fetch set that writes a Variable,
-draws random numbers or checks values runs its stateful ops in graph order), the key also has
-the graph order of its stateful ops. Names
+structural key of a fetch set is its pruned sub-graph written without op names: for each op
+its type, attributes, output types, device, and where its inputs and control inputs come from
+(by position, or by feed position), in a canonical order (depth first from the fetches, inputs
+in order: graph order would depend on when shared ops such as a Variable's read were created);
+the fetches by position; the feeds by position, placeholder type and fed shape and dtype. It is
+taken before specialization and the host split, which follow from it. Where effects can depend
+on graph order (a fetch set that writes a Variable, draws random numbers or checks values runs
+its stateful ops in graph order), the key also has the graph order of its stateful ops. Names
 enter only where they decide a value: a Variable by its name (the Session holds values by
 name), and a random op without a ``seed`` attribute (its stream follows its name, as in
 ``jaxgraph.lowering.codegen.op_seed``). Attribute values are compared by value (constants by
