@@ -29,6 +29,7 @@ import numpy as np
 
 from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.opdef import get_op_def
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ir.values import ArrayValue
 
@@ -51,18 +52,7 @@ def structure_key(
     ops = canonical_order(fetches, fed)
     position = {op: i for i, op in enumerate(ops)}
     try:
-        entries = tuple(
-            (
-                op.type,
-                _attrs_key(op.attrs) if op.attrs else (),
-                tuple([t.type for t in op.outputs]),
-                tuple([fed.get(t) or (position[t.op], t.value_index) for t in op.inputs]),
-                tuple([position[c] for c in op.control_inputs]) if op.control_inputs else (),
-                op.device,
-                _identity(op),
-            )
-            for op in ops
-        )
+        entries = tuple([_entry(op, fed, position) for op in ops])
     except _Unshareable:
         return None
     fetched = tuple(
@@ -70,12 +60,21 @@ def structure_key(
         for f in fetches
     )
     fed_types = tuple((t.type, *spec) for t, spec in zip(feeds, feed_specs, strict=True))
-    effects = [op for op in ops if op.op_def.stateful]
-    if any(op.op_def.state != "read" for op in effects):
+    effects = [op for op in ops if get_op_def(op.type).stateful and not get_op_def(op.type).parameter]
+    if any(get_op_def(op.type).state != "read" for op in effects):
         order = tuple(position[op] for op in sorted(effects, key=lambda op: op.index))
     else:  # reads only: any order gives the same values
         order = ()
     return (entries, fetched, fed_types, order), ops
+
+
+def _entry(op: Operation, fed: dict[Tensor, tuple], position: dict[Operation, int]) -> tuple:
+    """One op of a structural key: everything but its name (module docstring)."""
+    inputs = [fed.get(t) or (position[t.op], t.value_index) for t in op.inputs]
+    controls = [position[c] for c in op.control_inputs] if op.control_inputs else ()
+    outputs = [t.type for t in op.outputs]
+    attrs = _attrs_key(op.attrs) if op.attrs else ()
+    return op.type, attrs, tuple(outputs), tuple(inputs), tuple(controls), op.device, _identity(op)
 
 
 def canonical_order(fetches: Sequence[Tensor | Operation], fed: Container[Tensor]) -> list[Operation]:
@@ -110,7 +109,7 @@ def _identity(op: Operation) -> str | None:
     """The op's name where it decides a value (module docstring), else None."""
     if op.type == "variable":
         return op.name
-    if op.op_def.needs_key and op.attrs.get("seed") is None:
+    if get_op_def(op.type).needs_key and op.attrs.get("seed") is None:
         return op.name
     return None
 
