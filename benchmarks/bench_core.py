@@ -1,11 +1,16 @@
 """Core benchmarks, side by side with hand-written JAX in one process.
 
-1. ``Session.run`` of a trivial graph vs a direct ``jax.jit`` call: microseconds added per run.
+1. ``Session.run`` of a trivial graph vs a direct ``jax.jit`` call: microseconds added per run,
+   alone and with 8 threads running at once (wall time per run).
 2. MLP forward 784-512-512-10 tanh, batch 128: ``Session.run`` vs ``jax.jit``.
 3. MLP train step (SGD): ``sess.run([loss, train_op])`` vs ``jax.jit(value_and_grad)`` with
-   donated parameters: step time, XLA memory (argument + output + temp bytes), compile time.
+   donated parameters: step time (also without the labels' range check, to show its share), XLA
+   memory (argument + output + temp bytes), compile time.
 
-Run: ``python benchmarks/bench_core.py [--runs N]``; prints a Markdown table.
+Every pair is timed alternately in blocks (``common.paired``): the figures are medians over
+blocks, with the lowest and highest block in parentheses.
+
+Run: ``python benchmarks/bench_core.py [--runs N] [--blocks B]``; prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, paired_medians, seconds, table  # noqa: E402
+from common import Spread, machine, paired, seconds, table, threaded  # noqa: E402
 
 import jaxgraph as jg  # noqa: E402
 
@@ -49,8 +54,11 @@ def _jax_loss(params, x, y):
     return jnp.mean(jax.nn.logsumexp(logits, axis=-1) - jnp.take_along_axis(logits, y[:, None], axis=1)[:, 0])
 
 
-def _graph_mlp(params):
+def _graph_mlp(params, checks: bool = True):
+    """The MLP as a graph; ``checks=False`` builds it without the labels' range check (which
+    TF1, and jaxgraph by default, make on CPU)."""
     graph = jg.Graph()
+    previous = jg.debugging.set_runtime_checks(checks)
     with graph.as_default():
         x = jg.placeholder(jg.float32, (None, SIZES[0]), name="x")
         y = jg.placeholder(jg.int32, (None,), name="y")
@@ -65,10 +73,11 @@ def _graph_mlp(params):
         loss = jg.reduce_mean(jg.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=h))
         train_op = jg.train.GradientDescentOptimizer(0.01).minimize(loss)
         init = jg.global_variables_initializer()
+    jg.debugging.set_runtime_checks(previous)
     return graph, x, y, h, loss, train_op, init
 
 
-def bench_trivial(runs: int) -> tuple[str, str, str, str]:
+def bench_trivial(runs: int, blocks: int) -> list[tuple[str, str, str, str]]:
     graph = jg.Graph()
     with graph.as_default():
         x = jg.placeholder(jg.float32, (4,), name="x")
@@ -76,12 +85,22 @@ def bench_trivial(runs: int) -> tuple[str, str, str, str]:
     value = jnp.ones(4, jnp.float32)
     jitted = jax.jit(lambda a: a + 1.0)
     with jg.Session(graph=graph) as sess:
-        ours, theirs = paired_medians(lambda: sess.run(y, {x: value}), lambda: jitted(value), runs)
-    return ("Session.run, trivial graph", f"{ours * 1e6:.1f} µs", f"{theirs * 1e6:.1f} µs",
-            f"+{(ours - theirs) * 1e6:.1f} µs")  # fmt: skip
+        timing = paired(lambda: sess.run(y, {x: value}), lambda: jitted(value), runs, blocks)
+        per_thread = [
+            (threaded(lambda: sess.run(y, {x: value}).block_until_ready()),
+             threaded(lambda: jitted(value).block_until_ready()))
+            for _ in range(blocks // 2 or 1)
+        ]  # fmt: skip
+    ours, theirs = Spread.of([a for a, _ in per_thread]), Spread.of([b for _, b in per_thread])
+    added = Spread.of([a - b for a, b in per_thread])
+    return [
+        ("Session.run, trivial graph", timing.ours.micros(), timing.theirs.micros(), f"+{timing.added.micros()}"),
+        ("Session.run, trivial graph, 8 threads (wall time per run)", ours.micros(), theirs.micros(),
+         f"+{added.micros()}"),
+    ]  # fmt: skip
 
 
-def bench_forward(runs: int, rng) -> tuple[str, str, str, str]:
+def bench_forward(runs: int, blocks: int, rng) -> tuple[str, str, str, str]:
     params = _init_params(rng)
     xb = jnp.asarray(rng.normal(size=(BATCH, SIZES[0])).astype(np.float32))
     graph, x, _, logits, _, _, init = _graph_mlp(params)
@@ -89,14 +108,12 @@ def bench_forward(runs: int, rng) -> tuple[str, str, str, str]:
     device_params = jax.device_put(params)
     with jg.Session(graph=graph) as sess:
         sess.run(init)
-        ours, theirs = paired_medians(
-            lambda: sess.run(logits, {x: xb}), lambda: jitted(device_params, xb), runs
-        )
-    return ("MLP forward 784-512-512-10, batch 128", f"{ours * 1e6:.0f} µs", f"{theirs * 1e6:.0f} µs",
-            f"{ours / theirs:.3f}×")  # fmt: skip
+        timing = paired(lambda: sess.run(logits, {x: xb}), lambda: jitted(device_params, xb), runs, blocks)
+    return ("MLP forward 784-512-512-10, batch 128", timing.ours.micros(0), timing.theirs.micros(0),
+            timing.ratio.ratio())  # fmt: skip
 
 
-def bench_train(runs: int, rng) -> list[tuple[str, str, str, str]]:
+def bench_train(runs: int, blocks: int, rng) -> list[tuple[str, str, str, str]]:
     params = _init_params(rng)
     xb = jnp.asarray(rng.normal(size=(BATCH, SIZES[0])).astype(np.float32))
     yb = jnp.asarray(rng.integers(0, 10, size=(BATCH,)).astype(np.int32))
@@ -123,15 +140,19 @@ def bench_train(runs: int, rng) -> list[tuple[str, str, str, str]]:
     with jg.Session(graph=graph) as sess:
         sess.run(init)
         ours_compile = build + seconds(lambda: sess.run([loss, train_op], {x: xb, y: yb}))
-        ours, theirs = paired_medians(
-            lambda: sess.run([loss, train_op], {x: xb, y: yb})[0], theirs_step, runs
-        )
+        timing = paired(lambda: sess.run([loss, train_op], {x: xb, y: yb})[0], theirs_step, runs, blocks)
         plan = list(sess._cache.values())[-1]
         args = [sess._variables[n] for n in plan.var_args] + [xb, yb, None]
         ours_memory = _memory(plan.executable.jitted.lower(*args).compile())
     theirs_memory = _memory(step.lower(state["params"], xb, yb).compile())
+    graph, x, y, _, loss, train_op, init = _graph_mlp(params, checks=False)
+    with jg.Session(graph=graph) as sess:
+        sess.run(init)
+        unchecked = paired(lambda: sess.run([loss, train_op], {x: xb, y: yb})[0], theirs_step, runs, blocks)
     return [
-        ("MLP train step (SGD), step time", f"{ours * 1e6:.0f} µs", f"{theirs * 1e6:.0f} µs", f"{ours / theirs:.3f}×"),
+        ("MLP train step (SGD), step time", timing.ours.micros(0), timing.theirs.micros(0), timing.ratio.ratio()),
+        ("MLP train step, labels unchecked (`set_runtime_checks(False)`)", unchecked.ours.micros(0),
+         unchecked.theirs.micros(0), unchecked.ratio.ratio()),
         ("MLP train step, XLA memory (arg+out+temp)", f"{ours_memory / 2**20:.2f} MiB",
          f"{theirs_memory / 2**20:.2f} MiB", f"{ours_memory / theirs_memory:.3f}×"),
         ("MLP train step, build + first run (compile)", f"{ours_compile * 1e3:.0f} ms", f"{theirs_compile * 1e3:.0f} ms",
@@ -147,10 +168,15 @@ def _memory(compiled) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=300)
-    runs = parser.parse_args().runs
+    parser.add_argument("--blocks", type=int, default=10)
+    args = parser.parse_args()
+    runs, blocks = args.runs, args.blocks
     rng = np.random.default_rng(0)
-    rows = [bench_trivial(runs), bench_forward(runs, rng), *bench_train(runs, rng)]
-    print(f"machine: {machine()}; median of {runs} runs\n")
+    rows = [*bench_trivial(runs, blocks), bench_forward(runs, blocks, rng), *bench_train(runs, blocks, rng)]
+    print(
+        f"machine: {machine()}; {runs} paired runs in {blocks} blocks: median of the block medians "
+        "(lowest–highest block)\n"
+    )
     print(table(rows))
 
 

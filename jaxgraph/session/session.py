@@ -4,6 +4,9 @@
 feed signature, calls it with the Variables it needs, commits the Variables it updated, and
 rebuilds the fetch structure from the results (device arrays, no host copy); a run whose
 unbounded loop outran its gradient's bucket compiles again and reruns (``loop_buckets.py``).
+A run of a fetch set seen before takes a fast path (``_fast_key``: no flattening, no feed
+conversion); a new fetch set structurally identical to one compiled before runs on that
+executable instead of compiling (``structure.py``; docs/architecture.md, "The Session's caches").
 A lock makes runs atomic with respect to each other; a run that raises commits nothing (no Variable, no RNG key),
 and every error it raises is a ``jaxgraph.errors`` class (a raw XLA runtime error is mapped to
 its TF1 class; see ``jaxgraph.lowering.executable`` for how donation is kept safe).
@@ -19,6 +22,7 @@ import contextlib
 import difflib
 import logging
 import os
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -56,6 +60,7 @@ from jaxgraph.session.feeds import (
     _with_values,
 )
 from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
+from jaxgraph.session.structure import structure_key
 from jaxgraph.tracer.function import Function
 
 FEED_HOOKS: list[Callable[[Session, Any, dict | None], dict | None]] = []
@@ -75,10 +80,11 @@ class _Plan:
     """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
 
     __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches",
-                 "value_feeds", "host")  # fmt: skip
+                 "value_feeds", "host", "uses_key", "plain_feeds", "stateless", "renames")  # fmt: skip
 
     def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list,
-                 value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None):  # fmt: skip
+                 value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None,
+                 renames: dict[str, Operation] | None = None):  # fmt: skip
         lowered = executable.lowered
         self.executable = executable
         self.feeds = feeds
@@ -91,10 +97,27 @@ class _Plan:
         """Feeds whose values decide shapes: the plan is valid for these values only."""
         self.host = host
         """The string ops run on the host after the executable (``host_ops``); None: none."""
+        self.uses_key = lowered.uses_key
+        self.plain_feeds = host is None and all(dtype is None for dtype in feed_dtypes)
+        """The executable takes the feed values as given (none converted, none on the host)."""
+        self.stateless = not (self.var_args or self.updated or lowered.uses_key)
+        """Reads no Variable and no RNG key: runs without the Session's run lock."""
+        self.renames = renames
+        """For an executable compiled for a structurally identical fetch set (``structure``):
+        the ops it was compiled for, by name, mapped to this fetch set's ops; None: its own."""
 
     def device_feeds(self, feed_values: list) -> list:
         """The feed values the executable takes (string feeds stay on the host)."""
         return feed_values if self.host is None else self.host.device_only(feed_values)
+
+    def user_error(self, error: JaxGraphError) -> JaxGraphError:
+        """``error`` naming this fetch set's op where the executable's names another fetch set's
+        (the structurally identical one it was compiled for; quoted names in the message too)."""
+        op = self.renames.get(error.op.name) if self.renames and error.op is not None else None
+        if op is None:
+            return error
+        quoted = re.compile("'" + re.escape(error.op.name) + "(?=[':])")
+        return type(error)(quoted.sub(lambda _: "'" + op.name, error.message), op)
 
 
 class Session:
@@ -132,13 +155,18 @@ class Session:
         self._variables: dict[str, jax.Array] = {}
         self._key: jax.Array | None = None
         self._cache: dict[Any, _Plan] = {}
+        self._fast: dict[Any, tuple[_Plan, Any]] = {}  # by _fast_key: (plan, treedef or None)
+        self._structures: dict[Any, tuple[_Plan, list[str]]] = {}  # by structure_key
         self._lock = threading.RLock()  # runs: Variable values and the RNG key
-        self._plan_lock = threading.Lock()  # _cache, _building, compile_count
+        self._plan_lock = threading.Lock()  # _cache, _structures, _building, the counts
         self._building: dict[Any, threading.Lock] = {}
         self._closed = False
         self.compile_count = 0
         self.recompile_reasons: list[str] = []
         """Why a fetch set compiled again, e.g. ``"feed 'x:0': f32[32,784] -> f32[16,784]"``."""
+        self.reuse_count = 0
+        """New fetch sets that run on the executable of a structurally identical one, compiled
+        before (``jaxgraph.session.structure``) instead of compiling: not in ``compile_count``."""
         self._loop_buckets = LoopBuckets()
         self._ops_at_last_run = -1
         self._growth_streak = 0
@@ -181,6 +209,30 @@ class Session:
     def _run_once(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None) -> Any:
         if graph is self.graph:
             self._notice_graph_growth(graph)
+        fast_key = _fast_key(graph, fetches, feed_dict)
+        try:
+            hit = self._fast.get(fast_key)
+        except TypeError:  # an unhashable fetch: the general path reports it
+            hit = fast_key = None
+        if hit is not None:
+            plan, treedef = hit
+            feed_values = list(feed_dict.values()) if feed_dict else []
+        else:
+            plan, treedef, feed_values = self._lookup(graph, fetches, feed_dict, name, fast_key)
+        fetched = self._execute(plan, graph, feed_values)
+        if plan.host is not None:
+            fetched = plan.host.run(fetched, feed_values)
+        if treedef is None:  # one bare fetch: the common case
+            return None if plan.slots[0] is None else fetched[0]
+        results = [None if slot is None else fetched[slot] for slot in plan.slots]
+        return jax.tree_util.tree_unflatten(treedef, results)
+
+    def _lookup(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None,
+                fast_key: Any) -> tuple[_Plan, Any, list]:  # fmt: skip
+        """The general path of a run: the fetches flattened, the feeds converted, the plan of
+        that fetch set and feed signature (built if new). Remembers the plan under ``fast_key``
+        (see ``_fast_key``) when the run may take the fast path next time
+        (``_fast_path_fits``)."""
         leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
         cache_key = (
@@ -200,34 +252,59 @@ class Session:
         if plan is None:
             self._check_open()
             plan = self._cached_plan(cache_key, graph, leaves, feed_items, feed_values, name)
+        if treedef.num_nodes == 1 and treedef.num_leaves == 1:
+            treedef = None
+        if fast_key is not None and _fast_path_fits(plan, feed_items, feed_values):
+            self._fast[fast_key] = (plan, treedef)
+        return plan, treedef, feed_values
+
+    def _execute(self, plan: _Plan, graph: Graph, feed_values: list) -> list:
+        """Calls the plan's executable and commits the Variables and the key it updated,
+        atomically with respect to other runs (a plan touching neither needs no lock)."""
+        if plan.stateless:
+            if self._closed:
+                self._check_open()
+            return self._call(plan, self._feed_args([], plan, feed_values))[0]
         with self._lock:
             self._check_open()
             variables = self._variables
-            args = [variables.get(name) for name in plan.var_args]
-            if None in args:
-                raise _uninitialized(plan, [n for n, v in zip(plan.var_args, args, strict=True) if v is None])
+            try:
+                args = [variables[name] for name in plan.var_args]
+            except KeyError:
+                raise _uninitialized(plan, [n for n in plan.var_args if n not in variables]) from None
+            fetched, updated, key = self._call(plan, self._feed_args(args, plan, feed_values, graph))
+            variables.update(zip(plan.updated, updated, strict=False))
+            if plan.uses_key:
+                self._key = key
+        return fetched
+
+    def _feed_args(self, args: list, plan: _Plan, feed_values: list, graph: Graph | None = None) -> list:
+        """``args`` (the Variables' values) followed by the converted feeds and the RNG key."""
+        if plan.plain_feeds:
+            args += feed_values
+        else:
             for value, dtype, tensor in zip(
                 plan.device_feeds(feed_values), plan.feed_dtypes, plan.feeds, strict=False
             ):
                 args.append(value if dtype is None else _convert_feed(tensor, value, dtype))
-            args.append(self._rng_key(graph) if plan.executable.lowered.uses_key else None)
-            try:
-                fetched, updated, key, failed = plan.executable(*args)
-            except JaxGraphError as e:
-                raise self._forget_lost_variables(plan, args, e) from None
-            if failed is not None:  # the donated Variables hold their old values; the key stays
-                donated = set(plan.executable.lowered.donated_vars)
-                variables.update((n, v) for n, v in zip(plan.updated, updated, strict=False) if n in donated)
-                raise failed
-            variables.update(zip(plan.updated, updated, strict=False))
-            if plan.executable.lowered.uses_key:
-                self._key = key
-        if plan.host is not None:
-            fetched = plan.host.run(fetched, feed_values)
-        if treedef.num_nodes == 1 and treedef.num_leaves == 1:  # one bare fetch: the common case
-            return None if plan.slots[0] is None else fetched[0]
-        results = [None if slot is None else fetched[slot] for slot in plan.slots]
-        return jax.tree_util.tree_unflatten(treedef, results)
+        args.append(self._rng_key(graph) if plan.uses_key else None)
+        return args
+
+    def _call(self, plan: _Plan, args: list) -> tuple[list, list, Any]:
+        """Runs the executable: ``(fetched, updated, key)``. A failed run-time check commits the
+        donated Variables (their old values) and raises its error; a failed run raises its
+        error after forgetting the Variables it consumed (``_forget_lost_variables``)."""
+        try:
+            fetched, updated, key, failed = plan.executable(*args)
+        except JaxGraphError as e:
+            raise plan.user_error(self._forget_lost_variables(plan, args, e)) from None
+        if failed is not None:  # the donated Variables hold their old values; the key stays
+            donated = set(plan.executable.lowered.donated_vars)
+            self._variables.update(
+                (n, v) for n, v in zip(plan.updated, updated, strict=False) if n in donated
+            )
+            raise plan.user_error(failed)
+        return fetched, updated, key
 
     def _forget_lost_variables(self, plan: _Plan, args: list, error: JaxGraphError) -> JaxGraphError:
         """``error`` of a failed run, after removing the Variables whose donated buffers the
@@ -266,9 +343,9 @@ class Session:
             plan = self._cache.get(cache_key)
             if plan is None:
                 try:
-                    self._explain_recompile(cache_key)
-                    plan = self._plan(graph, leaves, feed_items, feed_values, name)
-                    _compile_ahead(plan, feed_values)
+                    plan = self._plan(graph, leaves, feed_items, feed_values, name, cache_key)
+                    if plan.renames is None:  # compiled now, not shared
+                        _compile_ahead(plan, feed_values)
                     with self._plan_lock:
                         self._cache[cache_key] = plan
                         if plan.value_feeds:  # the key with the values that decided shapes
@@ -303,7 +380,9 @@ class Session:
         logging.getLogger("jaxgraph").info("recompiling a fetch set: %s", reason)
 
     def _notice_graph_growth(self, graph: Graph) -> None:
-        """Warns once when ops keep being added between runs (TF1's classic training-loop bug)."""
+        """Warns once when ops keep being added between runs (TF1's classic training-loop bug).
+        Such a loop no longer compiles every step when its new fetch sets have the structure of
+        earlier ones (``_shared_plan``), but the graph still grows without bound."""
         count = len(graph.operations)
         grew = 0 <= self._ops_at_last_run < count
         self._growth_streak = self._growth_streak + 1 if grew else 0
@@ -312,7 +391,9 @@ class Session:
             warnings.warn(
                 f"the graph keeps growing between Session.run calls: op '{op.name}' ({op.type}) "
                 f"{describe_location(op.location)} was added after the previous run. Building ops "
-                "inside a training loop makes every step slower; build them once, before the loop.",
+                "inside a training loop grows the graph and the Session's caches every step, and each "
+                "step builds and checks its new ops (a fetch set structurally identical to one run "
+                "before reuses its compiled program); build them once, before the loop.",
                 stacklevel=4,
             )
         self._ops_at_last_run = count
@@ -324,31 +405,19 @@ class Session:
         return self._key
 
     def _plan(self, graph: Graph, leaves: list, feed_items: list, feed_values: list,
-              name: str | None = None) -> _Plan:  # fmt: skip
+              name: str | None = None, cache_key: Any = None) -> _Plan:  # fmt: skip
         """Compiles a fetch set; with a dump folder set, writes its stages there, named ``name``
-        (default: after the fetches)."""
-        fetch_elements: list[Tensor | Operation] = []
-        slots: list[int | None] = []
-        n_tensors = 0
-        for leaf in leaves:
-            element = _as_element(graph, leaf, "fetch")
-            fetch_elements.append(element)
-            if isinstance(element, Tensor):
-                slots.append(n_tensors)
-                n_tensors += 1
-            else:
-                slots.append(None)
-        feeds, feed_dtypes = [], []
-        for (key, _), value in zip(feed_items, feed_values, strict=False):
-            tensor = _as_element(graph, key, "feed")
-            if not isinstance(tensor, Tensor):
-                raise InvalidArgumentError(
-                    f"cannot feed the Operation '{tensor.name}': feed its output tensors"
-                )
-            if tensor in feeds:
-                raise InvalidArgumentError(f"'{tensor.name}' is fed twice (one key is {key!r})", tensor.op)
-            feed_dtypes.append(_check_feed(tensor, value))
-            feeds.append(tensor)
+        (default: after the fetches). With ``cache_key`` (a run's, not a dump's), a fetch set
+        structurally identical to one compiled before shares its executable instead
+        (``_shared_plan``), and a compilation says why it compiled again
+        (``_explain_recompile``)."""
+        fetch_elements, slots, feeds, feed_dtypes = _resolve(graph, leaves, feed_items, feed_values)
+        structure = None
+        if cache_key is not None:  # the key of the fetch set as given: specializing follows from it
+            structure = structure_key(fetch_elements, feeds, [(v.shape, v.dtype) for v in feed_values])
+            shared = structure and self._shared_plan(structure, feeds, feed_dtypes, slots)
+            if shared:
+                return shared
         host = host_ops.split(fetch_elements, feeds)
         if host is not None:
             fetch_elements, feeds, feed_dtypes = (
@@ -359,6 +428,8 @@ class Session:
         directory = dumps.dump_dir(self.dump_dir)
         device_values = feed_values if host is None else host.device_only(feed_values)
         special = specialize(fetch_elements, feeds, device_values)  # shapes known only from the feeds
+        if cache_key is not None:
+            self._explain_recompile(cache_key)
         executable = compile_fetches(special.fetches, special.feeds, self.device, self.check_numerics,
                                      self.mesh, record_passes=directory is not None,
                                      loop_bounds=self._loop_buckets.of(graph),
@@ -367,10 +438,32 @@ class Session:
         with self._plan_lock:
             self.compile_count += 1
         plan = _Plan(executable, feeds, feed_dtypes, slots, special.value_feeds, host)
+        if structure and host is None and not special.value_feeds and not executable.loop_bounds:
+            with self._plan_lock:
+                self._structures.setdefault(structure[0], (plan, [op.name for op in structure[1]]))
         if directory:
             dumps.write_dumps(directory, name or dumps.fetch_label(fetch_elements), executable,
                               _arg_specs(plan, feed_values))  # fmt: skip
         return plan
+
+    def _shared_plan(self, structure: tuple, feeds: list[Tensor], feed_dtypes: list,
+                     slots: list) -> _Plan | None:  # fmt: skip
+        """A plan for a new fetch set on the executable of a structurally identical one compiled
+        before (``structure``: its key and ops, see ``jaxgraph.session.structure``); None if
+        there is none. Its errors name the new fetch set's ops (``_Plan.user_error``)."""
+        key, ops = structure
+        with self._plan_lock:
+            found = self._structures.get(key)
+            if found is None:
+                return None
+            self.reuse_count += 1
+        template, names = found
+        place(self.config, ops, template.executable.devices[0])
+        renames = {name: op for name, op in zip(names, ops, strict=True) if name != op.name}
+        logging.getLogger("jaxgraph").debug(
+            "a new fetch set runs on the executable of a structurally identical one"
+        )
+        return _Plan(template.executable, feeds, feed_dtypes, slots, renames=renames)
 
     # ---- inspection ------------------------------------------------------------------------
     @api_boundary
@@ -464,6 +557,8 @@ class Session:
             self._closed = True
             self._variables.clear()
             self._cache.clear()
+            self._fast.clear()
+            self._structures.clear()
 
     def __enter__(self) -> Session:
         """Makes this the default Session and its graph the default graph (an IR graph parsed
@@ -503,6 +598,45 @@ class InteractiveSession(Session):
         super().close()
 
 
+_CONTAINERS = (list, tuple, dict)
+
+
+def _fast_key(graph: Graph, fetches: Any, feed_dict: Any) -> Any:
+    """The key of a run on ``Session._fast``, the cache of runs that skip flattening the fetches
+    and converting the feeds: the graph, the fetch (or the container type and its fetches, for a
+    flat list or tuple) and each feed's key, shape and dtype. None for any other run (nested or
+    dict fetches, a feed value without shape and dtype): it takes the general path."""
+    kind = type(fetches)
+    if kind is list or kind is tuple:
+        for leaf in fetches:
+            if isinstance(leaf, _CONTAINERS):
+                return None
+        fetch_key: Any = (kind, *fetches)
+    elif isinstance(fetches, _CONTAINERS):
+        return None
+    else:
+        fetch_key = fetches
+    if not feed_dict:
+        return graph, fetch_key
+    if type(feed_dict) is not dict:
+        return None
+    key = [graph, fetch_key]
+    try:
+        for k, v in feed_dict.items():
+            key += (k, v.shape, v.dtype)
+    except AttributeError:
+        return None
+    return tuple(key)
+
+
+def _fast_path_fits(plan: _Plan, feed_items: list, feed_values: list) -> bool:
+    """Whether later runs of this fetch set and feed signature may take the fast path: no feed
+    value was converted to an array, no feed's value decides a shape, no op runs on the host,
+    and no unbounded loop's bucket may grow (which replaces the plan)."""
+    as_given = all(v is given for v, (_, given) in zip(feed_values, feed_items, strict=True))
+    return as_given and plan.host is None and not plan.value_feeds and not plan.executable.loop_bounds
+
+
 def _spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:
     t = op.outputs[0].type
     return jax.ShapeDtypeStruct(tuple(t.shape), computed_as(t.dtype).np)
@@ -526,6 +660,35 @@ def _compile_ahead(plan: _Plan, feed_values: list) -> None:
         plan.executable.compile(_arg_specs(plan, feed_values))
     except Exception:  # noqa: BLE001 - reported by the run (see docstring)
         pass
+
+
+def _resolve(
+    graph: Graph, leaves: list, feed_items: list, feed_values: list
+) -> tuple[list, list, list, list]:
+    """The fetches as graph elements and their slots among the fetched tensors (None: an
+    Operation); the fed tensors and the dtype each feed converts to (``_check_feed``)."""
+    fetch_elements: list[Tensor | Operation] = []
+    slots: list[int | None] = []
+    n_tensors = 0
+    for leaf in leaves:
+        element = _as_element(graph, leaf, "fetch")
+        fetch_elements.append(element)
+        if isinstance(element, Tensor):
+            slots.append(n_tensors)
+            n_tensors += 1
+        else:
+            slots.append(None)
+    feeds: list[Tensor] = []
+    feed_dtypes: list = []
+    for (key, _), value in zip(feed_items, feed_values, strict=False):
+        tensor = _as_element(graph, key, "feed")
+        if not isinstance(tensor, Tensor):
+            raise InvalidArgumentError(f"cannot feed the Operation '{tensor.name}': feed its output tensors")
+        if tensor in feeds:
+            raise InvalidArgumentError(f"'{tensor.name}' is fed twice (one key is {key!r})", tensor.op)
+        feed_dtypes.append(_check_feed(tensor, value))
+        feeds.append(tensor)
+    return fetch_elements, slots, feeds, feed_dtypes
 
 
 def _as_element(graph: Graph, obj: Any, what: str) -> Tensor | Operation:
