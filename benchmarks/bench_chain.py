@@ -277,7 +277,9 @@ def tables(results: dict[int, dict[str, dict[str, float]]]) -> str:
         out += [f"\nL = {depth} ({ops:.0f} ops)\n", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for phase in (*JAXGRAPH_PHASES, "memory"):
             cells = [_cell(programs[n].get(phase), phase) for n in names]
-            ratios = [_ratio(programs[n].get(phase), programs["JAX"].get(phase)) for n in VARIANTS if n in programs]
+            ratios = [
+                _ratio(programs[n].get(phase), programs["JAX"].get(phase)) for n in VARIANTS if n in programs
+            ]
             if any(c for c in cells):
                 out.append("| " + " | ".join([phase, *cells, *ratios]) + " |")
     return "\n".join(out)
@@ -296,7 +298,9 @@ def _ratio(ours: float | None, theirs: float | None) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="chain depths L")
     parser.add_argument("--quick", action="store_true", help=f"small depths only {QUICK_SIZES}")
     parser.add_argument("--runs", type=int, default=None, help="steady-step repetitions (default: by depth)")

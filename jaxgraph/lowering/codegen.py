@@ -54,8 +54,8 @@ from __future__ import annotations
 import ast
 import dataclasses
 import keyword
+import re
 import string
-import threading
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -83,7 +83,7 @@ from jaxgraph.lowering.expressions import (
     number_node,
     template_of,
 )
-from jaxgraph.lowering.lines import Line, scoped, statement, tuple_text, wrapped
+from jaxgraph.lowering.lines import Line, chunked, spans, statement, tuple_text, wrapped
 from jaxgraph.ops.control_flow import params, results
 
 INLINE_WIDTH = 80
@@ -104,8 +104,7 @@ class LoweredGraph:
     var_ops: dict[str, Operation]
     uses_key: bool
     checks: list[tuple[Operation, str]]
-    line_ops: dict[int, Operation]
-    spans: dict[int, list[tuple[int, int, Operation]]]
+    line_at: dict[int, Line]
     lines: list[str]
     constants: dict[int, tuple[str, ArrayValue]]
 
@@ -122,11 +121,15 @@ class LoweredGraph:
     ) -> Operation | None:
         """The op whose generated code at ``line`` (and columns, when known) raised: the
         innermost op expression holding those columns, else the op the line assigns."""
+        found = self.line_at.get(line)
+        if found is None:
+            return None
         if column is not None and end_column is not None:
-            holding = [s for s in self.spans.get(line, ()) if s[0] <= column and end_column <= s[1]]
+            indent = 4 * found.indent
+            holding = [s for s in spans(found) if s[0] + indent <= column and end_column <= s[1] + indent]
             if holding:
                 return min(holding, key=lambda s: s[1] - s[0])[2]
-        return self.line_ops.get(line)
+        return found.op
 
 
 def missing_feeds(ops: Sequence[Operation]) -> list[Operation]:
@@ -270,10 +273,13 @@ class _Emitter:
         body_ops = [op for op in graph.operations[:-1] if op.type not in ("placeholder", "variable")]
         outs = results(graph)
         outer, self.checks = self.checks, []
-        body = self.body(body_ops, values, var_name, Counter(outs), set(), None)
+        groups = self.body(body_ops, values, var_name, Counter(outs), set(), None)
         checks, self.checks = self.checks, outer
         state = [load_name(var_name[op.name]) for op in graph.operations if op.type == "variable"]
-        return Function(fname, args, body, [values[t].node for t in outs], state, checks)
+        returned = [values[t].node for t in outs]
+        after = [ast.unparse(node) for node in returned + state] + [flag for _, flag in checks]
+        parts, body = chunked(groups, [*args, "key"], after, lambda i: self.names.make(f"{fname}_part{i}"))
+        return Function(fname, args, body, returned, state, checks, parts)
 
     def body(
         self,
@@ -283,9 +289,10 @@ class _Emitter:
         escapes: Counter[Tensor],
         fed: set[Tensor],
         top: _TopState | None,
-    ) -> list[Line]:
-        """The lines computing ``ops``, threading Variable values through ``var_name``.
-        ``escapes`` counts the values read after the last op (fetches, results)."""
+    ) -> list[tuple[str, list[Line]]]:
+        """The lines computing ``ops``, per op with its name scope, threading Variable values
+        through ``var_name``. ``escapes`` counts the values read after the last op (fetches,
+        results)."""
         users: dict[Tensor, list[Operation]] = {}
         for op in ops:
             for t in op.inputs:
@@ -298,7 +305,7 @@ class _Emitter:
             lines: list[Line] = []
             self.op(op, values, var_name, users, live, fed, top, lines)
             groups.append((scope_of(op), lines))
-        return scoped(groups)
+        return groups
 
     def op(self, op, values, var_name, users, live, fed, top, lines) -> None:
         """Emits one op: as a line, inside its user's expression, or as an alias of a name."""
@@ -446,7 +453,7 @@ def lower_graph(
     var_name: dict[str, str] = {}
     top = _TopState(checked=check_numerics or has_checks(ops))
     escapes = Counter(f for f in fetches if isinstance(f, Tensor) and not f.type.ref)
-    body = emitter.body(ops, values, var_name, escapes, fed, top)
+    groups = emitter.body(ops, values, var_name, escapes, fed, top)
     fetched = []
     for f in fetches:
         if isinstance(f, Tensor) and f.type.ref:  # a Variable handle: its value after the run
@@ -460,30 +467,29 @@ def lower_graph(
     next_key = "jax.random.fold_in(key, 0x5EED)" if emitter.uses_key else "key"
     flags = [flag for _, flag in emitter.checks]
     updated = tuple_text([var_name[v] for v in top.updated])
+    tail: list[Line] = []
     if flags and top.updated:  # a failed check keeps the old values (in the donated buffers)
         old = tuple_text([top.params[v] if v in donated else var_name[v] for v in top.updated])
-        passed, updated = if_passed(emitter.names, flags, updated, old)
-        body += passed
+        tail, updated = if_passed(emitter.names, flags, updated, old)
     results = [tuple_text(fetched), updated, next_key, tuple_text(flags)]
-    function = wrapped(f"def {name}(", params, "):")
-    function += [line.nested() for line in body]
     returned = wrapped("return ", results, "")
-    returned = returned if len(returned) == 1 else wrapped("return (", results, ")")
-    function += [line.nested() for line in returned]
-    return _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, top, var_name)
+    tail += returned if len(returned) == 1 else wrapped("return (", results, ")")
+    parts, body = chunked(
+        groups, params, [line.text for line in tail], lambda i: emitter.names.make(f"{name}_part{i}")
+    )
+    function = parts + wrapped(f"def {name}(", params, "):")
+    function += [line.nested() for line in body + tail]
+    return _module(emitter, function, name, ops, feeds, fetches, donated, kept, top)
 
 
-_AST_PARSE_LOCK = threading.Lock()
-"""``ast.parse`` from several threads at once can fail in CPython 3.11 ("AST constructor recursion
-depth mismatch", CPython issue 106905): Sessions compile fetch sets in parallel threads."""
+_MODULE_USE = re.compile(r"(?<![\w.'\"])(" + "|".join(IMPORTS) + r")\.")
+"""A use of an imported module in generated code (``jnp.`` ...)."""
 
 
-def _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, top, var_name) -> LoweredGraph:
-    """The module around the function (imports it uses, its constants), run once."""
-    code = "\n".join("    " * line.indent + line.text for line in function)
-    with _AST_PARSE_LOCK:
-        tree = ast.parse(code)
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+def _module(emitter, function, name, ops, feeds, fetches, donated, kept, top) -> LoweredGraph:
+    """The module around the functions (imports they use, constants), run once."""
+    code = [line.text for line in function]
+    used = {m for text in code for m in _MODULE_USE.findall(text)}
     for _, value in emitter.constants:
         used |= {"np", "jnp"} if value.array.size <= SMALL_CONSTANT else {"L"}
     lines = [IMPORTS[m] for m in IMPORTS if m in used] + [""]
@@ -493,12 +499,11 @@ def _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, to
         lines.append("")
     if emitter.constants:
         lines.append("")
-    line_ops, spans = {}, {}
+    line_at = {}
     for line in function:
         lines.append("    " * line.indent + line.text)
         if line.op is not None:
-            line_ops[len(lines)] = line.op
-            spans[len(lines)] = [(a + 4 * line.indent, b + 4 * line.indent, op) for a, b, op in line.spans]
+            line_at[len(lines)] = line
     namespace: dict[str, Any] = {ident: value.array for ident, value in emitter.constants}
     exec(compile("\n".join(lines) + "\n", f"<jaxgraph {name}>", "exec"), namespace)
     return LoweredGraph(
@@ -512,8 +517,7 @@ def _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, to
         var_ops={op.name: op for op in ops if op.type == "variable"},
         uses_key=emitter.uses_key,
         checks=emitter.checks,
-        line_ops=line_ops,
-        spans=spans,
+        line_at=line_at,
         lines=lines,
         constants=constants,
     )
