@@ -361,7 +361,7 @@ class _Emitter:
             if isinstance(node, ast.Name):  # a read, an identity: the value keeps its name
                 values[op.outputs[0]] = Expr(node, expr.refs)
                 return
-            if self.inlinable(op, opdef, users, live, fed, top, node):
+            if self.inlinable(op, opdef, users, live, fed, top, expr):
                 values[op.outputs[0]] = expr
                 return
         if targets and not region:
@@ -385,9 +385,7 @@ class _Emitter:
     def shorten(self, inputs: list[Tensor], values: ValueTable, lines: list[Line]) -> None:
         """Gives the longest inlined inputs lines of their own until the rest fit ``INLINE_WIDTH``."""
         while True:
-            pending = sorted(
-                (len(ast.unparse(values[t].node)), i, t) for i, t in enumerate(inputs) if values[t].ops
-            )
+            pending = sorted((values[t].width, i, t) for i, t in enumerate(inputs) if values[t].ops)
             if not pending or sum(n for n, _, _ in pending) <= INLINE_WIDTH:
                 return
             t = pending[-1][2]
@@ -395,7 +393,7 @@ class _Emitter:
             lines.append(statement([ident], values[t].node, t.op, values[t].ops))
             values[t] = Expr(load_name(ident), frozenset({ident}))
 
-    def inlinable(self, op, opdef, users, live, fed, top, node) -> bool:
+    def inlinable(self, op, opdef, users, live, fed, top, expr) -> bool:
         """Whether the op's one output can be written inside its only user's expression: same
         name scope, a pure op, not fetched, short, and not a value ``check_numerics`` checks."""
         t = op.outputs[0]
@@ -408,7 +406,7 @@ class _Emitter:
             and opdef.state is None
             and not opdef.needs_key
             and not (self.check_numerics and t.dtype.is_floating)
-            and len(ast.unparse(node)) <= INLINE_WIDTH
+            and expr.width <= INLINE_WIDTH
         )
 
 
