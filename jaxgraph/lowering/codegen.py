@@ -499,7 +499,7 @@ def _module(emitter, function, name, ops, feeds, fetches, donated, kept, top) ->
         lines.append("")
     line_at = {}
     for line in function:
-        lines.append("    " * line.indent + line.text)
+        lines.append("    " * line.indent + line.text if line.text else "")
         if line.op is not None:
             line_at[len(lines)] = line
     namespace: dict[str, Any] = {ident: value.array for ident, value in emitter.constants}
