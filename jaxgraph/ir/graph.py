@@ -15,6 +15,7 @@ session layer (the IR knows nothing of Sessions).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import sys
@@ -49,6 +50,23 @@ def user_location() -> SourceLocation | None:
             return SourceLocation(filename, frame.f_lineno, frame.f_code.co_name)
         frame = frame.f_back
     return None
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pauses Python's cyclic garbage collector while a whole graph is built or copied at once
+    (gradients, the passes, code generation): each collection walks every live object, and a
+    large graph is hundreds of thousands of them, so collections triggered by the many small
+    objects made took a quarter of those phases. Nothing is freed later than it would be:
+    the collector runs again after. (Threads: it is enabled again by the call that found it
+    enabled, so concurrent pauses end enabled.)"""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Tensor:

@@ -62,7 +62,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from jaxgraph.errors import InvalidArgumentError, describe_location
-from jaxgraph.ir.graph import Graph, Operation, Tensor
+from jaxgraph.ir.graph import Graph, Operation, Tensor, paused_gc
 from jaxgraph.ir.opdef import REQUIRED, OpDef, get_op_def
 from jaxgraph.ir.passes import prune
 from jaxgraph.ir.values import ArrayValue
@@ -412,23 +412,24 @@ class _Emitter:
 
 @dataclasses.dataclass
 class _TopState:
-    """The top-level function's Variables: parameters, those read before any write, updated;
+    """The top-level function's Variables: parameters, those read before any write, updated
+    (dicts used as ordered sets: membership tests on lists made code generation quadratic);
     ``checked``: the run has checks, so the parameters keep their (old) values to the end."""
 
     checked: bool = False
     params: dict[str, str] = dataclasses.field(default_factory=dict)
-    var_inputs: list[str] = dataclasses.field(default_factory=list)
-    updated: list[str] = dataclasses.field(default_factory=list)
+    var_inputs: dict[str, None] = dataclasses.field(default_factory=dict)
+    updated: dict[str, None] = dataclasses.field(default_factory=dict)
 
     def keeps(self, handle: str, ident: str) -> bool:
         """Whether a new value of ``handle`` needs a name other than ``ident``, its parameter's."""
         return self.checked and self.params.get(handle) == ident
 
     def touch(self, handle: str, reads_old: bool, writes: bool) -> None:
-        if reads_old and handle not in self.updated and handle not in self.var_inputs:
-            self.var_inputs.append(handle)
-        if writes and handle not in self.updated:
-            self.updated.append(handle)
+        if reads_old and handle not in self.updated:
+            self.var_inputs.setdefault(handle)
+        if writes:
+            self.updated.setdefault(handle)
 
 
 def lower_graph(
@@ -438,6 +439,13 @@ def lower_graph(
     check_numerics: bool = False,
 ) -> LoweredGraph:
     """Generates the module computing ``fetches`` from ``feeds`` and runs it (to Python)."""
+    with paused_gc():
+        return _lower_graph(fetches, feeds, name, check_numerics)
+
+
+def _lower_graph(
+    fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor], name: str, check_numerics: bool
+) -> LoweredGraph:
     fed = set(feeds)
     ops = prune(fetches, fed)
     unfed = missing_feeds(ops)
@@ -467,7 +475,7 @@ def lower_graph(
     updated = tuple_text([var_name[v] for v in top.updated])
     tail: list[Line] = []
     if flags and top.updated:  # a failed check keeps the old values (in the donated buffers)
-        old = tuple_text([top.params[v] if v in donated else var_name[v] for v in top.updated])
+        old = tuple_text([top.params[v] if v in top.var_inputs else var_name[v] for v in top.updated])
         tail, updated = if_passed(emitter.names, flags, updated, old)
     results = [tuple_text(fetched), updated, next_key, tuple_text(flags)]
     returned = wrapped("return ", results, "")
@@ -511,7 +519,7 @@ def _module(emitter, function, name, ops, feeds, fetches, donated, kept, top) ->
         kept_vars=kept,
         feeds=list(feeds),
         fetches=[f for f in fetches if isinstance(f, Tensor)],
-        updated_vars=top.updated,
+        updated_vars=list(top.updated),
         var_ops={op.name: op for op in ops if op.type == "variable"},
         uses_key=emitter.uses_key,
         checks=emitter.checks,
