@@ -55,7 +55,6 @@ import ast
 import dataclasses
 import keyword
 import re
-import string
 import zlib
 from collections import Counter
 from collections.abc import Sequence
@@ -81,6 +80,7 @@ from jaxgraph.lowering.expressions import (
     literal,
     load_name,
     number_node,
+    template_fields,
     template_of,
 )
 from jaxgraph.lowering.lines import Line, chunked, spans, statement, tuple_text, wrapped
@@ -212,8 +212,7 @@ class _Emitter:
         template = template_of(opdef, op.attrs, len(args))
         hint = self.names.short.get(op.name, op.name)
         if template is not None:
-            used = {f for _, f, _, _ in string.Formatter().parse(template) if f and not f.isdigit()}
-            attrs = {k: self.attr(op.attrs[k], f"{hint}_{k}", lines) for k in used}
+            attrs = {k: self.attr(op.attrs[k], f"{hint}_{k}", lines) for k in template_fields(template)}
             node = fill(template, [a.node for a in args], attrs)
             if (
                 isinstance(node, ast.BinOp)

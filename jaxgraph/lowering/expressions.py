@@ -197,12 +197,24 @@ def template_of(opdef: OpDef, attrs: dict[str, Any], arity: int) -> str | None:
     ``jax_call`` when every attribute the template leaves out holds its default, else the
     public JAX function its lowering is (for ops without attributes)."""
     if opdef.jax_call is not None:
-        used = {field for _, field, _, _ in string.Formatter().parse(opdef.jax_call) if field}
+        used = template_fields(opdef.jax_call)
         if all(k in used or attrs[k] == opdef.attrs[k] for k in attrs):
             return opdef.jax_call
-    if not attrs and (name := public_jax_name(opdef.lower)):
+    if not attrs and (name := _public_jax_name(opdef.lower)):
         return name + "(" + ", ".join(f"{{{i}}}" for i in range(arity)) + ")"
     return None
+
+
+@functools.cache
+def template_fields(template: str) -> frozenset[str]:
+    """The attribute fields of a template (``{axis}``; not the positional ``{0}``)."""
+    return frozenset(f for _, f, _, _ in string.Formatter().parse(template) if f and not f.isdigit())
+
+
+@functools.cache
+def _public_jax_name(fn: Any) -> str | None:
+    """``public_jax_name``, once per lowering function."""
+    return public_jax_name(fn)
 
 
 @functools.cache
