@@ -216,6 +216,9 @@ class Graph:
         self.seed: int | None = None
         """The graph-level random seed (TF1's ``set_random_seed``), printed in the IR text."""
         self._insert_at: int | None = None
+        self.holds_strings = False
+        """Whether an op of this graph makes a string tensor (so the Session must look for
+        host ops: ``jaxgraph.session.host_ops``)."""
 
     # ---- names ----------------------------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
@@ -297,6 +300,8 @@ class Graph:
         if op.name in self._by_name:
             raise InvalidArgumentError(f"duplicate op name '{op.name}'")
         op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
+        if not self.holds_strings and any(t.dtype is string for t in types):
+            self.holds_strings = True
         for t in op.inputs:
             t.uses.append(op)
         self._name_counts.setdefault(op.name.lower(), 1)
