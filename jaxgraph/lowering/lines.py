@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import os
 import re
 import textwrap
@@ -79,6 +80,7 @@ def spans(line: Line) -> list[tuple[int, int, Operation]]:
     return found
 
 
+@functools.cache
 def _safe_file(path: str) -> str:
     """A location comment's file: the base name's printable characters (no line breaks)."""
     return "".join(c for c in os.path.basename(path) if c.isprintable())
