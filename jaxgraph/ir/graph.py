@@ -269,7 +269,7 @@ class Graph:
                 raise InvalidArgumentError(f"input {t!r} is not a Tensor", op)
             if t.graph is not self:
                 raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
-        if opdef.host is None:
+        if opdef.host is None and self.holds_strings:  # a string input is of an op of this graph
             _refuse_strings(op, op.inputs, "take the string tensor")
         try:
             op.attrs = opdef.complete_attrs(attrs or {})
@@ -277,7 +277,7 @@ class Graph:
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
         types = output_types(result)
-        if opdef.host is None:
+        if opdef.host is None and any(t.dtype is string for t in types):
             _refuse_strings(op, [Tensor(op, i, t) for i, t in enumerate(types)], "make the string tensor")
         self._check_value_fits(op, types)
         return self._append(op, types)
