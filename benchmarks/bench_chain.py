@@ -14,8 +14,9 @@ The chain ``y = tanh(y @ W_i + b_i)`` for ``i < L`` (width 16, batch 16), loss
   variant alternating with hand-written JAX).
 * hand-written JAX: ``jax.jit(step).trace`` (which includes ``jax.value_and_grad``), ``.lower``,
   ``.compile``, the first step, and its ``steady step``.
-* TF1 (``tensorflow.compat.v1``, only where ``tensorflow`` imports; never a dependency):
-  graph building, the first ``sess.run`` and the steady step.
+* TF1 (``tensorflow.compat.v1``, only where ``tensorflow`` imports or ``--tf1-python`` names a
+  Python that has it; never a dependency; ``chain_tf1.py``): graph building, the first
+  ``sess.run`` and the steady step.
 * XLA's memory analysis (argument + output + temporary bytes) of jaxgraph's and JAX's programs.
 
 Both programs start from the same parameters; their first losses are checked equal. Run
@@ -29,7 +30,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import statistics
+import subprocess
 import sys
 import time
 from collections import defaultdict
@@ -42,11 +43,11 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chain_tf1 import BATCH, LR, WIDTH, chain_input, chain_params, run_tf1  # noqa: E402
 from common import block, machine, paired_medians  # noqa: E402
 
 import jaxgraph as jg  # noqa: E402
 
-WIDTH, BATCH, LR = 16, 16, 0.01
 SIZES = (100, 300, 1000, 3000)
 QUICK_SIZES = (30, 100)
 
@@ -70,20 +71,6 @@ def _record(event: str, duration: float, **_: Any) -> None:
     """``jax.monitoring`` listener: adds up JAX's compile phases (reset before each run)."""
     if event in _JAX_EVENTS:
         _recorded[_JAX_EVENTS[event]] += duration
-
-
-def chain_params(depth: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The layers' initial weights and biases (the same for every program)."""
-    rng = np.random.default_rng(0)
-    scale = 1.0 / np.sqrt(WIDTH)
-    return [
-        ((rng.normal(size=(WIDTH, WIDTH)) * scale).astype(np.float32), np.zeros(WIDTH, np.float32))
-        for _ in range(depth)
-    ]
-
-
-def chain_input() -> np.ndarray:
-    return np.random.default_rng(1).normal(size=(BATCH, WIDTH)).astype(np.float32)
 
 
 # ---- jaxgraph ------------------------------------------------------------------------------------
@@ -203,44 +190,8 @@ def _memory(compiled: Any) -> int:
     return stats.argument_size_in_bytes + stats.output_size_in_bytes + stats.temp_size_in_bytes
 
 
-# ---- TF1 (optional) ------------------------------------------------------------------------------
-def run_tf1(params: list, xb: np.ndarray, runs: int) -> dict[str, float] | None:
-    """TF1's build, first run and median step (None without ``tensorflow``)."""
-    try:
-        import tensorflow.compat.v1 as tf
-    except ImportError:
-        return None
-    tf.disable_v2_behavior()
-    times = {}
-    graph = tf.Graph()
-    start = time.perf_counter()
-    with graph.as_default():
-        x = tf.placeholder(tf.float32, (BATCH, WIDTH))
-        y = x
-        for i, (w0, b0) in enumerate(params):
-            with tf.name_scope(f"layer{i}"):
-                y = tf.tanh(tf.matmul(y, tf.Variable(w0, name="w")) + tf.Variable(b0, name="b"))
-        loss = tf.reduce_mean(tf.square(y))
-        train_op = tf.train.GradientDescentOptimizer(LR).minimize(loss)
-        init = tf.global_variables_initializer()
-    times["build"] = time.perf_counter() - start
-    with tf.Session(graph=graph) as sess:
-        sess.run(init)
-        start = time.perf_counter()
-        sess.run([loss, train_op], {x: xb})
-        times["first step"] = time.perf_counter() - start
-        steps = []
-        for _ in range(runs):
-            start = time.perf_counter()
-            sess.run([loss, train_op], {x: xb})
-            steps.append(time.perf_counter() - start)
-    times["first result"] = times["build"] + times["first step"]
-    times["steady step"] = statistics.median(steps)
-    return times
-
-
 # ---- the benchmark -------------------------------------------------------------------------------
-def bench_size(depth: int, runs: int, tf1: bool) -> dict[str, dict[str, float]]:
+def bench_size(depth: int, runs: int, tf1: str | None) -> dict[str, dict[str, float]]:
     """Every program's phases at one depth."""
     params = chain_params(depth)
     xb = jnp.asarray(chain_input())
@@ -255,11 +206,26 @@ def bench_size(depth: int, runs: int, tf1: bool) -> dict[str, dict[str, float]]:
         results["JAX"].setdefault("steady step", theirs)
         results[name] = times
         sess.close()
-    if tf1:
-        tf_times = run_tf1(params, chain_input(), runs)
+    if tf1 is not None:
+        tf_times = _tf1(depth, runs, tf1)
         if tf_times is not None:
             results["TF1"] = tf_times
     return results
+
+
+def _tf1(depth: int, runs: int, python: str) -> dict[str, float] | None:
+    """TF1's phases: in this process where ``tensorflow`` imports (``python`` empty), else run by
+    the interpreter ``python`` (a virtual environment with TensorFlow, e.g. ``/tmp/tfvenv/bin/python``)."""
+    if not python:
+        return run_tf1(chain_params(depth), chain_input(), runs)
+    script = Path(__file__).resolve().parent / "chain_tf1.py"
+    done = subprocess.run(
+        [python, str(script), str(depth), str(runs)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        print(f"TF1 skipped: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def runs_for(depth: int) -> int:
@@ -305,13 +271,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help=f"small depths only {QUICK_SIZES}")
     parser.add_argument("--runs", type=int, default=None, help="steady-step repetitions (default: by depth)")
     parser.add_argument("--no-tf1", action="store_true", help="skip TF1 even where tensorflow imports")
+    parser.add_argument(
+        "--tf1-python", default="", help="a Python with TensorFlow to run TF1 in (a subprocess)"
+    )
     parser.add_argument("--json", default="chain_results.json", help="where to write the results")
     options = parser.parse_args()
     sizes = QUICK_SIZES if options.quick else options.sizes
     jax.monitoring.register_event_duration_secs_listener(_record)
     results = {}
     for depth in sizes:
-        results[depth] = bench_size(depth, options.runs or runs_for(depth), not options.no_tf1)
+        tf1 = None if options.no_tf1 else options.tf1_python
+        results[depth] = bench_size(depth, options.runs or runs_for(depth), tf1)
         print(f"L = {depth} done", file=sys.stderr)
     print(f"machine: {machine()}")
     print(tables(results))
