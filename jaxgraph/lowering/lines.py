@@ -56,8 +56,9 @@ class Line:
     targets: tuple[str, ...] = ()
 
     def nested(self, levels: int = 1, prefix: str = "") -> Line:
-        return dataclasses.replace(
-            self, text=prefix + self.text, indent=self.indent + levels, column=self.column + len(prefix)
+        shift = len(prefix)
+        return Line(
+            prefix + self.text, self.indent + levels, self.op, self.stmt, self.column + shift, self.targets
         )
 
 
