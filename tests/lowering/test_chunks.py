@@ -68,6 +68,8 @@ def test_a_long_train_step_is_split_into_parts_that_run_as_is():
         np.testing.assert_array_equal(fetched[0], loss)
         for name, value in updated.items():
             np.testing.assert_array_equal(value, sess.run(graph.get_operation_by_name(name).outputs[0]))
+        hlo = sess.dump(fetches, feeds, stage="hlo")
+    assert 'op_name="jit(run_graph)/layer29/' in hlo  # the parts are plain calls: scopes unchanged
     functions = _functions(source)
     parts = [name for name in functions if name.startswith("run_graph_part")]
     assert len(parts) >= 2 and list(functions)[-1] == "run_graph"
