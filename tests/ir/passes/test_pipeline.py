@@ -10,7 +10,17 @@ from jaxgraph.errors import InternalError, describe_location
 from jaxgraph.ir import TensorShape, TensorType, passes
 from jaxgraph.ir.passes import PIPELINE, Optimized, Rebuild, optimize, register
 
-NAMES = ["prune", "merge-scan-twins", "cse", "fold", "simplify", "cse-again", "prune-bodies", "roll-loops", "dce"]
+NAMES = [
+    "prune",
+    "merge-scan-twins",
+    "cse",
+    "fold",
+    "simplify",
+    "cse-again",
+    "prune-bodies",
+    "roll-loops",
+    "dce",
+]
 
 
 def _scaled_tanh():
