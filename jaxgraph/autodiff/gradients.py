@@ -15,7 +15,7 @@ from typing import Any
 
 from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
-from jaxgraph.ir.graph import Graph, Operation, Tensor
+from jaxgraph.ir.graph import Graph, Operation, Tensor, paused_gc
 from jaxgraph.ir.opdef import get_op_def
 from jaxgraph.ops import construction, joining
 from jaxgraph.ops import math as math_ops
@@ -71,6 +71,13 @@ def gradients(
     ``grad_ys`` weights each ``y`` (default: ones). ``stop_gradients`` are treated as constants.
     An ``x`` that ``ys`` do not depend on gets None, or zeros with ``unconnected_gradients="zero"``.
     """
+    with paused_gc():
+        return _gradients(ys, xs, grad_ys, name, stop_gradients, unconnected_gradients)
+
+
+def _gradients(
+    ys: Any, xs: Any, grad_ys: Any, name: str, stop_gradients: Any, unconnected_gradients: str
+) -> list[Tensor | None]:
     if unconnected_gradients not in ("none", "zero"):
         raise InvalidArgumentError(
             f"unconnected_gradients must be 'none' or 'zero', not {unconnected_gradients!r}"

@@ -15,6 +15,7 @@ session layer (the IR knows nothing of Sessions).
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import sys
@@ -49,6 +50,23 @@ def user_location() -> SourceLocation | None:
             return SourceLocation(filename, frame.f_lineno, frame.f_code.co_name)
         frame = frame.f_back
     return None
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pauses Python's cyclic garbage collector while a whole graph is built or copied at once
+    (gradients, the passes, code generation): each collection walks every live object, and a
+    large graph is hundreds of thousands of them, so collections triggered by the many small
+    objects made took a quarter of those phases. Nothing is freed later than it would be:
+    the collector runs again after. (Threads: it is enabled again by the call that found it
+    enabled, so concurrent pauses end enabled.)"""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Tensor:
@@ -198,6 +216,9 @@ class Graph:
         self.seed: int | None = None
         """The graph-level random seed (TF1's ``set_random_seed``), printed in the IR text."""
         self._insert_at: int | None = None
+        self.holds_strings = False
+        """Whether an op of this graph makes a string tensor (so the Session must look for
+        host ops: ``jaxgraph.session.host_ops``)."""
 
     # ---- names ----------------------------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
@@ -248,7 +269,7 @@ class Graph:
                 raise InvalidArgumentError(f"input {t!r} is not a Tensor", op)
             if t.graph is not self:
                 raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
-        if opdef.host is None:
+        if opdef.host is None and self.holds_strings:  # a string input is of an op of this graph
             _refuse_strings(op, op.inputs, "take the string tensor")
         try:
             op.attrs = opdef.complete_attrs(attrs or {})
@@ -256,7 +277,7 @@ class Graph:
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
         types = output_types(result)
-        if opdef.host is None:
+        if opdef.host is None and any(t.dtype is string for t in types):
             _refuse_strings(op, [Tensor(op, i, t) for i, t in enumerate(types)], "make the string tensor")
         self._check_value_fits(op, types)
         return self._append(op, types)
@@ -279,6 +300,8 @@ class Graph:
         if op.name in self._by_name:
             raise InvalidArgumentError(f"duplicate op name '{op.name}'")
         op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
+        if not self.holds_strings and any(t.dtype is string for t in types):
+            self.holds_strings = True
         for t in op.inputs:
             t.uses.append(op)
         self._name_counts.setdefault(op.name.lower(), 1)

@@ -56,7 +56,8 @@ def has_checks(ops: Iterable[Operation]) -> bool:
 @dataclasses.dataclass
 class Function:
     """A sub-graph's nested function before its op's check statuses are added (``finish``):
-    its name, parameters, body, results, new Variable values and its checks (op, status)."""
+    its name, parameters, body, results, new Variable values, its checks (op, status) and the
+    functions its body calls when it is long (``lines.chunked``), defined before it."""
 
     name: str
     args: list[str]
@@ -64,6 +65,7 @@ class Function:
     outs: list[ast.expr]
     state: list[ast.expr]
     checks: list[tuple[Operation, str]]
+    parts: list[Line] = dataclasses.field(default_factory=list)
 
 
 def finish(names: Names, function: Function, statuses: list[tuple[Operation, str]], own: int) -> list[Line]:
@@ -76,7 +78,7 @@ def finish(names: Names, function: Function, statuses: list[tuple[Operation, str
         new = function.checks[i - own][1] if mine else None
         state.append(call_of("L.first_failure", ident, new) if new else load_name(ident))
     returned = ast.Tuple([ast.Tuple(function.outs, ast.Load()), ast.Tuple(state, ast.Load())])
-    lines = [Line(f"def {function.name}({', '.join(function.args + carried + ['key'])}):")]
+    lines = function.parts + [Line(f"def {function.name}({', '.join(function.args + carried + ['key'])}):")]
     lines += [line.nested() for line in function.body] + [Line("return " + ast.unparse(returned), 1)]
     return lines
 

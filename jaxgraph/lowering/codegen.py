@@ -54,15 +54,14 @@ from __future__ import annotations
 import ast
 import dataclasses
 import keyword
-import string
-import threading
+import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from jaxgraph.errors import InvalidArgumentError, describe_location
-from jaxgraph.ir.graph import Graph, Operation, Tensor
+from jaxgraph.ir.graph import Graph, Operation, Tensor, paused_gc
 from jaxgraph.ir.opdef import REQUIRED, OpDef, get_op_def
 from jaxgraph.ir.passes import prune
 from jaxgraph.ir.values import ArrayValue
@@ -81,9 +80,10 @@ from jaxgraph.lowering.expressions import (
     literal,
     load_name,
     number_node,
+    template_fields,
     template_of,
 )
-from jaxgraph.lowering.lines import Line, scoped, statement, tuple_text, wrapped
+from jaxgraph.lowering.lines import Line, chunked, spans, statement, tuple_text, wrapped
 from jaxgraph.ops.control_flow import params, results
 
 INLINE_WIDTH = 80
@@ -104,8 +104,7 @@ class LoweredGraph:
     var_ops: dict[str, Operation]
     uses_key: bool
     checks: list[tuple[Operation, str]]
-    line_ops: dict[int, Operation]
-    spans: dict[int, list[tuple[int, int, Operation]]]
+    line_at: dict[int, Line]
     lines: list[str]
     constants: dict[int, tuple[str, ArrayValue]]
 
@@ -122,11 +121,15 @@ class LoweredGraph:
     ) -> Operation | None:
         """The op whose generated code at ``line`` (and columns, when known) raised: the
         innermost op expression holding those columns, else the op the line assigns."""
+        found = self.line_at.get(line)
+        if found is None:
+            return None
         if column is not None and end_column is not None:
-            holding = [s for s in self.spans.get(line, ()) if s[0] <= column and end_column <= s[1]]
+            indent = 4 * found.indent
+            holding = [s for s in spans(found) if s[0] + indent <= column and end_column <= s[1] + indent]
             if holding:
                 return min(holding, key=lambda s: s[1] - s[0])[2]
-        return self.line_ops.get(line)
+        return found.op
 
 
 def missing_feeds(ops: Sequence[Operation]) -> list[Operation]:
@@ -209,8 +212,7 @@ class _Emitter:
         template = template_of(opdef, op.attrs, len(args))
         hint = self.names.short.get(op.name, op.name)
         if template is not None:
-            used = {f for _, f, _, _ in string.Formatter().parse(template) if f and not f.isdigit()}
-            attrs = {k: self.attr(op.attrs[k], f"{hint}_{k}", lines) for k in used}
+            attrs = {k: self.attr(op.attrs[k], f"{hint}_{k}", lines) for k in template_fields(template)}
             node = fill(template, [a.node for a in args], attrs)
             if (
                 isinstance(node, ast.BinOp)
@@ -270,10 +272,13 @@ class _Emitter:
         body_ops = [op for op in graph.operations[:-1] if op.type not in ("placeholder", "variable")]
         outs = results(graph)
         outer, self.checks = self.checks, []
-        body = self.body(body_ops, values, var_name, Counter(outs), set(), None)
+        groups = self.body(body_ops, values, var_name, Counter(outs), set(), None)
         checks, self.checks = self.checks, outer
         state = [load_name(var_name[op.name]) for op in graph.operations if op.type == "variable"]
-        return Function(fname, args, body, [values[t].node for t in outs], state, checks)
+        returned = [values[t].node for t in outs]
+        after = [ast.unparse(node) for node in returned + state] + [flag for _, flag in checks]
+        parts, body = chunked(groups, [*args, "key"], after, lambda i: self.names.make(f"{fname}_part{i}"))
+        return Function(fname, args, body, returned, state, checks, parts)
 
     def body(
         self,
@@ -283,9 +288,10 @@ class _Emitter:
         escapes: Counter[Tensor],
         fed: set[Tensor],
         top: _TopState | None,
-    ) -> list[Line]:
-        """The lines computing ``ops``, threading Variable values through ``var_name``.
-        ``escapes`` counts the values read after the last op (fetches, results)."""
+    ) -> list[tuple[str, list[Line]]]:
+        """The lines computing ``ops``, per op with its name scope, threading Variable values
+        through ``var_name``. ``escapes`` counts the values read after the last op (fetches,
+        results)."""
         users: dict[Tensor, list[Operation]] = {}
         for op in ops:
             for t in op.inputs:
@@ -298,7 +304,7 @@ class _Emitter:
             lines: list[Line] = []
             self.op(op, values, var_name, users, live, fed, top, lines)
             groups.append((scope_of(op), lines))
-        return scoped(groups)
+        return groups
 
     def op(self, op, values, var_name, users, live, fed, top, lines) -> None:
         """Emits one op: as a line, inside its user's expression, or as an alias of a name."""
@@ -354,7 +360,7 @@ class _Emitter:
             if isinstance(node, ast.Name):  # a read, an identity: the value keeps its name
                 values[op.outputs[0]] = Expr(node, expr.refs)
                 return
-            if self.inlinable(op, opdef, users, live, fed, top, node):
+            if self.inlinable(op, opdef, users, live, fed, top, expr):
                 values[op.outputs[0]] = expr
                 return
         if targets and not region:
@@ -378,9 +384,7 @@ class _Emitter:
     def shorten(self, inputs: list[Tensor], values: ValueTable, lines: list[Line]) -> None:
         """Gives the longest inlined inputs lines of their own until the rest fit ``INLINE_WIDTH``."""
         while True:
-            pending = sorted(
-                (len(ast.unparse(values[t].node)), i, t) for i, t in enumerate(inputs) if values[t].ops
-            )
+            pending = sorted((values[t].width, i, t) for i, t in enumerate(inputs) if values[t].ops)
             if not pending or sum(n for n, _, _ in pending) <= INLINE_WIDTH:
                 return
             t = pending[-1][2]
@@ -388,7 +392,7 @@ class _Emitter:
             lines.append(statement([ident], values[t].node, t.op, values[t].ops))
             values[t] = Expr(load_name(ident), frozenset({ident}))
 
-    def inlinable(self, op, opdef, users, live, fed, top, node) -> bool:
+    def inlinable(self, op, opdef, users, live, fed, top, expr) -> bool:
         """Whether the op's one output can be written inside its only user's expression: same
         name scope, a pure op, not fetched, short, and not a value ``check_numerics`` checks."""
         t = op.outputs[0]
@@ -401,29 +405,30 @@ class _Emitter:
             and opdef.state is None
             and not opdef.needs_key
             and not (self.check_numerics and t.dtype.is_floating)
-            and len(ast.unparse(node)) <= INLINE_WIDTH
+            and expr.width <= INLINE_WIDTH
         )
 
 
 @dataclasses.dataclass
 class _TopState:
-    """The top-level function's Variables: parameters, those read before any write, updated;
+    """The top-level function's Variables: parameters, those read before any write, updated
+    (dicts used as ordered sets: membership tests on lists made code generation quadratic);
     ``checked``: the run has checks, so the parameters keep their (old) values to the end."""
 
     checked: bool = False
     params: dict[str, str] = dataclasses.field(default_factory=dict)
-    var_inputs: list[str] = dataclasses.field(default_factory=list)
-    updated: list[str] = dataclasses.field(default_factory=list)
+    var_inputs: dict[str, None] = dataclasses.field(default_factory=dict)
+    updated: dict[str, None] = dataclasses.field(default_factory=dict)
 
     def keeps(self, handle: str, ident: str) -> bool:
         """Whether a new value of ``handle`` needs a name other than ``ident``, its parameter's."""
         return self.checked and self.params.get(handle) == ident
 
     def touch(self, handle: str, reads_old: bool, writes: bool) -> None:
-        if reads_old and handle not in self.updated and handle not in self.var_inputs:
-            self.var_inputs.append(handle)
-        if writes and handle not in self.updated:
-            self.updated.append(handle)
+        if reads_old and handle not in self.updated:
+            self.var_inputs.setdefault(handle)
+        if writes:
+            self.updated.setdefault(handle)
 
 
 def lower_graph(
@@ -433,6 +438,13 @@ def lower_graph(
     check_numerics: bool = False,
 ) -> LoweredGraph:
     """Generates the module computing ``fetches`` from ``feeds`` and runs it (to Python)."""
+    with paused_gc():
+        return _lower_graph(fetches, feeds, name, check_numerics)
+
+
+def _lower_graph(
+    fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor], name: str, check_numerics: bool
+) -> LoweredGraph:
     fed = set(feeds)
     ops = prune(fetches, fed)
     unfed = missing_feeds(ops)
@@ -446,7 +458,7 @@ def lower_graph(
     var_name: dict[str, str] = {}
     top = _TopState(checked=check_numerics or has_checks(ops))
     escapes = Counter(f for f in fetches if isinstance(f, Tensor) and not f.type.ref)
-    body = emitter.body(ops, values, var_name, escapes, fed, top)
+    groups = emitter.body(ops, values, var_name, escapes, fed, top)
     fetched = []
     for f in fetches:
         if isinstance(f, Tensor) and f.type.ref:  # a Variable handle: its value after the run
@@ -460,30 +472,29 @@ def lower_graph(
     next_key = "jax.random.fold_in(key, 0x5EED)" if emitter.uses_key else "key"
     flags = [flag for _, flag in emitter.checks]
     updated = tuple_text([var_name[v] for v in top.updated])
+    tail: list[Line] = []
     if flags and top.updated:  # a failed check keeps the old values (in the donated buffers)
-        old = tuple_text([top.params[v] if v in donated else var_name[v] for v in top.updated])
-        passed, updated = if_passed(emitter.names, flags, updated, old)
-        body += passed
+        old = tuple_text([top.params[v] if v in top.var_inputs else var_name[v] for v in top.updated])
+        tail, updated = if_passed(emitter.names, flags, updated, old)
     results = [tuple_text(fetched), updated, next_key, tuple_text(flags)]
-    function = wrapped(f"def {name}(", params, "):")
-    function += [line.nested() for line in body]
     returned = wrapped("return ", results, "")
-    returned = returned if len(returned) == 1 else wrapped("return (", results, ")")
-    function += [line.nested() for line in returned]
-    return _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, top, var_name)
+    tail += returned if len(returned) == 1 else wrapped("return (", results, ")")
+    parts, body = chunked(
+        groups, params, [line.text for line in tail], lambda i: emitter.names.make(f"{name}_part{i}")
+    )
+    function = parts + wrapped(f"def {name}(", params, "):")
+    function += [line.nested() for line in body + tail]
+    return _module(emitter, function, name, ops, feeds, fetches, donated, kept, top)
 
 
-_AST_PARSE_LOCK = threading.Lock()
-"""``ast.parse`` from several threads at once can fail in CPython 3.11 ("AST constructor recursion
-depth mismatch", CPython issue 106905): Sessions compile fetch sets in parallel threads."""
+_MODULE_USE = re.compile(r"(?<![\w.'\"])(" + "|".join(IMPORTS) + r")\.")
+"""A use of an imported module in generated code (``jnp.`` ...)."""
 
 
-def _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, top, var_name) -> LoweredGraph:
-    """The module around the function (imports it uses, its constants), run once."""
-    code = "\n".join("    " * line.indent + line.text for line in function)
-    with _AST_PARSE_LOCK:
-        tree = ast.parse(code)
-    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+def _module(emitter, function, name, ops, feeds, fetches, donated, kept, top) -> LoweredGraph:
+    """The module around the functions (imports they use, constants), run once."""
+    code = [line.text for line in function]
+    used = {m for text in code for m in _MODULE_USE.findall(text)}
     for _, value in emitter.constants:
         used |= {"np", "jnp"} if value.array.size <= SMALL_CONSTANT else {"L"}
     lines = [IMPORTS[m] for m in IMPORTS if m in used] + [""]
@@ -493,12 +504,11 @@ def _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, to
         lines.append("")
     if emitter.constants:
         lines.append("")
-    line_ops, spans = {}, {}
+    line_at = {}
     for line in function:
-        lines.append("    " * line.indent + line.text)
+        lines.append("    " * line.indent + line.text if line.text else "")
         if line.op is not None:
-            line_ops[len(lines)] = line.op
-            spans[len(lines)] = [(a + 4 * line.indent, b + 4 * line.indent, op) for a, b, op in line.spans]
+            line_at[len(lines)] = line
     namespace: dict[str, Any] = {ident: value.array for ident, value in emitter.constants}
     exec(compile("\n".join(lines) + "\n", f"<jaxgraph {name}>", "exec"), namespace)
     return LoweredGraph(
@@ -508,12 +518,11 @@ def _module(emitter, function, name, ops, fed, feeds, fetches, donated, kept, to
         kept_vars=kept,
         feeds=list(feeds),
         fetches=[f for f in fetches if isinstance(f, Tensor)],
-        updated_vars=top.updated,
+        updated_vars=list(top.updated),
         var_ops={op.name: op for op in ops if op.type == "variable"},
         uses_key=emitter.uses_key,
         checks=emitter.checks,
-        line_ops=line_ops,
-        spans=spans,
+        line_at=line_at,
         lines=lines,
         constants=constants,
     )

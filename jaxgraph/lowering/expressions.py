@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import keyword
 import math
 import re
@@ -97,6 +98,14 @@ class Expr:
     refs: frozenset[str]
     ops: tuple[Operation, ...] = ()
     scalar: np.ndarray | None = None
+    _width: int | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def width(self) -> int:
+        """The length of the expression's text (computed once)."""
+        if self._width is None:
+            self._width = len(ast.unparse(self.node))
+        return self._width
 
 
 def load_name(ident: str) -> ast.expr:
@@ -188,29 +197,49 @@ def template_of(opdef: OpDef, attrs: dict[str, Any], arity: int) -> str | None:
     ``jax_call`` when every attribute the template leaves out holds its default, else the
     public JAX function its lowering is (for ops without attributes)."""
     if opdef.jax_call is not None:
-        used = {field for _, field, _, _ in string.Formatter().parse(opdef.jax_call) if field}
+        used = template_fields(opdef.jax_call)
         if all(k in used or attrs[k] == opdef.attrs[k] for k in attrs):
             return opdef.jax_call
-    if not attrs and (name := public_jax_name(opdef.lower)):
+    if not attrs and (name := _public_jax_name(opdef.lower)):
         return name + "(" + ", ".join(f"{{{i}}}" for i in range(arity)) + ")"
     return None
 
 
-class _Substitute(ast.NodeTransformer):
-    """Replaces a parsed template's ``_in0`` / ``_at_axis`` names with argument expressions."""
+@functools.cache
+def template_fields(template: str) -> frozenset[str]:
+    """The attribute fields of a template (``{axis}``; not the positional ``{0}``)."""
+    return frozenset(f for _, f, _, _ in string.Formatter().parse(template) if f and not f.isdigit())
 
-    def __init__(self, replacements: dict[str, ast.expr]):
-        self.replacements = replacements
 
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        return self.replacements.get(node.id, node)
+@functools.cache
+def _public_jax_name(fn: Any) -> str | None:
+    """``public_jax_name``, once per lowering function."""
+    return public_jax_name(fn)
+
+
+@functools.cache
+def _parsed(template: str, arity: int, attrs: tuple[str, ...]) -> ast.expr:
+    """A template parsed once, its ``{0}``... as names ``_in0``... and ``{axis}``... as ``_at_axis``."""
+    text = template.format(*[f"_in{i}" for i in range(arity)], **{k: f"_at_{k}" for k in attrs})
+    return ast.parse(text, mode="eval").body
+
+
+def _instance(node: Any, replacements: dict[str, ast.expr]) -> Any:
+    """A copy of a parsed template's tree with the placeholder names replaced (parsing the
+    template again for each op was a ``compile`` call per op)."""
+    if isinstance(node, ast.Name):
+        return replacements.get(node.id) or ast.Name(id=node.id, ctx=node.ctx)
+    if isinstance(node, list):
+        return [_instance(item, replacements) for item in node]
+    if not isinstance(node, ast.AST):
+        return node
+    return type(node)(**{field: _instance(value, replacements) for field, value in ast.iter_fields(node)})
 
 
 def fill(template: str, args: list[ast.expr], attrs: dict[str, ast.expr]) -> ast.expr:
     """The template with ``{0}``, ``{1}``... the arguments and ``{axis}``... the attributes."""
-    text = template.format(*[f"_in{i}" for i in range(len(args))], **{k: f"_at_{k}" for k in attrs})
     replacements = {f"_in{i}": a for i, a in enumerate(args)} | {f"_at_{k}": v for k, v in attrs.items()}
-    return _Substitute(replacements).visit(ast.parse(text, mode="eval").body)
+    return _instance(_parsed(template, len(args), tuple(sorted(attrs))), replacements)
 
 
 def call_of(function: str, *args: str) -> ast.expr:

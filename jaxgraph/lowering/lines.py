@@ -1,43 +1,87 @@
-"""The generated code's lines: statements with their location comments, ``named_scope`` blocks
-and wrapping.
+"""The generated code's lines: statements with their location comments, ``named_scope`` blocks,
+functions of at most ``CHUNK_LINES`` lines, and wrapping.
 
 Split out of ``codegen`` (the driver) because layout is its own concern: a ``Line`` keeps,
-besides its text and indentation, the op it assigns and the columns of every op expression in
-it, which ``LoweredGraph.op_at_line`` uses to blame a run-time error on its op; the helpers
-here write ``targets = value  # model.py:8``, group runs of one name scope under one
-``with jax.named_scope(...)``, and wrap long parameter and result lists at ``WIDTH``.
+besides its text and indentation, the op it assigns and the statement it was written from,
+from which ``spans`` finds the columns of every op expression in it (only when a run-time
+error needs them: ``LoweredGraph.op_at_line``); the helpers here write
+``targets = value  # model.py:8``, group runs of one name scope under one
+``with jax.named_scope(...)``, split a long body into functions (``chunked``) and wrap long
+parameter and result lists at ``WIDTH``.
+
+Why functions of bounded length: JAX gives every equation an MLIR location from its Python
+traceback, and finding the line of a frame walks its code object's line table from the start.
+One function of 25,000 lines (a 1,000-layer chain's training step) made lowering quadratic in
+the graph's size (14 s of 22 s); in parts of at most ``CHUNK_LINES`` lines each lookup is short.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import os
+import re
 import textwrap
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 
 from jaxgraph.ir.graph import Operation
 
 WIDTH = 100
 """Parameter and result lists wrap at this width."""
 
+CHUNK_LINES = 200
+"""A function body longer than this is split into functions of at most this many lines (of
+statements; a single op's lines are never split)."""
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+AST_PARSE_LOCK = threading.Lock()
+"""``ast.parse`` from several threads at once can fail in CPython 3.11 ("AST constructor recursion
+depth mismatch", CPython issue 106905): Sessions compile fetch sets in parallel threads."""
+
 
 @dataclasses.dataclass
 class Line:
-    """One generated line, ``indent`` levels deep, with the op it assigns and, per op computed
-    in it, the columns of that op's expression (to blame errors)."""
+    """One generated line, ``indent`` levels deep, with the op it assigns, the statement it
+    was written from (at column ``column`` of ``text``; for the columns of its op expressions,
+    see ``spans``) and the names it assigns."""
 
     text: str
     indent: int = 0
     op: Operation | None = None
-    spans: list[tuple[int, int, Operation]] = dataclasses.field(default_factory=list)
+    stmt: ast.stmt | None = None
+    column: int = 0
+    targets: tuple[str, ...] = ()
 
     def nested(self, levels: int = 1, prefix: str = "") -> Line:
         shift = len(prefix)
-        spans = [(a + shift, b + shift, op) for a, b, op in self.spans]
-        return Line(prefix + self.text, self.indent + levels, self.op, spans)
+        return Line(
+            prefix + self.text, self.indent + levels, self.op, self.stmt, self.column + shift, self.targets
+        )
 
 
+def spans(line: Line) -> list[tuple[int, int, Operation]]:
+    """The columns (in ``line``'s text, indentation excluded) of every op expression in it: its
+    statement parsed back from its text, walked alongside the statement it was written from
+    (whose op expressions carry ``jaxgraph_op``). Empty when the two differ in shape."""
+    if line.stmt is None:
+        return []
+    with AST_PARSE_LOCK:
+        tree = ast.parse(line.text[line.column :])
+    found = []
+    for made, parsed in zip(ast.walk(line.stmt), ast.walk(tree.body[0])):
+        if type(made) is not type(parsed):  # unparse changed the tree's shape: no columns
+            return []
+        if getattr(made, "jaxgraph_op", None) is not None:
+            found.append(
+                (parsed.col_offset + line.column, parsed.end_col_offset + line.column, made.jaxgraph_op)
+            )
+    return found
+
+
+@functools.cache
 def _safe_file(path: str) -> str:
     """A location comment's file: the base name's printable characters (no line breaks)."""
     return "".join(c for c in os.path.basename(path) if c.isprintable())
@@ -58,23 +102,14 @@ def _locations(ops: Iterable[Operation]) -> str:
 def statement(
     targets: list[str], value: ast.expr, op: Operation, ops: Iterable[Operation], unpack: bool = False
 ) -> Line:
-    """``targets = value  # locations`` (``unpack``: a tuple even of one), with the columns of
-    every op expression in it."""
+    """``targets = value  # locations`` (``unpack``: a tuple even of one)."""
     if not targets:
         stmt: ast.stmt = ast.Expr(value=value)
     else:
         names = [ast.Name(id=t, ctx=ast.Store()) for t in targets]
         target = names[0] if len(names) == 1 and not unpack else ast.Tuple(elts=names, ctx=ast.Store())
         stmt = ast.Assign(targets=[target], value=value, type_comment=None, lineno=1)
-    text = ast.unparse(stmt)
-    spans = []
-    for made, parsed in zip(ast.walk(stmt), ast.walk(ast.parse(text).body[0])):
-        if type(made) is not type(parsed):  # unparse changed the tree's shape: no columns
-            spans = []
-            break
-        if getattr(made, "jaxgraph_op", None) is not None:
-            spans.append((parsed.col_offset, parsed.end_col_offset, made.jaxgraph_op))
-    return Line(text + _locations(ops), op=op, spans=spans)
+    return Line(ast.unparse(stmt) + _locations(ops), op=op, stmt=stmt, targets=tuple(targets))
 
 
 def scoped(groups: list[tuple[str, list[Line]]]) -> list[Line]:
@@ -111,3 +146,75 @@ def wrapped(head: str, items: Sequence[str], tail: str) -> list[Line]:
 def tuple_text(items: list[str]) -> str:
     """``(a, b)``, ``(a,)`` or ``()``."""
     return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def chunked(
+    groups: list[tuple[str, list[Line]]],
+    bound: Iterable[str],
+    after: Iterable[str],
+    part_name: Callable[[int], str],
+) -> tuple[list[Line], list[Line]]:
+    """A function body (per op: its name scope and lines) as functions of at most
+    ``CHUNK_LINES`` lines and the body calling them in order: ``(functions, body)``. ``bound``:
+    the names bound before the body (the function's parameters); ``after``: the text read after
+    it (the function's return); ``part_name(i)`` names the ``i``-th part. A short body is
+    returned as it is, without functions.
+
+    Each part takes the names it reads that are bound before it (any identifier in its text
+    counts as read: one too many only adds a parameter) and returns the names it assigns that
+    are read after it."""
+    chunks: list[list[tuple[str, list[Line]]]] = [[]]
+    size = 0
+    for scope, lines in groups:
+        if size and size + len(lines) > CHUNK_LINES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append((scope, lines))
+        size += len(lines)
+    if len(chunks) == 1:
+        return [], scoped(groups)
+    reads = [dict.fromkeys(n for _, lines in chunk for line in lines for n in _IDENTIFIER.findall(line.text))
+             for chunk in chunks]  # fmt: skip
+    last_read = {n: len(chunks) for text in after for n in _IDENTIFIER.findall(text)}
+    for i in reversed(range(len(chunks))):
+        for n in reads[i]:
+            last_read.setdefault(n, i)
+    bound = set(bound)
+    functions: list[Line] = []
+    body: list[Line] = []
+    for i, chunk in enumerate(chunks):
+        assigned = dict.fromkeys(
+            t for _, lines in chunk for line in lines if line.indent == 0 for t in line.targets
+        )
+        params = [n for n in reads[i] if n in bound]
+        outs = [n for n in assigned if last_read.get(n, i) > i]
+        call = f"{part_name(i + 1)}("
+        functions += wrapped("def " + call, params, "):") + [line.nested() for line in scoped(chunk)]
+        functions += [line.nested() for line in _tuple_lines("return ", outs, "")] + [Line("")]
+        body += _assignment(outs, call, params)
+        bound.update(outs)
+    return functions, body
+
+
+def _tuple_lines(head: str, items: list[str], tail: str) -> list[Line]:
+    """``head (a, b) tail`` (``(a,)`` for one item), wrapped inside the brackets when long."""
+    return wrapped(head + "(", items, ("," if len(items) == 1 else "") + ")" + tail)
+
+
+def _assignment(targets: list[str], call: str, args: list[str]) -> list[Line]:
+    """``(targets) = call args)`` (just the call without targets), wrapped when long."""
+    if not targets:
+        return wrapped(call, args, ")")
+    text = f"{tuple_text(targets)} = {call}{', '.join(args)})"
+    if len(text) <= WIDTH:
+        return [Line(text)]
+    return [Line("("), *_items(targets), Line(f") = {call}"), *_items(args), Line(")")]
+
+
+def _items(items: list[str]) -> list[Line]:
+    """``items`` separated by commas, wrapped at ``WIDTH``, one level deep."""
+    text = ", ".join(items) + ("," if len(items) == 1 else "")
+    return [
+        Line(line, 1)
+        for line in textwrap.wrap(text, WIDTH - 4, break_long_words=False, break_on_hyphens=False)
+    ]

@@ -109,6 +109,9 @@ def _fetched(tensor: Tensor, values: dict[Tensor, Any], fed: dict[Tensor, Any]) 
 def split(fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor]) -> HostPlan | None:
     """The host part of a fetch set (None when no string tensor is fetched or fed); raises when
     a string placeholder it needs is not fed, or when an op XLA runs depends on a host op."""
+    graphs = {_op_of(e).graph for e in fetches}
+    if not any(g.holds_strings for g in graphs) and not any(t.dtype is string for t in feeds):
+        return None  # no string tensor anywhere: no host op (the common case, without a walk)
     fed = set(feeds)
     stack = [_op_of(e) for e in fetches if on_host(_op_of(e))]
     if not stack and not any(t.dtype is string for t in feeds):
@@ -141,12 +144,13 @@ def split(fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor]) -> Hos
 def _refuse_host_dependencies(device_fetches: Sequence[Tensor | Operation], fed: set[Tensor]) -> None:
     """Raises when an op XLA computes needs a host op first (a control dependency on one):
     host ops run after the executable, so it could not wait for one."""
-    for op in sorted(needed(device_fetches, fed), key=lambda op: op.index):
-        blocking = next((c for c in op.control_inputs if on_host(c)), None)
-        if blocking is not None:
-            raise InvalidArgumentError(
-                f"'{op.name}' has a control dependency on the string op '{blocking.name}', which "
-                "runs on the host after XLA has computed the rest of the fetches: fetch it "
-                "separately instead",
-                op,
-            )
+    blocked = [op for op in needed(device_fetches, fed) if any(map(on_host, op.control_inputs))]
+    if blocked:
+        op = min(blocked, key=lambda op: op.index)  # the first in graph order
+        blocking = next(c for c in op.control_inputs if on_host(c))
+        raise InvalidArgumentError(
+            f"'{op.name}' has a control dependency on the string op '{blocking.name}', which "
+            "runs on the host after XLA has computed the rest of the fetches: fetch it "
+            "separately instead",
+            op,
+        )

@@ -10,6 +10,7 @@ import pytest
 
 import jaxgraph as jg
 from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.ir.passes import optimize
 from jaxgraph.session import host_ops
 
 
@@ -100,3 +101,15 @@ def test_string_ops_after_device_effects():
         sess.run(jg.global_variables_initializer())
         assert sess.run(text) == b"done"
         assert sess.run(v) == 2.0  # the control input ran once, on the device
+
+
+def test_a_graph_knows_whether_it_holds_string_tensors():
+    graph = jg.Graph()
+    with graph.as_default():
+        x = jg.placeholder(jg.float32, (2,), name="x")
+        y = x + 1.0
+        assert not graph.holds_strings
+        text = jg.as_string(y)
+    assert graph.holds_strings
+    assert optimize([text], [x]).graph.holds_strings and not optimize([y], [x]).graph.holds_strings
+    assert host_ops.split([y], [x]) is None and host_ops.split([text], [x]) is not None

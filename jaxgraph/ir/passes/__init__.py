@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.graph import Operation, Tensor, paused_gc
 from jaxgraph.ir.passes.bodies import prune_bodies
 from jaxgraph.ir.passes.checks import strip_cpu_only_checks
 from jaxgraph.ir.passes.folding import fold
@@ -73,6 +73,17 @@ def optimize(
     ``record`` keeps each pass's output graph in ``after_each_pass`` (``"prune"`` first);
     ``verify_each`` runs the IR verifier after every pass (an InternalError names the op);
     ``roll_loops=False`` skips the ``roll-loops`` pass (the program stays unrolled)."""
+    with paused_gc():
+        return _optimize(fetches, feeds, record, verify_each, roll_loops)
+
+
+def _optimize(
+    fetches: Sequence[Tensor | Operation],
+    feeds: Sequence[Tensor],
+    record: bool,
+    verify_each: bool,
+    roll_loops: bool,
+) -> Optimized:
     program = extract(fetches, feeds)
     stages = [("prune", program.graph)] if record else []
     if verify_each:

@@ -47,8 +47,11 @@ def host_value(opdef: OpDef, values: list, attrs: dict) -> np.ndarray | None:
 
 def fold(program: Optimized) -> Optimized:
     """Replaces each op whose inputs are all constants by a constant ``<op name>/folded``."""
-    rebuild = Rebuild(program)
-    for op in program.graph.operations:
+    return Rebuild.unless_unchanged(program, _folded)
+
+
+def _folded(rebuild: Rebuild) -> Optimized:
+    for op in rebuild.program.graph.operations:
         inputs = rebuild.inputs(op)
         value = folded_value(op, inputs)
         if value is None:

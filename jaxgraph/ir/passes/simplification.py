@@ -91,9 +91,12 @@ def _equal_input(op: Operation, opdef: OpDef, inputs: list[Tensor], rules: dict)
 
 def simplify(program: Optimized) -> Optimized:
     """Replaces each single-output pure op without control inputs by the input it equals."""
+    return Rebuild.unless_unchanged(program, _simplified)
+
+
+def _simplified(rebuild: Rebuild) -> Optimized:
     rules = identity_rules()
-    rebuild = Rebuild(program)
-    for op in program.graph.operations:
+    for op in rebuild.program.graph.operations:
         inputs = rebuild.inputs(op)
         opdef = op.op_def
         if opdef.pure:

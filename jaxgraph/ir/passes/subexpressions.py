@@ -15,7 +15,11 @@ def _position(t: Tensor) -> tuple[int, int]:
 
 def cse(program: Optimized) -> Optimized:
     """Merges each pure op into the first equal one."""
-    rebuild = Rebuild(program)
+    return Rebuild.unless_unchanged(program, _merged)
+
+
+def _merged(rebuild: Rebuild) -> Optimized:
+    program = rebuild.program
     seen: dict[Any, Operation] = {}
     for op in program.graph.operations:
         inputs = rebuild.inputs(op)
