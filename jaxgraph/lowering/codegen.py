@@ -66,6 +66,7 @@ from jaxgraph.ir.opdef import REQUIRED, OpDef, get_op_def
 from jaxgraph.ir.passes import prune
 from jaxgraph.ir.values import ArrayValue
 from jaxgraph.lowering.checks import Function, finish, finite_checks, has_checks, if_passed, passing_status
+from jaxgraph.lowering.groups import VARIABLE_OPS
 from jaxgraph.lowering.expressions import (
     IMPORTS,
     SMALL_CONSTANT,
@@ -309,7 +310,7 @@ class _Emitter:
     def op(self, op, values, var_name, users, live, fed, top, lines) -> None:
         """Emits one op: as a line, inside its user's expression, or as an alias of a name."""
         opdef = get_op_def(op.type)
-        if op.type == "variable":
+        if op.type in VARIABLE_OPS:
             var_name[op.name] = self.names.make(op.name)
             if top is not None:
                 top.params[op.name] = var_name[op.name]
@@ -519,7 +520,7 @@ def _module(emitter, function, name, ops, feeds, fetches, donated, kept, top) ->
         feeds=list(feeds),
         fetches=[f for f in fetches if isinstance(f, Tensor)],
         updated_vars=list(top.updated),
-        var_ops={op.name: op for op in ops if op.type == "variable"},
+        var_ops={op.name: op for op in ops if op.type in VARIABLE_OPS},
         uses_key=emitter.uses_key,
         checks=emitter.checks,
         line_at=line_at,

@@ -43,6 +43,7 @@ from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.passes.specialize import specialize
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES, replicated, variable_sharding
+from jaxgraph.lowering.groups import handle_of, variable_groups
 from jaxgraph.session import host_ops
 from jaxgraph.session.config import configure_session, place
 from jaxgraph.session.defaults import _session_stack
@@ -56,6 +57,7 @@ from jaxgraph.session.feeds import (
     _with_values,
 )
 from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
+from jaxgraph.session.variable_store import VariableStore
 from jaxgraph.tracer.function import Function
 
 FEED_HOOKS: list[Callable[[Session, Any, dict | None], dict | None]] = []
@@ -75,7 +77,7 @@ class _Plan:
     """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
 
     __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches",
-                 "value_feeds", "host")  # fmt: skip
+                 "value_feeds", "host", "groups")  # fmt: skip
 
     def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list,
                  value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None):  # fmt: skip
@@ -91,6 +93,8 @@ class _Plan:
         """Feeds whose values decide shapes: the plan is valid for these values only."""
         self.host = host
         """The string ops run on the host after the executable (``host_ops``); None: none."""
+        self.groups = variable_groups(lowered.var_ops)
+        """The members of each Variable group the executable takes stacked, by group name."""
 
     def device_feeds(self, feed_values: list) -> list:
         """The feed values the executable takes (string feeds stay on the host)."""
@@ -129,7 +133,7 @@ class Session:
         self.check_numerics = check_numerics
         self.dump_dir = dump_dir
         self.roll_loops = roll_loops
-        self._variables: dict[str, jax.Array] = {}
+        self._variables = VariableStore(self._place)
         self._key: jax.Array | None = None
         self._cache: dict[Any, _Plan] = {}
         self._lock = threading.RLock()  # runs: Variable values and the RNG key
@@ -203,9 +207,12 @@ class Session:
         with self._lock:
             self._check_open()
             variables = self._variables
-            args = [variables.get(name) for name in plan.var_args]
+            args = [variables.argument(name, plan.groups) for name in plan.var_args]
             if None in args:
-                raise _uninitialized(plan, [n for n, v in zip(plan.var_args, args, strict=True) if v is None])
+                missing = [n for n, v in zip(plan.var_args, args, strict=True) if v is None]
+                raise _uninitialized(
+                    plan, [m for n in missing for m in plan.groups.get(n, (n,)) if m not in variables]
+                )
             for value, dtype, tensor in zip(
                 plan.device_feeds(feed_values), plan.feed_dtypes, plan.feeds, strict=False
             ):
@@ -217,9 +224,12 @@ class Session:
                 raise self._forget_lost_variables(plan, args, e) from None
             if failed is not None:  # the donated Variables hold their old values; the key stays
                 donated = set(plan.executable.lowered.donated_vars)
-                variables.update((n, v) for n, v in zip(plan.updated, updated, strict=False) if n in donated)
+                for n, v in zip(plan.updated, updated, strict=False):
+                    if n in donated:
+                        variables.commit(n, v, plan.groups)
                 raise failed
-            variables.update(zip(plan.updated, updated, strict=False))
+            for n, v in zip(plan.updated, updated, strict=False):
+                variables.commit(n, v, plan.groups)
             if plan.executable.lowered.uses_key:
                 self._key = key
         if plan.host is not None:
@@ -241,8 +251,7 @@ class Session:
         ]
         if not lost:
             return error
-        for name in lost:
-            del self._variables[name]
+        lost = [member for name in lost for member in self._variables.forget(name, plan.groups)]
         listed = ", ".join(f"'{name}'" for name in lost)
         return type(error)(
             f"{error.message}; the failed run had already taken over the buffers of Variable(s) "
@@ -409,7 +418,7 @@ class Session:
             if missing:
                 listed = ", ".join(f"'{name}'" for name in missing)
                 raise FailedPreconditionError(f"Attempting to use uninitialized Variable(s) {listed}")
-            values = {name: np.array(self._variables[name]) for name in names}
+            values = self._variables.host_values(names)
             key = None if self._key is None else np.array(self._key)
         return values, key
 
@@ -570,7 +579,7 @@ def _uninitialized(plan: _Plan, names: list[str]) -> FailedPreconditionError:
         f"Attempting to use uninitialized Variable{'s' if len(names) > 1 else ''} {listed}: run "
         "sess.run(jg.global_variables_initializer()) first, with the initializer built after the "
         "last Variable (after the optimizer, whose slots are Variables too)",
-        plan.executable.lowered.var_ops[names[0]],
+        handle_of(plan.executable.lowered.var_ops, names[0]),
     )
 
 
