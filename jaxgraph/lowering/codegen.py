@@ -66,7 +66,6 @@ from jaxgraph.ir.opdef import REQUIRED, OpDef, get_op_def
 from jaxgraph.ir.passes import prune
 from jaxgraph.ir.values import ArrayValue
 from jaxgraph.lowering.checks import Function, finish, finite_checks, has_checks, if_passed, passing_status
-from jaxgraph.lowering.groups import VARIABLE_OPS
 from jaxgraph.lowering.expressions import (
     IMPORTS,
     SMALL_CONSTANT,
@@ -84,6 +83,7 @@ from jaxgraph.lowering.expressions import (
     template_fields,
     template_of,
 )
+from jaxgraph.lowering.groups import VARIABLE_OPS
 from jaxgraph.lowering.lines import Line, chunked, spans, statement, tuple_text, wrapped
 from jaxgraph.ops.control_flow import params, results
 
