@@ -51,7 +51,7 @@ import jaxgraph as jg  # noqa: E402
 SIZES = (100, 300, 1000, 3000)
 QUICK_SIZES = (30, 100)
 
-VARIANTS: dict[str, dict[str, Any]] = {"jaxgraph": {}}
+VARIANTS: dict[str, dict[str, Any]] = {"jaxgraph": {}, "jaxgraph-unrolled": {"roll_loops": False}}
 """jaxgraph's columns: a name and the ``Session`` keyword arguments it runs with."""
 
 JAXGRAPH_PHASES = ("trace", "gradients", "optimizer", "build", "passes", "codegen", "jax trace",

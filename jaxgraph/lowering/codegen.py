@@ -83,6 +83,7 @@ from jaxgraph.lowering.expressions import (
     template_fields,
     template_of,
 )
+from jaxgraph.lowering.groups import VARIABLE_OPS
 from jaxgraph.lowering.lines import Line, chunked, spans, statement, tuple_text, wrapped
 from jaxgraph.ops.control_flow import params, results
 
@@ -309,7 +310,7 @@ class _Emitter:
     def op(self, op, values, var_name, users, live, fed, top, lines) -> None:
         """Emits one op: as a line, inside its user's expression, or as an alias of a name."""
         opdef = get_op_def(op.type)
-        if op.type == "variable":
+        if op.type in VARIABLE_OPS:
             var_name[op.name] = self.names.make(op.name)
             if top is not None:
                 top.params[op.name] = var_name[op.name]
@@ -519,7 +520,7 @@ def _module(emitter, function, name, ops, feeds, fetches, donated, kept, top) ->
         feeds=list(feeds),
         fetches=[f for f in fetches if isinstance(f, Tensor)],
         updated_vars=list(top.updated),
-        var_ops={op.name: op for op in ops if op.type == "variable"},
+        var_ops={op.name: op for op in ops if op.type in VARIABLE_OPS},
         uses_key=emitter.uses_key,
         checks=emitter.checks,
         line_at=line_at,

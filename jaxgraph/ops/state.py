@@ -100,3 +100,23 @@ class AssignSub:
 
     def lower(old, value):
         return old - value
+
+
+@op(
+    "variable_group", "VariableGroup", attrs={"dtype": REQUIRED, "shape": REQUIRED, "members": REQUIRED},
+    stateful=True, parameter=True,
+)  # fmt: skip
+class VariableGroupOp:
+    """The handle of a run of same-typed Variables held as one stacked value (``ref<...>`` of
+    shape ``[len(members), *shape]``): made by the rolling pass only (never by users), so that
+    a rolled program reads and updates the run's Variables as one argument and one result.
+    ``members`` names the Variables, in stacking order; ``shape`` is one member's shape. The
+    Session keeps each member individually addressable (``jaxgraph.session.variable_store``)."""
+
+    def infer(*, dtype, shape, members):
+        require(
+            isinstance(members, tuple) and len(members) >= 1 and all(isinstance(m, str) for m in members),
+            f"a Variable group's members are a tuple of Variable names, got {members!r}",
+        )
+        require(len(set(members)) == len(members), f"a Variable group names a Variable twice: {members!r}")
+        return TensorType(dtype, TensorShape((len(members), *shape)), ref=True)

@@ -47,6 +47,7 @@ from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.passes.specialize import specialize
 from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES, replicated, variable_sharding
+from jaxgraph.lowering.groups import handle_of, variable_groups
 from jaxgraph.session import host_ops
 from jaxgraph.session.config import configure_session, place
 from jaxgraph.session.defaults import _session_stack
@@ -61,6 +62,7 @@ from jaxgraph.session.feeds import (
 )
 from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
 from jaxgraph.session.structure import structure_key
+from jaxgraph.session.variable_store import VariableStore
 from jaxgraph.tracer.function import Function
 
 FEED_HOOKS: list[Callable[[Session, Any, dict | None], dict | None]] = []
@@ -80,7 +82,8 @@ class _Plan:
     """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
 
     __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches",
-                 "value_feeds", "host", "uses_key", "plain_feeds", "stateless", "renames")  # fmt: skip
+                 "value_feeds", "host", "uses_key", "plain_feeds", "stateless", "renames",
+                 "groups")  # fmt: skip
 
     def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list,
                  value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None,
@@ -103,6 +106,8 @@ class _Plan:
         self.stateless = not (self.var_args or self.updated or lowered.uses_key)
         """Reads no Variable and no RNG key: runs without the Session's run lock."""
         self.renames = renames
+        self.groups = variable_groups(lowered.var_ops)
+        """The members of each Variable group the executable takes stacked, by group name."""
         """For an executable compiled for a structurally identical fetch set (``structure``):
         the ops it was compiled for, by name, mapped to this fetch set's ops; None: its own."""
 
@@ -152,7 +157,7 @@ class Session:
         self.check_numerics = check_numerics
         self.dump_dir = dump_dir
         self.roll_loops = roll_loops
-        self._variables: dict[str, jax.Array] = {}
+        self._variables = VariableStore(self._place)
         self._key: jax.Array | None = None
         self._cache: dict[Any, _Plan] = {}
         self._fast: dict[Any, tuple[_Plan, Any]] = {}  # by _fast_key: (plan, treedef or None)
@@ -268,12 +273,15 @@ class Session:
         with self._lock:
             self._check_open()
             variables = self._variables
-            try:
-                args = [variables[name] for name in plan.var_args]
-            except KeyError:
-                raise _uninitialized(plan, [n for n in plan.var_args if n not in variables]) from None
+            args = [variables.argument(name, plan.groups) for name in plan.var_args]
+            if None in args:
+                missing = [n for n, v in zip(plan.var_args, args, strict=True) if v is None]
+                raise _uninitialized(
+                    plan, [m for n in missing for m in plan.groups.get(n, (n,)) if m not in variables]
+                )
             fetched, updated, key = self._call(plan, self._feed_args(args, plan, feed_values, graph))
-            variables.update(zip(plan.updated, updated, strict=False))
+            for n, v in zip(plan.updated, updated, strict=False):
+                variables.commit(n, v, plan.groups)
             if plan.uses_key:
                 self._key = key
         return fetched
@@ -300,9 +308,9 @@ class Session:
             raise plan.user_error(self._forget_lost_variables(plan, args, e)) from None
         if failed is not None:  # the donated Variables hold their old values; the key stays
             donated = set(plan.executable.lowered.donated_vars)
-            self._variables.update(
-                (n, v) for n, v in zip(plan.updated, updated, strict=False) if n in donated
-            )
+            for n, v in zip(plan.updated, updated, strict=False):
+                if n in donated:
+                    self._variables.commit(n, v, plan.groups)
             raise plan.user_error(failed)
         return fetched, updated, key
 
@@ -318,8 +326,7 @@ class Session:
         ]
         if not lost:
             return error
-        for name in lost:
-            del self._variables[name]
+        lost = [member for name in lost for member in self._variables.forget(name, plan.groups)]
         listed = ", ".join(f"'{name}'" for name in lost)
         return type(error)(
             f"{error.message}; the failed run had already taken over the buffers of Variable(s) "
@@ -502,7 +509,7 @@ class Session:
             if missing:
                 listed = ", ".join(f"'{name}'" for name in missing)
                 raise FailedPreconditionError(f"Attempting to use uninitialized Variable(s) {listed}")
-            values = {name: np.array(self._variables[name]) for name in names}
+            values = self._variables.host_values(names)
             key = None if self._key is None else np.array(self._key)
         return values, key
 
@@ -733,7 +740,7 @@ def _uninitialized(plan: _Plan, names: list[str]) -> FailedPreconditionError:
         f"Attempting to use uninitialized Variable{'s' if len(names) > 1 else ''} {listed}: run "
         "sess.run(jg.global_variables_initializer()) first, with the initializer built after the "
         "last Variable (after the optimizer, whose slots are Variables too)",
-        plan.executable.lowered.var_ops[names[0]],
+        handle_of(plan.executable.lowered.var_ops, names[0]),
     )
 
 
