@@ -203,23 +203,44 @@ def _initialize(
         return
     if path is not None:
         logging.info("Restoring parameters from %s", path)
-        saver.restore(session, path)
     if multi:
-        _share_chief_values(session, path is not None)
+        _share_chief_values(session, saver, path)
+    else:
+        saver.restore(session, path)
     session.run(init[1:])  # as TF1: local Variables are initialized, not restored
 
 
-def _share_chief_values(session: Session, chief: bool) -> None:
-    """The chief's restored Variables and RNG key, loaded into every process's Session."""
+class _Restored:
+    """Stands in for the Session in ``Saver.restore`` on a multi-process run's chief: keeps the
+    checkpoint's values on the host. Placing a value on a mesh that spans processes is itself a
+    collective, so every process loads the broadcast values together, never the chief alone."""
+
+    def __init__(self, graph: Any):
+        self.graph = graph
+        self.values: dict[str, np.ndarray] = {}
+        self.key: np.ndarray | None = None
+
+    def load_snapshot(self, values: dict[str, np.ndarray], key: np.ndarray | None) -> None:
+        self.values, self.key = values, key
+
+
+def _share_chief_values(session: Session, saver: Saver, path: str | None) -> None:
+    """The chief's checkpoint ``path`` (Variables and RNG key), restored into every process's
+    Session; ``path`` is None on the other processes."""
     with session.graph.as_default():
         variables = {v.op.name: v.handle.type for v in global_variables()}
-    if chief:
-        values, key = session.snapshot(list(variables))
+    if path is not None:
+        restored = _Restored(session.graph)
+        saver.restore(restored, path)
+        values = {
+            name: np.asarray(restored.values[name], computed_as(t.dtype).np) for name, t in variables.items()
+        }
+        key = restored.key
     else:
         values = {name: np.zeros(tuple(t.shape), computed_as(t.dtype).np) for name, t in variables.items()}
         key = None
     has_key = bool(broadcast_from_chief(np.int32(key is not None)))
     values = broadcast_from_chief(values)
     if has_key:
-        key = broadcast_from_chief(key if chief else np.zeros((2,), np.uint32))
+        key = broadcast_from_chief(key if path is not None else np.zeros((2,), np.uint32))
     session.load_snapshot(values, key if has_key else None)
