@@ -159,7 +159,21 @@ class Scan:
             inputs[num_carry : num_carry + num_xs],
             inputs[num_carry + num_xs :],
         )
+        if rolled is not None and not carry and not num_refs and key is None and xs:
+            return _mapped(body, xs, rest)
         return _scan(body, carry, xs, rest, length, reverse, save_carries, num_refs, key)
+
+
+def _mapped(body, xs, captured):
+    """A rolled run whose blocks share no carry (a per-Variable update, say) as ``jax.vmap`` of
+    its body: the block's ops applied once to the stacked inputs, which XLA fuses as it fuses
+    the unrolled blocks (a loop boundary would keep it from contracting ``w - lr * g`` into the
+    fused multiply-add the unrolled program gets), and no loop to run."""
+
+    def block(*x):
+        return tuple(body(*x, *captured, key=None)[0])
+
+    return jax.vmap(block)(*xs)
 
 
 def _scan(body, carry, xs, rest, length, reverse, save_carries, num_refs, key):
