@@ -135,7 +135,7 @@ def _executable(sess: jg.Session) -> Any:
 def _memory_of(sess: jg.Session) -> int:
     """XLA's memory analysis of the Session's train step (JAX's caches make this no new compile)."""
     plan = _plan(sess)
-    args = [sess._variables[n] for n in plan.var_args]
+    args = [sess._variables.argument(n, plan.groups) for n in plan.var_args]  # groups stacked
     args += [jax.ShapeDtypeStruct((BATCH, WIDTH), jnp.float32), None]
     return _memory(plan.executable.jitted.lower(*args).compile())
 

@@ -15,7 +15,7 @@ import pytest
 import jaxgraph as jg
 from jaxgraph import errors
 from jaxgraph.lowering import lines
-from tests.lowering.test_codegen import _run_dump
+from tests.lowering.test_codegen import _run_dump, dump_runs_as_the_session
 
 HERE = os.path.basename(__file__)
 
@@ -64,11 +64,7 @@ def test_a_long_train_step_is_split_into_parts_that_run_as_is():
     # unrolled: rolled, the chain is a few scans (chunking is about long flat programs)
     with jg.Session(graph=graph, roll_loops=False) as sess:
         sess.run(init)
-        source, fetched, updated = _run_dump(sess, fetches, feeds)
-        loss, _ = sess.run(fetches, feeds)
-        np.testing.assert_array_equal(fetched[0], loss)
-        for name, value in updated.items():
-            np.testing.assert_array_equal(value, sess.run(graph.get_operation_by_name(name).outputs[0]))
+        source = dump_runs_as_the_session(sess, graph, fetches, feeds)
         hlo = sess.dump(fetches, feeds, stage="hlo")
     assert 'op_name="jit(run_graph)/layer29/' in hlo  # the parts are plain calls: scopes unchanged
     functions = _functions(source)

@@ -50,6 +50,17 @@ def _adam_mlp():
     return graph, init, [loss, train_op], feeds
 
 
+def dump_runs_as_the_session(sess, graph, fetches, feeds) -> str:
+    """Checks that the ``jax`` dump, run as is, gives the Session's loss (``fetches[0]``) and
+    Variables for one step (then takes that step); returns the dumped source."""
+    source, fetched, updated = _run_dump(sess, fetches, feeds)
+    loss, _ = sess.run(fetches, feeds)
+    np.testing.assert_array_equal(fetched[0], loss)
+    for name, value in updated.items():
+        np.testing.assert_array_equal(value, sess.run(graph.get_operation_by_name(name).outputs[0]))
+    return source
+
+
 def _run_dump(sess, fetches, feeds):
     """Runs the dumped module in a fresh namespace (jitted, as the Session runs it) on the
     Session's current Variable values; returns (fetched, {variable: new value})."""
@@ -67,11 +78,7 @@ def test_adam_train_step_dump_runs_as_is_and_matches_session_run():
     graph, init, fetches, feeds = _adam_mlp()
     with jg.Session(graph=graph, device="cpu") as sess:  # with the label check (CPU-only, as TF1)
         sess.run(init)
-        source, fetched, updated = _run_dump(sess, fetches, feeds)
-        loss, _ = sess.run(fetches, feeds)
-        np.testing.assert_array_equal(fetched[0], loss)
-        for name, value in updated.items():
-            np.testing.assert_array_equal(value, sess.run(graph.get_operation_by_name(name).outputs[0]))
+        source = dump_runs_as_the_session(sess, graph, fetches, feeds)
     lines = source.splitlines()
     assert lines[:3] == ["import jax", "import jax.numpy as jnp", "from jaxgraph.lowering import rules as L"]
     # was 164 lines, up to 400 characters; 8 of the lines list the old values a failed check keeps

@@ -148,30 +148,29 @@ def test_without_a_mesh_the_annotation_is_ignored():
         np.testing.assert_array_equal(sess.run(doubled), np.arange(8).reshape(4, 2) * 2.0)
 
 
-def test_an_axis_the_mesh_lacks_is_an_error_naming_the_variable_and_line():
-    graph, w, _, line = sharded_graph(("rows", None))
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            ("rows", None),
+            "Variable 'w' is sharded over mesh axis 'rows', but the Session's mesh has axes ['data', 'model']",
+        ),
+        (
+            ("model", "model"),
+            "Variable 'w' is sharded over mesh axis 'model' twice (sharding=('model', 'model'))",
+        ),
+    ],
+)
+def test_a_spec_the_mesh_cannot_take_is_an_error_naming_the_variable_and_line(spec, message):
+    graph, w, _, line = sharded_graph(spec)
     with (
         jg.Session(graph=graph, mesh=one_device_mesh()) as sess,
         pytest.raises(errors.InvalidArgumentError) as info,
     ):
         sess.run(w.initializer)
-    assert info.value.message == (
-        "Variable 'w' is sharded over mesh axis 'rows', but the Session's mesh has axes ['data', 'model']"
-    )
+    assert info.value.message == message
     assert info.value.op.name == "w" and info.value.op.location.line == line
     assert str(info.value).endswith(f"defined at {__file__}:{line}")
-
-
-def test_an_axis_used_twice_is_an_error():
-    graph, w, _, _ = sharded_graph(("model", "model"))
-    with (
-        jg.Session(graph=graph, mesh=one_device_mesh()) as sess,
-        pytest.raises(errors.InvalidArgumentError) as info,
-    ):
-        sess.run(w.initializer)
-    assert info.value.message == (
-        "Variable 'w' is sharded over mesh axis 'model' twice (sharding=('model', 'model'))"
-    )
 
 
 @pytest.mark.parametrize(
