@@ -273,15 +273,14 @@ class Session:
         with self._lock:
             self._check_open()
             variables = self._variables
-            args = [variables.argument(name, plan.groups) for name in plan.var_args]
-            if None in args:
+            args = variables.arguments(plan.var_args, plan.groups)
+            if any(arg is None for arg in args):  # not `None in args`: that compares arrays
                 missing = [n for n, v in zip(plan.var_args, args, strict=True) if v is None]
                 raise _uninitialized(
                     plan, [m for n in missing for m in plan.groups.get(n, (n,)) if m not in variables]
                 )
             fetched, updated, key = self._call(plan, self._feed_args(args, plan, feed_values, graph))
-            for n, v in zip(plan.updated, updated, strict=False):
-                variables.commit(n, v, plan.groups)
+            variables.commit_all(plan.updated, updated, plan.groups)
             if plan.uses_key:
                 self._key = key
         return fetched

@@ -120,6 +120,24 @@ class VariableStore:
         self._view_all(_Stack(array, members))
         return array
 
+    def arguments(self, names: Sequence[str], groups: Mapping[str, tuple[str, ...]]) -> list[Any]:
+        """``argument`` of each name; a dict lookup each while no Variable is stacked (the
+        common case: a run's Python cost grows with its number of Variables)."""
+        if not groups and not self._views:
+            own = self._own
+            return [own.get(name) for name in names]
+        return [self.argument(name, groups) for name in names]
+
+    def commit_all(
+        self, names: Sequence[str], values: Sequence[jax.Array], groups: Mapping[str, tuple[str, ...]]
+    ) -> None:
+        """``commit`` of each (name, value) pair; one dict update while no Variable is stacked."""
+        if not groups and not self._views:
+            self._own.update(zip(names, values, strict=False))
+            return
+        for name, value in zip(names, values, strict=False):
+            self.commit(name, value, groups)
+
     def commit(self, name: str, value: jax.Array, groups: Mapping[str, tuple[str, ...]]) -> None:
         """Stores a run's new value of ``name`` (a group's: every member a view of it)."""
         members = groups.get(name)
