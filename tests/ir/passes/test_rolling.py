@@ -93,20 +93,33 @@ def test_gradients_and_training_match_jax_and_the_unrolled_program():
     assert [v.op.name for v in variables] == [n for i in range(10) for n in (f"W{i}", f"b{i}")]
 
 
-def test_saver_and_graph_writer_see_each_variable(tmp_path):
+def test_rolled_training_keeps_each_variable_in_checkpoints_and_tensorboard(tmp_path):
+    """Trained rolled (Variables stored as stacked groups), the checkpoint and TensorBoard's
+    graph still name every Variable, and the checkpoint restores into an unrolled Session."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
     x, y = _chain(12)
+    loss = jg.reduce_mean(jg.square(y))
+    train = jg.train.GradientDescentOptimizer(0.1).minimize(loss)
+    feed = {x: np.ones((4, 16), np.float32)}
     with jg.Session() as s:
         s.run(jg.global_variables_initializer())
-        before = s.run(y, {x: np.ones((4, 16), np.float32)})
+        s.run(train, feed)
+        assert "variable_group" in s.dump(train, feed, stage="ir-opt")
+        before = s.run(y, feed)
+        weights = s.run(jg.global_variables())
         path = jg.train.Saver().save(s, str(tmp_path / "model.ckpt"))
-    with jg.Session() as s:
+    names = {f"W{i}" for i in range(12)} | {f"b{i}" for i in range(12)}
+    assert {name for name, _ in jg.train.list_variables(path)} == names
+    with jg.Session(roll_loops=False) as s:
         jg.train.Saver().restore(s, path)
-        np.testing.assert_array_equal(s.run(y, {x: np.ones((4, 16), np.float32)}), before)
-        np.testing.assert_array_equal(
-            s.run(jg.global_variables()[0]), jg.global_variables()[0].initial_value.op.attrs["value"].array
-        )
-    names = {op.name for op in jg.get_default_graph().get_operations()}
-    assert {f"W{i}" for i in range(12)} <= names
+        np.testing.assert_array_equal(s.run(y, feed), before)
+        for got, want in zip(s.run(jg.global_variables()), weights, strict=True):
+            np.testing.assert_array_equal(got, want)
+    jg.summary.FileWriter(str(tmp_path / "logs"), jg.get_default_graph()).close()
+    board = EventAccumulator(str(tmp_path / "logs"))
+    board.Reload()
+    assert names <= {node.name for node in board.Graph().node}
 
 
 def test_inception_style_modules_roll():
