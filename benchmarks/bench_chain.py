@@ -201,7 +201,10 @@ def bench_size(depth: int, runs: int, tf1: str | None) -> dict[str, dict[str, fl
     for name, options in VARIANTS.items():
         gc.collect()
         times, loss, step, sess = run_jaxgraph(params, xb, options)
-        np.testing.assert_allclose(loss, theirs_loss, rtol=1e-5)  # same program, same parameters
+        # same program, same parameters; GPUs multiply float32 matrices in TF32 by default (JAX's
+        # default precision), where one program's fusion choices move the loss's last digits
+        rtol = 1e-5 if jax.default_backend() == "cpu" else 1e-3
+        np.testing.assert_allclose(loss, theirs_loss, rtol=rtol)
         times["steady step"], theirs = paired_medians(step, theirs_step, runs, warmup=3)
         results["JAX"].setdefault("steady step", theirs)
         results[name] = times
