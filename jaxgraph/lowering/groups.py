@@ -1,6 +1,6 @@
 """Variable groups in the executable's calling convention.
 
-The rolling pass (``jaxgraph.ir.passes.rolling.group_variables``) may replace a run of
+The rolling pass (``jaxgraph.ir.passes.variable_groups``) may replace a run of
 same-typed Variables, read as one stack and/or written from one stacked value, by a
 ``variable_group`` op: its handle's value is the members' values stacked along a new leading
 axis, in its ``members`` order. The lowering treats it like a Variable named after the group

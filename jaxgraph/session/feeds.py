@@ -1,7 +1,9 @@
 """Feed handling for ``Session.run``: a ``feed_dict``'s values as arrays, each feed checked
 against its placeholder (shape, dtype kind) and converted to the dtype the placeholder computes in
 (its own; the 32-bit one for a 64-bit placeholder while JAX's x64 mode is off) with a range
-check, so a narrowing conversion raises instead of wrapping or overflowing.
+check, so a narrowing conversion raises instead of wrapping or overflowing; and the fetches and
+feed keys of a run resolved to the graph's tensors and ops (``_resolve``), with TF1-style errors
+for a tensor of another graph or a misspelt name.
 
 Pure functions of the feeds and the placeholders, kept apart from ``session.py`` so the Session
 reads as the run loop and its state; ``Session.run`` calls them directly (no extra indirection).
@@ -9,14 +11,15 @@ reads as the run loop and its state; ``Session.run`` calls them directly (no ext
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from jaxgraph.errors import InvalidArgumentError
+from jaxgraph.errors import InvalidArgumentError, NotFoundError
 from jaxgraph.ir.dtypes import as_dtype, computed_as, convert_keeping_values, narrowing_problem
-from jaxgraph.ir.graph import Tensor
+from jaxgraph.ir.graph import Graph, Operation, Tensor
 
 
 def _feeds(feed_dict: Any) -> tuple[list[tuple[Any, Any]], list[Any]]:
@@ -135,3 +138,66 @@ def _convert_feed(tensor: Tensor, value: Any, dtype: np.dtype) -> np.ndarray:
         f"{as_dtype(dtype).name} cannot hold ({limits})",
         tensor.op,
     )
+
+
+def _resolve(
+    graph: Graph, leaves: list, feed_items: list, feed_values: list
+) -> tuple[list, list, list, list]:
+    """The fetches as graph elements and their slots among the fetched tensors (None: an
+    Operation); the fed tensors and the dtype each feed converts to (``_check_feed``)."""
+    fetch_elements: list[Tensor | Operation] = []
+    slots: list[int | None] = []
+    n_tensors = 0
+    for leaf in leaves:
+        element = _as_element(graph, leaf, "fetch")
+        fetch_elements.append(element)
+        if isinstance(element, Tensor):
+            slots.append(n_tensors)
+            n_tensors += 1
+        else:
+            slots.append(None)
+    feeds: list[Tensor] = []
+    feed_dtypes: list = []
+    for (key, _), value in zip(feed_items, feed_values, strict=False):
+        tensor = _as_element(graph, key, "feed")
+        if not isinstance(tensor, Tensor):
+            raise InvalidArgumentError(f"cannot feed the Operation '{tensor.name}': feed its output tensors")
+        if tensor in feeds:
+            raise InvalidArgumentError(f"'{tensor.name}' is fed twice (one key is {key!r})", tensor.op)
+        feed_dtypes.append(_check_feed(tensor, value))
+        feeds.append(tensor)
+    return fetch_elements, slots, feeds, feed_dtypes
+
+
+def _as_element(graph: Graph, obj: Any, what: str) -> Tensor | Operation:
+    """A fetch or feed key as a Tensor/Operation of ``graph``, with a TF1-style error that says
+    how to fix a tensor of another graph or a misspelt name."""
+    element = getattr(obj, "_as_graph_element", lambda: obj)()
+    if isinstance(element, (Tensor, Operation)) and element.graph is not graph:
+        raise InvalidArgumentError(
+            f"cannot {what} '{element.name}': it belongs to another graph than the Session's (build it "
+            "inside `with sess.graph.as_default():`, or create the Session with "
+            "jg.Session(graph=the graph it belongs to))"
+        )
+    try:
+        element = graph.as_graph_element(obj)
+    except NotFoundError as e:
+        raise NotFoundError(f"cannot {what} {obj!r}: {e.message}{_did_you_mean(graph, obj)}") from None
+    except InvalidArgumentError as e:
+        raise InvalidArgumentError(f"cannot {what} {obj!r}: {e.message}") from None
+    except TypeError as e:
+        raise InvalidArgumentError(f"cannot {what} {obj!r}: {e}") from None
+    return element
+
+
+def _did_you_mean(graph: Graph, name: Any) -> str:
+    """``"; did you mean 'dense/w:0'?"`` for the graph's closest tensor (``name:0``) or op name
+    to a misspelt ``name`` (nothing when none is close)."""
+    if not isinstance(name, str):
+        return ""
+    if ":" in name:
+        names = [t.name for op in graph.operations for t in op.outputs]
+    else:
+        names = [op.name for op in graph.operations]
+    close = difflib.get_close_matches(name, names, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -4,7 +4,7 @@
 feed signature, calls it with the Variables it needs, commits the Variables it updated, and
 rebuilds the fetch structure from the results (device arrays, no host copy); a run whose
 unbounded loop outran its gradient's bucket compiles again and reruns (``loop_buckets.py``).
-A run of a fetch set seen before takes a fast path (``_fast_key``: no flattening, no feed
+A run of a fetch set seen before takes a fast path (``plan.fast_key``: no flattening, no feed
 conversion); a new fetch set structurally identical to one compiled before runs on that
 executable instead of compiling (``structure.py``; docs/architecture.md, "The Session's caches").
 A lock makes runs atomic with respect to each other; a run that raises commits nothing (no Variable, no RNG key),
@@ -13,16 +13,15 @@ its TF1 class; see ``jaxgraph.lowering.executable`` for how donation is kept saf
 Building and XLA-compiling a new executable happens outside that lock, once per cache key: other
 threads keep running cached fetch sets meanwhile, and threads wanting the same new executable
 wait for the one building it. Feed checks and conversions live in ``feeds.py``; the per-thread
-default Session and ``Tensor.eval`` & co. in ``defaults.py``.
+default Session and ``Tensor.eval`` & co. in ``defaults.py``; the compiled fetch set (``Plan``)
+in ``plan.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import difflib
 import logging
 import os
-import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -37,30 +36,30 @@ from jaxgraph.errors import (
     FailedPreconditionError,
     InvalidArgumentError,
     JaxGraphError,
-    NotFoundError,
     api_boundary,
     describe_location,
     error_class_for_status,
 )
 from jaxgraph.ir.dtypes import computed_as, narrowing_problem
-from jaxgraph.ir.graph import Graph, Operation, Tensor
+from jaxgraph.ir.graph import Graph, Tensor
 from jaxgraph.ir.passes.specialize import specialize
-from jaxgraph.lowering import Executable, compile_fetches, dumps, resolve_device
+from jaxgraph.lowering import compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES, replicated, variable_sharding
-from jaxgraph.lowering.groups import handle_of, variable_groups
 from jaxgraph.session import host_ops
 from jaxgraph.session.config import configure_session, place
 from jaxgraph.session.defaults import _session_stack
 from jaxgraph.session.feeds import (
-    _check_feed,
+    _as_element,
     _convert_feed,
     _feed_label,
     _feeds,
+    _resolve,
     _spec,
     _value_changes,
     _with_values,
 )
 from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
+from jaxgraph.session.plan import Plan, arg_specs, compile_ahead, fast_key, fast_path_fits, uninitialized
 from jaxgraph.session.structure import structure_key
 from jaxgraph.session.variable_store import VariableStore
 from jaxgraph.tracer.function import Function
@@ -76,53 +75,6 @@ def is_fetch_leaf(x: Any) -> bool:
     """Whether ``x`` is one fetch in a fetch structure (TF1's fetches nest lists, tuples and dicts
     of graph elements; objects with ``_as_graph_element`` count as one)."""
     return x is not None and (not isinstance(x, (list, tuple, dict)) or hasattr(x, "_as_graph_element"))
-
-
-class _Plan:
-    """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
-
-    __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches",
-                 "value_feeds", "host", "uses_key", "plain_feeds", "stateless", "renames",
-                 "groups")  # fmt: skip
-
-    def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list,
-                 value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None,
-                 renames: dict[str, Operation] | None = None):  # fmt: skip
-        lowered = executable.lowered
-        self.executable = executable
-        self.feeds = feeds
-        self.feed_dtypes = feed_dtypes
-        self.slots = slots
-        self.var_args = lowered.donated_vars + lowered.kept_vars
-        self.updated = lowered.updated_vars
-        self.n_fetches = len(lowered.fetches)
-        self.value_feeds = value_feeds
-        """Feeds whose values decide shapes: the plan is valid for these values only."""
-        self.host = host
-        """The string ops run on the host after the executable (``host_ops``); None: none."""
-        self.uses_key = lowered.uses_key
-        self.plain_feeds = host is None and all(dtype is None for dtype in feed_dtypes)
-        """The executable takes the feed values as given (none converted, none on the host)."""
-        self.stateless = not (self.var_args or self.updated or lowered.uses_key)
-        """Reads no Variable and no RNG key: runs without the Session's run lock."""
-        self.renames = renames
-        self.groups = variable_groups(lowered.var_ops)
-        """The members of each Variable group the executable takes stacked, by group name."""
-        """For an executable compiled for a structurally identical fetch set (``structure``):
-        the ops it was compiled for, by name, mapped to this fetch set's ops; None: its own."""
-
-    def device_feeds(self, feed_values: list) -> list:
-        """The feed values the executable takes (string feeds stay on the host)."""
-        return feed_values if self.host is None else self.host.device_only(feed_values)
-
-    def user_error(self, error: JaxGraphError) -> JaxGraphError:
-        """``error`` naming this fetch set's op where the executable's names another fetch set's
-        (the structurally identical one it was compiled for; quoted names in the message too)."""
-        op = self.renames.get(error.op.name) if self.renames and error.op is not None else None
-        if op is None:
-            return error
-        quoted = re.compile("'" + re.escape(error.op.name) + "(?=[':])")
-        return type(error)(quoted.sub(lambda _: "'" + op.name, error.message), op)
 
 
 class Session:
@@ -159,9 +111,9 @@ class Session:
         self.roll_loops = roll_loops
         self._variables = VariableStore(self._place)
         self._key: jax.Array | None = None
-        self._cache: dict[Any, _Plan] = {}
-        self._fast: dict[Any, tuple[_Plan, Any]] = {}  # by _fast_key: (plan, treedef or None)
-        self._structures: dict[Any, tuple[_Plan, list[str]]] = {}  # by structure_key
+        self._cache: dict[Any, Plan] = {}
+        self._fast: dict[Any, tuple[Plan, Any]] = {}  # by plan.fast_key: (plan, treedef or None)
+        self._structures: dict[Any, tuple[Plan, list[str]]] = {}  # by structure_key
         self._lock = threading.RLock()  # runs: Variable values and the RNG key
         self._plan_lock = threading.Lock()  # _cache, _structures, _building, the counts
         self._building: dict[Any, threading.Lock] = {}
@@ -206,7 +158,7 @@ class Session:
         leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
         plan = self._plan(graph, leaves, feed_items, feed_values, name)
-        _compile_ahead(plan, feed_values)
+        compile_ahead(plan, feed_values)
         with self._plan_lock:
             for key in [k for k, p in self._cache.items() if compiled_for(p.executable, overflow)]:
                 self._cache[key] = plan
@@ -214,16 +166,16 @@ class Session:
     def _run_once(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None) -> Any:
         if graph is self.graph:
             self._notice_graph_growth(graph)
-        fast_key = _fast_key(graph, fetches, feed_dict)
+        run_key = fast_key(graph, fetches, feed_dict)
         try:
-            hit = self._fast.get(fast_key)
+            hit = self._fast.get(run_key)
         except TypeError:  # an unhashable fetch: the general path reports it
-            hit = fast_key = None
+            hit = run_key = None
         if hit is not None:
             plan, treedef = hit
             feed_values = list(feed_dict.values()) if feed_dict else []
         else:
-            plan, treedef, feed_values = self._lookup(graph, fetches, feed_dict, name, fast_key)
+            plan, treedef, feed_values = self._lookup(graph, fetches, feed_dict, name, run_key)
         fetched = self._execute(plan, graph, feed_values)
         if plan.host is not None:
             fetched = plan.host.run(fetched, feed_values)
@@ -233,10 +185,10 @@ class Session:
         return jax.tree_util.tree_unflatten(treedef, results)
 
     def _lookup(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None,
-                fast_key: Any) -> tuple[_Plan, Any, list]:  # fmt: skip
+                run_key: Any) -> tuple[Plan, Any, list]:  # fmt: skip
         """The general path of a run: the fetches flattened, the feeds converted, the plan of
-        that fetch set and feed signature (built if new). Remembers the plan under ``fast_key``
-        (see ``_fast_key``) when the run may take the fast path next time
+        that fetch set and feed signature (built if new). Remembers the plan under ``run_key``
+        (see ``plan.fast_key``) when the run may take the fast path next time
         (``_fast_path_fits``)."""
         leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
@@ -259,11 +211,11 @@ class Session:
             plan = self._cached_plan(cache_key, graph, leaves, feed_items, feed_values, name)
         if treedef.num_nodes == 1 and treedef.num_leaves == 1:
             treedef = None
-        if fast_key is not None and _fast_path_fits(plan, feed_items, feed_values):
-            self._fast[fast_key] = (plan, treedef)
+        if run_key is not None and fast_path_fits(plan, feed_items, feed_values):
+            self._fast[run_key] = (plan, treedef)
         return plan, treedef, feed_values
 
-    def _execute(self, plan: _Plan, graph: Graph, feed_values: list) -> list:
+    def _execute(self, plan: Plan, graph: Graph, feed_values: list) -> list:
         """Calls the plan's executable and commits the Variables and the key it updated,
         atomically with respect to other runs (a plan touching neither needs no lock)."""
         if plan.stateless:
@@ -276,7 +228,7 @@ class Session:
             args = variables.arguments(plan.var_args, plan.groups)
             if any(arg is None for arg in args):  # not `None in args`: that compares arrays
                 missing = [n for n, v in zip(plan.var_args, args, strict=True) if v is None]
-                raise _uninitialized(
+                raise uninitialized(
                     plan, [m for n in missing for m in plan.groups.get(n, (n,)) if m not in variables]
                 )
             fetched, updated, key = self._call(plan, self._feed_args(args, plan, feed_values, graph))
@@ -285,7 +237,7 @@ class Session:
                 self._key = key
         return fetched
 
-    def _feed_args(self, args: list, plan: _Plan, feed_values: list, graph: Graph | None = None) -> list:
+    def _feed_args(self, args: list, plan: Plan, feed_values: list, graph: Graph | None = None) -> list:
         """``args`` (the Variables' values) followed by the converted feeds and the RNG key."""
         if plan.plain_feeds:
             args += feed_values
@@ -297,7 +249,7 @@ class Session:
         args.append(self._rng_key(graph) if plan.uses_key else None)
         return args
 
-    def _call(self, plan: _Plan, args: list) -> tuple[list, list, Any]:
+    def _call(self, plan: Plan, args: list) -> tuple[list, list, Any]:
         """Runs the executable: ``(fetched, updated, key)``. A failed run-time check commits the
         donated Variables (their old values) and raises its error; a failed run raises its
         error after forgetting the Variables it consumed (``_forget_lost_variables``)."""
@@ -313,7 +265,7 @@ class Session:
             raise plan.user_error(failed)
         return fetched, updated, key
 
-    def _forget_lost_variables(self, plan: _Plan, args: list, error: JaxGraphError) -> JaxGraphError:
+    def _forget_lost_variables(self, plan: Plan, args: list, error: JaxGraphError) -> JaxGraphError:
         """``error`` of a failed run, after removing the Variables whose donated buffers the
         run consumed anyway (so reading them says uninitialized instead of failing in JAX);
         the message then names them. Only a run that fails after launch without the memory
@@ -338,7 +290,7 @@ class Session:
             raise FailedPreconditionError("Attempted to use a closed Session.")
 
     def _cached_plan(self, cache_key: Any, graph: Graph, leaves: list, feed_items: list,
-                     feed_values: list, name: str | None = None) -> _Plan:  # fmt: skip
+                     feed_values: list, name: str | None = None) -> Plan:  # fmt: skip
         """The plan of ``cache_key``, built and XLA-compiled at most once, outside the run lock."""
         with self._plan_lock:
             plan = self._cache.get(cache_key)
@@ -351,7 +303,7 @@ class Session:
                 try:
                     plan = self._plan(graph, leaves, feed_items, feed_values, name, cache_key)
                     if plan.renames is None:  # compiled now, not shared
-                        _compile_ahead(plan, feed_values)
+                        compile_ahead(plan, feed_values)
                     with self._plan_lock:
                         self._cache[cache_key] = plan
                         if plan.value_feeds:  # the key with the values that decided shapes
@@ -411,7 +363,7 @@ class Session:
         return self._key
 
     def _plan(self, graph: Graph, leaves: list, feed_items: list, feed_values: list,
-              name: str | None = None, cache_key: Any = None) -> _Plan:  # fmt: skip
+              name: str | None = None, cache_key: Any = None) -> Plan:  # fmt: skip
         """Compiles a fetch set; with a dump folder set, writes its stages there, named ``name``
         (default: after the fetches). With ``cache_key`` (a run's, not a dump's), a fetch set
         structurally identical to one compiled before shares its executable instead
@@ -443,20 +395,20 @@ class Session:
         place(self.config, executable.traced, executable.devices[0], host.ops if host is not None else ())
         with self._plan_lock:
             self.compile_count += 1
-        plan = _Plan(executable, feeds, feed_dtypes, slots, special.value_feeds, host)
+        plan = Plan(executable, feeds, feed_dtypes, slots, special.value_feeds, host)
         if structure and host is None and not special.value_feeds and not executable.loop_bounds:
             with self._plan_lock:
                 self._structures.setdefault(structure[0], (plan, [op.name for op in structure[1]]))
         if directory:
             dumps.write_dumps(directory, name or dumps.fetch_label(fetch_elements), executable,
-                              _arg_specs(plan, feed_values))  # fmt: skip
+                              arg_specs(plan, feed_values))  # fmt: skip
         return plan
 
     def _shared_plan(self, structure: tuple, feeds: list[Tensor], feed_dtypes: list,
-                     slots: list) -> _Plan | None:  # fmt: skip
+                     slots: list) -> Plan | None:  # fmt: skip
         """A plan for a new fetch set on the executable of a structurally identical one compiled
         before (``structure``: its key and ops, see ``jaxgraph.session.structure``); None if
-        there is none. Its errors name the new fetch set's ops (``_Plan.user_error``)."""
+        there is none. Its errors name the new fetch set's ops (``Plan.user_error``)."""
         key, ops = structure
         with self._plan_lock:
             found = self._structures.get(key)
@@ -469,7 +421,7 @@ class Session:
         logging.getLogger("jaxgraph").debug(
             "a new fetch set runs on the executable of a structurally identical one"
         )
-        return _Plan(template.executable, feeds, feed_dtypes, slots, renames=renames)
+        return Plan(template.executable, feeds, feed_dtypes, slots, renames=renames)
 
     # ---- inspection ------------------------------------------------------------------------
     @api_boundary
@@ -555,7 +507,7 @@ class Session:
         leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
         plan = self._plan(graph, leaves, feed_items, feed_values, name)
-        return plan.executable.dump(stage, _arg_specs(plan, feed_values))
+        return plan.executable.dump(stage, arg_specs(plan, feed_values))
 
     # ---- lifetime --------------------------------------------------------------------------
     def close(self) -> None:
@@ -602,145 +554,6 @@ class InteractiveSession(Session):
         if self in stack:
             stack.remove(self)
         super().close()
-
-
-_CONTAINERS = (list, tuple, dict)
-
-
-def _fast_key(graph: Graph, fetches: Any, feed_dict: Any) -> Any:
-    """The key of a run on ``Session._fast``, the cache of runs that skip flattening the fetches
-    and converting the feeds: the graph, the fetch (or the container type and its fetches, for a
-    flat list or tuple) and each feed's key, shape and dtype. None for any other run (nested or
-    dict fetches, a feed value without shape and dtype): it takes the general path."""
-    kind = type(fetches)
-    if kind is list or kind is tuple:
-        for leaf in fetches:
-            if isinstance(leaf, _CONTAINERS):
-                return None
-        fetch_key: Any = (kind, *fetches)
-    elif isinstance(fetches, _CONTAINERS):
-        return None
-    else:
-        fetch_key = fetches
-    if not feed_dict:
-        return graph, fetch_key
-    if type(feed_dict) is not dict:
-        return None
-    key = [graph, fetch_key]
-    try:
-        for k, v in feed_dict.items():
-            key += (k, v.shape, v.dtype)
-    except AttributeError:
-        return None
-    return tuple(key)
-
-
-def _fast_path_fits(plan: _Plan, feed_items: list, feed_values: list) -> bool:
-    """Whether later runs of this fetch set and feed signature may take the fast path: no feed
-    value was converted to an array, no feed's value decides a shape, no op runs on the host,
-    and no unbounded loop's bucket may grow (which replaces the plan)."""
-    as_given = all(v is given for v, (_, given) in zip(feed_values, feed_items, strict=True))
-    return as_given and plan.host is None and not plan.value_feeds and not plan.executable.loop_bounds
-
-
-def _spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:
-    t = op.outputs[0].type
-    return jax.ShapeDtypeStruct(tuple(t.shape), computed_as(t.dtype).np)
-
-
-def _arg_specs(plan: _Plan, feed_values: list) -> list[Any]:
-    """The types of the executable's arguments: Variables, feeds (as converted), the key."""
-    lowered = plan.executable.lowered
-    specs: list[Any] = [_spec_of_variable(lowered.var_ops[name]) for name in plan.var_args]
-    for value, dtype in zip(plan.device_feeds(feed_values), plan.feed_dtypes, strict=False):
-        specs.append(jax.ShapeDtypeStruct(value.shape, value.dtype if dtype is None else dtype))
-    specs.append(jax.eval_shape(jax.random.PRNGKey, 0) if lowered.uses_key else None)
-    return specs
-
-
-def _compile_ahead(plan: _Plan, feed_values: list) -> None:
-    """XLA-compiles ``plan`` for its argument types (JAX caches the result for the first call),
-    so a Session compiles outside its run lock, and learns the memory a run needs. Best effort:
-    a failure here happens again in the run itself, which reports it blamed on its op."""
-    try:
-        plan.executable.compile(_arg_specs(plan, feed_values))
-    except Exception:  # noqa: BLE001 - reported by the run (see docstring)
-        pass
-
-
-def _resolve(
-    graph: Graph, leaves: list, feed_items: list, feed_values: list
-) -> tuple[list, list, list, list]:
-    """The fetches as graph elements and their slots among the fetched tensors (None: an
-    Operation); the fed tensors and the dtype each feed converts to (``_check_feed``)."""
-    fetch_elements: list[Tensor | Operation] = []
-    slots: list[int | None] = []
-    n_tensors = 0
-    for leaf in leaves:
-        element = _as_element(graph, leaf, "fetch")
-        fetch_elements.append(element)
-        if isinstance(element, Tensor):
-            slots.append(n_tensors)
-            n_tensors += 1
-        else:
-            slots.append(None)
-    feeds: list[Tensor] = []
-    feed_dtypes: list = []
-    for (key, _), value in zip(feed_items, feed_values, strict=False):
-        tensor = _as_element(graph, key, "feed")
-        if not isinstance(tensor, Tensor):
-            raise InvalidArgumentError(f"cannot feed the Operation '{tensor.name}': feed its output tensors")
-        if tensor in feeds:
-            raise InvalidArgumentError(f"'{tensor.name}' is fed twice (one key is {key!r})", tensor.op)
-        feed_dtypes.append(_check_feed(tensor, value))
-        feeds.append(tensor)
-    return fetch_elements, slots, feeds, feed_dtypes
-
-
-def _as_element(graph: Graph, obj: Any, what: str) -> Tensor | Operation:
-    """A fetch or feed key as a Tensor/Operation of ``graph``, with a TF1-style error that says
-    how to fix a tensor of another graph or a misspelt name."""
-    element = getattr(obj, "_as_graph_element", lambda: obj)()
-    if isinstance(element, (Tensor, Operation)) and element.graph is not graph:
-        raise InvalidArgumentError(
-            f"cannot {what} '{element.name}': it belongs to another graph than the Session's (build it "
-            "inside `with sess.graph.as_default():`, or create the Session with "
-            "jg.Session(graph=the graph it belongs to))"
-        )
-    try:
-        element = graph.as_graph_element(obj)
-    except NotFoundError as e:
-        raise NotFoundError(f"cannot {what} {obj!r}: {e.message}{_did_you_mean(graph, obj)}") from None
-    except InvalidArgumentError as e:
-        raise InvalidArgumentError(f"cannot {what} {obj!r}: {e.message}") from None
-    except TypeError as e:
-        raise InvalidArgumentError(f"cannot {what} {obj!r}: {e}") from None
-    return element
-
-
-def _did_you_mean(graph: Graph, name: Any) -> str:
-    """``"; did you mean 'dense/w:0'?"`` for the graph's closest tensor (``name:0``) or op name
-    to a misspelt ``name`` (nothing when none is close)."""
-    if not isinstance(name, str):
-        return ""
-    if ":" in name:
-        names = [t.name for op in graph.operations for t in op.outputs]
-    else:
-        names = [op.name for op in graph.operations]
-    close = difflib.get_close_matches(name, names, n=1)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def _uninitialized(plan: _Plan, names: list[str]) -> FailedPreconditionError:
-    """The error of a run that needs the uninitialized Variables ``names``: all of them, and
-    the fix (the initializer, built after the optimizer, whose slots are Variables too)."""
-    listed = ", ".join(f"'{name}'" for name in names)
-    return FailedPreconditionError(
-        f"Attempting to use uninitialized Variable{'s' if len(names) > 1 else ''} {listed}: run "
-        "sess.run(jg.global_variables_initializer()) first, with the initializer built after the "
-        "last Variable (after the optimizer, whose slots are Variables too)",
-        handle_of(plan.executable.lowered.var_ops, names[0]),
-    )
 
 
 Function.session_class = Session  # the Session a jg.function runs its graph in

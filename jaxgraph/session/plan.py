@@ -1,0 +1,140 @@
+"""A compiled fetch set as ``Session.run`` calls it (``Plan``: the executable, feed conversions,
+fetch slots, Variable arguments), the key of the fast path for runs seen before, compiling
+ahead of the first call, and the error of a run that needs uninitialized Variables."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import jax
+
+from jaxgraph.errors import FailedPreconditionError, JaxGraphError
+from jaxgraph.ir.dtypes import computed_as
+from jaxgraph.ir.graph import Graph, Operation, Tensor
+from jaxgraph.lowering import Executable
+from jaxgraph.lowering.groups import handle_of, variable_groups
+from jaxgraph.session import host_ops
+
+
+class Plan:
+    """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
+
+    __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches",
+                 "value_feeds", "host", "uses_key", "plain_feeds", "stateless", "renames",
+                 "groups")  # fmt: skip
+
+    def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list,
+                 value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None,
+                 renames: dict[str, Operation] | None = None):  # fmt: skip
+        lowered = executable.lowered
+        self.executable = executable
+        self.feeds = feeds
+        self.feed_dtypes = feed_dtypes
+        self.slots = slots
+        self.var_args = lowered.donated_vars + lowered.kept_vars
+        self.updated = lowered.updated_vars
+        self.n_fetches = len(lowered.fetches)
+        self.value_feeds = value_feeds
+        """Feeds whose values decide shapes: the plan is valid for these values only."""
+        self.host = host
+        """The string ops run on the host after the executable (``host_ops``); None: none."""
+        self.uses_key = lowered.uses_key
+        self.plain_feeds = host is None and all(dtype is None for dtype in feed_dtypes)
+        """The executable takes the feed values as given (none converted, none on the host)."""
+        self.stateless = not (self.var_args or self.updated or lowered.uses_key)
+        """Reads no Variable and no RNG key: runs without the Session's run lock."""
+        self.renames = renames
+        """For an executable compiled for a structurally identical fetch set (``structure``):
+        the ops it was compiled for, by name, mapped to this fetch set's ops; None: its own."""
+        self.groups = variable_groups(lowered.var_ops)
+        """The members of each Variable group the executable takes stacked, by group name."""
+
+    def device_feeds(self, feed_values: list) -> list:
+        """The feed values the executable takes (string feeds stay on the host)."""
+        return feed_values if self.host is None else self.host.device_only(feed_values)
+
+    def user_error(self, error: JaxGraphError) -> JaxGraphError:
+        """``error`` naming this fetch set's op where the executable's names another fetch set's
+        (the structurally identical one it was compiled for; quoted names in the message too)."""
+        op = self.renames.get(error.op.name) if self.renames and error.op is not None else None
+        if op is None:
+            return error
+        quoted = re.compile("'" + re.escape(error.op.name) + "(?=[':])")
+        return type(error)(quoted.sub(lambda _: "'" + op.name, error.message), op)
+
+
+_CONTAINERS = (list, tuple, dict)
+
+
+def fast_key(graph: Graph, fetches: Any, feed_dict: Any) -> Any:
+    """The key of a run on ``Session._fast``, the cache of runs that skip flattening the fetches
+    and converting the feeds: the graph, the fetch (or the container type and its fetches, for a
+    flat list or tuple) and each feed's key, shape and dtype. None for any other run (nested or
+    dict fetches, a feed value without shape and dtype): it takes the general path."""
+    kind = type(fetches)
+    if kind is list or kind is tuple:
+        for leaf in fetches:
+            if isinstance(leaf, _CONTAINERS):
+                return None
+        fetch_key: Any = (kind, *fetches)
+    elif isinstance(fetches, _CONTAINERS):
+        return None
+    else:
+        fetch_key = fetches
+    if not feed_dict:
+        return graph, fetch_key
+    if type(feed_dict) is not dict:
+        return None
+    key = [graph, fetch_key]
+    try:
+        for k, v in feed_dict.items():
+            key += (k, v.shape, v.dtype)
+    except AttributeError:
+        return None
+    return tuple(key)
+
+
+def fast_path_fits(plan: Plan, feed_items: list, feed_values: list) -> bool:
+    """Whether later runs of this fetch set and feed signature may take the fast path: no feed
+    value was converted to an array, no feed's value decides a shape, no op runs on the host,
+    and no unbounded loop's bucket may grow (which replaces the plan)."""
+    as_given = all(v is given for v, (_, given) in zip(feed_values, feed_items, strict=True))
+    return as_given and plan.host is None and not plan.value_feeds and not plan.executable.loop_bounds
+
+
+def spec_of_variable(op: Operation) -> jax.ShapeDtypeStruct:
+    t = op.outputs[0].type
+    return jax.ShapeDtypeStruct(tuple(t.shape), computed_as(t.dtype).np)
+
+
+def arg_specs(plan: Plan, feed_values: list) -> list[Any]:
+    """The types of the executable's arguments: Variables, feeds (as converted), the key."""
+    lowered = plan.executable.lowered
+    specs: list[Any] = [spec_of_variable(lowered.var_ops[name]) for name in plan.var_args]
+    for value, dtype in zip(plan.device_feeds(feed_values), plan.feed_dtypes, strict=False):
+        specs.append(jax.ShapeDtypeStruct(value.shape, value.dtype if dtype is None else dtype))
+    specs.append(jax.eval_shape(jax.random.PRNGKey, 0) if lowered.uses_key else None)
+    return specs
+
+
+def compile_ahead(plan: Plan, feed_values: list) -> None:
+    """XLA-compiles ``plan`` for its argument types (JAX caches the result for the first call),
+    so a Session compiles outside its run lock, and learns the memory a run needs. Best effort:
+    a failure here happens again in the run itself, which reports it blamed on its op."""
+    try:
+        plan.executable.compile(arg_specs(plan, feed_values))
+    except Exception:  # noqa: BLE001 - reported by the run (see docstring)
+        pass
+
+
+def uninitialized(plan: Plan, names: list[str]) -> FailedPreconditionError:
+    """The error of a run that needs the uninitialized Variables ``names``: all of them, and
+    the fix (the initializer, built after the optimizer, whose slots are Variables too)."""
+    listed = ", ".join(f"'{name}'" for name in names)
+    return FailedPreconditionError(
+        f"Attempting to use uninitialized Variable{'s' if len(names) > 1 else ''} {listed}: run "
+        "sess.run(jg.global_variables_initializer()) first, with the initializer built after the "
+        "last Variable (after the optimizer, whose slots are Variables too)",
+        handle_of(plan.executable.lowered.var_ops, names[0]),
+    )
