@@ -189,7 +189,7 @@ class Session:
         """The general path of a run: the fetches flattened, the feeds converted, the plan of
         that fetch set and feed signature (built if new). Remembers the plan under ``run_key``
         (see ``plan.fast_key``) when the run may take the fast path next time
-        (``_fast_path_fits``)."""
+        (``plan.fast_path_fits``)."""
         leaves, treedef = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
         cache_key = (
