@@ -45,7 +45,12 @@ def spawn(args: argparse.Namespace) -> int:
     workers = ",".join(f"127.0.0.1:{port + i}" for i in range(args.processes))
     common = [sys.executable, __file__, "--steps", str(args.steps), "--batch-size", str(args.batch_size),
               "--platform", args.platform, "--workers", workers]  # fmt: skip
-    procs = [subprocess.Popen([*common, "--task-index", str(i)]) for i in range(args.processes)]
+    # Only the chief prints results; the others' stdout (the collectives' own chatter) is dropped
+    # so that it cannot interleave with the chief's lines. Their stderr still shows failures.
+    procs = [
+        subprocess.Popen([*common, "--task-index", str(i)], stdout=None if i == 0 else subprocess.DEVNULL)
+        for i in range(args.processes)
+    ]
     try:
         return max(p.wait(timeout=600) for p in procs)
     finally:

@@ -29,7 +29,7 @@ def test_cpu_modes_learn(flags, first_line):
     result = subprocess.run([sys.executable, str(EXAMPLES / "distributed_mlp.py"), "--steps", "150", *flags],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stdout.splitlines() if not line.startswith("[Gloo]")]
-    assert lines[0] == first_line
+    lines = result.stdout.splitlines()
+    lines = lines[lines.index(first_line) :]  # after the chief's collective-library chatter, if any
     assert lines[1].startswith("median step time: ") and lines[1].endswith(" ms over 150 steps")
     assert float(lines[2].removeprefix("test accuracy: ").removesuffix("%")) >= 90
