@@ -116,7 +116,7 @@ def _flat(result: tuple[tuple, tuple]) -> tuple:
 # ---- scan ------------------------------------------------------------------------------------
 @op("scan", "scan", attrs={"body": REQUIRED, "num_carry": REQUIRED, "num_xs": REQUIRED, "length": None,
                            "reverse": False, "save_carries": False, "twin_of": None, "bucket": None,
-                           "rolled": None}, region=True)  # fmt: skip
+                           "rolled": None, "offsets": None}, region=True)  # fmt: skip
 class Scan:
     """``lax.scan``: inputs are ``(carry..., xs..., captured..., variables...)``; the body maps
     ``(carry..., x..., captured..., variables...)`` to ``(new carry..., y...)``. Outputs: the
@@ -126,11 +126,22 @@ class Scan:
     ``bucket`` (the gradient of an unbounded ``while_loop``) names the loop whose bucket gives
     ``length``: the Session sets it before lowering (``jaxgraph.ir.passes.loop_bounds``).
     ``rolled``: set by the rolling pass (``jaxgraph.ir.passes.rolling``) on a scan it made from
-    a run of repeated blocks, saying how many blocks of how many ops (shown in the dumps)."""
+    a run of repeated blocks, saying how many blocks of how many ops (shown in the dumps).
+    ``offsets`` (rolled scans only): per xs, None or a row offset ``o``: that xs is a whole
+    stack of which step ``k`` reads row ``o + k`` (no slice of it is materialized)."""
 
-    def infer(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, bucket, rolled):
+    def infer(
+        *inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, bucket, rolled, offsets
+    ):
         carry, xs = inputs[:num_carry], inputs[num_carry : num_carry + num_xs]
-        lengths = {x.shape[0] for x in xs if len(x.shape)} | ({length} if length is not None else set())
+        views = offsets or (None,) * num_xs
+        require(len(views) == num_xs and (offsets is None or length is not None),
+                f"scan's offsets must give one entry per xs and come with a length, got {offsets}")  # fmt: skip
+        for x, o in zip(xs, views):
+            require(o is None or (len(x.shape) >= 1 and x.shape[0] is not None and 0 <= o <= x.shape[0] - length),
+                    f"scan's xs {x} has no {length} rows from row {o}")  # fmt: skip
+        plain = [x for x, o in zip(xs, views) if o is None]
+        lengths = {x.shape[0] for x in plain if len(x.shape)} | ({length} if length is not None else set())
         require(all(len(x.shape) >= 1 for x in xs), "scan's xs must have a leading axis to scan over")
         known = {n for n in lengths if n is not None}
         require(len(known) <= 1, f"scan's xs differ in length: {sorted(known)}")
@@ -153,15 +164,45 @@ class Scan:
         return tuple([TensorType(c.dtype, c.shape) for c in carry] + stacked + saved)
 
     def lower(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, bucket,
-              rolled=None, num_refs=0, key=None):  # fmt: skip
+              rolled=None, offsets=None, num_refs=0, key=None):  # fmt: skip
         carry, xs, rest = (
             inputs[:num_carry],
             inputs[num_carry : num_carry + num_xs],
             inputs[num_carry + num_xs :],
         )
         if rolled is not None and not carry and not num_refs and key is None and xs:
-            return _mapped(body, xs, rest)
-        return _scan(body, carry, xs, rest, length, reverse, save_carries, num_refs, key)
+            return _mapped(body, _sliced(xs, offsets, length), rest)
+        if offsets is not None and not num_refs and key is None:
+            return _viewed(body, carry, xs, rest, offsets, length, reverse, save_carries)
+        return _scan(
+            body, carry, _sliced(xs, offsets, length), rest, length, reverse, save_carries, num_refs, key
+        )
+
+
+def _sliced(xs, offsets, length):
+    """The xs as stacks of ``length`` rows: views (``offsets``) sliced."""
+    if offsets is None:
+        return xs
+    return tuple(x if o is None else lax.slice_in_dim(x, o, o + length) for x, o in zip(xs, offsets))
+
+
+def _viewed(body, carry, xs, captured, offsets, length, reverse, save_carries):
+    """A rolled scan whose views (``offsets``) are read row by row from their whole stacks,
+    closed over by the loop: XLA would copy a slice of a stack into a buffer of its own before
+    the loop (the backward scan of a chain reads its forward activations shifted by one)."""
+    plain = tuple(x for x, o in zip(xs, offsets) if o is None)
+
+    def step(c, kx):
+        k, x = kx
+        it = iter(x)
+        rows = [next(it) if o is None else lax.dynamic_index_in_dim(v, o + k, 0, keepdims=False)
+                for v, o in zip(xs, offsets)]  # fmt: skip
+        outs, _ = body(*c, *rows, *captured, key=None)
+        new_carry = tuple(outs[: len(c)])
+        return new_carry, tuple(outs[len(c) :]) + (tuple(c) if save_carries else ())
+
+    final, ys = lax.scan(step, tuple(carry), (jnp.arange(length, dtype=jnp.int32), plain), reverse=reverse)
+    return tuple(final) + tuple(ys)
 
 
 def _mapped(body, xs, captured):

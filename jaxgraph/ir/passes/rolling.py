@@ -425,12 +425,15 @@ def _emit(rebuild: Rebuild, stacks: _Stacks, run: Run, fetched: set) -> None:
                 xs_slots[r, k] = lists.setdefault(per_block, len(lists))
     reverse = sum(stacks.direction(elements) for elements in lists) < 0
     xs = [stacks.stack(elements[::-1] if reverse else elements, name, template[0]) for elements in lists]
+    views = [_view(x) for x in xs]
+    offsets = tuple(o for _, o in views) if any(o is not None for _, o in views) else None
+    xs = [x for x, _ in views]
     escapes = _escapes(run, fetched)
     ys = [key for key, blocks in escapes.items() if not (key in init and blocks == {n - 1})]
     body = _body(run, carries, xs_slots, captured, [elements[0].type for elements in lists], ys, name)
     ops = len(template)
     attrs = {"body": body, "num_carry": len(carries), "num_xs": len(xs), "length": n, "reverse": reverse,
-             "rolled": f"{n} blocks of {ops} ops"}  # fmt: skip
+             "rolled": f"{n} blocks of {ops} ops", "offsets": offsets}  # fmt: skip
     inputs = [init[key] for key in carries] + xs + [rebuild.tensors[t] for t in captured]
     scan = graph.add_op("scan", inputs, attrs, name, location=template[0].location)
     for key, out in zip(carries, scan.outputs):
@@ -445,6 +448,20 @@ def _emit(rebuild: Rebuild, stacks: _Stacks, run: Run, fetched: set) -> None:
             rebuild.tensors[_output(block, key)] = part
     for op in run.ops:
         rebuild.ops[op] = scan
+
+
+def _view(x: Tensor) -> tuple[Tensor, int | None]:
+    """A slice of rows of a stack as (the whole stack, the first row), else ``(x, None)``: the
+    scan reads such xs row by row from the stack (its ``offsets``), so no copy of the slice is
+    made before the loop (a backward scan reads its forward scan's results shifted by one)."""
+    op = x.op
+    if (
+        op.type != "slice"
+        or any(b for b in op.attrs["begin"][1:])
+        or any(n != -1 for n in op.attrs["size"][1:])
+    ):
+        return x, None
+    return op.inputs[0], op.attrs["begin"][0]
 
 
 def roll_loops(program: Optimized) -> Optimized:
