@@ -116,7 +116,7 @@ def _flat(result: tuple[tuple, tuple]) -> tuple:
 # ---- scan ------------------------------------------------------------------------------------
 @op("scan", "scan", attrs={"body": REQUIRED, "num_carry": REQUIRED, "num_xs": REQUIRED, "length": None,
                            "reverse": False, "save_carries": False, "twin_of": None, "bucket": None,
-                           "rolled": None, "offsets": None}, region=True)  # fmt: skip
+                           "rolled": None, "offsets": None, "updates": None}, region=True)  # fmt: skip
 class Scan:
     """``lax.scan``: inputs are ``(carry..., xs..., captured..., variables...)``; the body maps
     ``(carry..., x..., captured..., variables...)`` to ``(new carry..., y...)``. Outputs: the
@@ -128,10 +128,25 @@ class Scan:
     ``rolled``: set by the rolling pass (``jaxgraph.ir.passes.rolling``) on a scan it made from
     a run of repeated blocks, saying how many blocks of how many ops (shown in the dumps).
     ``offsets`` (rolled scans only): per xs, None or a row offset ``o``: that xs is a whole
-    stack of which step ``k`` reads row ``o + k`` (no slice of it is materialized)."""
+    stack of which step ``k`` reads row ``o + k`` (no slice of it is materialized).
+    ``updates`` (with ``offsets``): ``(y, x)`` pairs: the body's result ``y`` (counted after the
+    carries) is the new value of the row that view ``x`` reads at this step, and the scan's
+    output ``y`` is the whole stack of view ``x`` with those rows replaced, written in place
+    (a training step's rolled update writes each Variable row in its backward scan)."""
 
     def infer(
-        *inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, bucket, rolled, offsets
+        *inputs,
+        body,
+        num_carry,
+        num_xs,
+        length,
+        reverse,
+        save_carries,
+        twin_of,
+        bucket,
+        rolled,
+        offsets,
+        updates,
     ):
         carry, xs = inputs[:num_carry], inputs[num_carry : num_carry + num_xs]
         views = offsets or (None,) * num_xs
@@ -158,13 +173,19 @@ class Scan:
             if c.dtype is not o.dtype or not c.shape.is_compatible_with(o.shape):
                 raise type_error(f"scan's body changes carry {i} from {c} to {o}")
         stacked = [TensorType(y.dtype, TensorShape((n,) + tuple(y.shape))) for y in outs[num_carry:]]
+        for y, x in updates or ():
+            require(0 <= y < len(stacked) and 0 <= x < num_xs and views[x] is not None,
+                    f"scan's update ({y}, {x}) names no result and view")  # fmt: skip
+            require(outs[num_carry + y].dtype is xs[x].dtype and outs[num_carry + y].shape.is_compatible_with(sliced[x].shape),
+                    f"scan's update ({y}, {x}) writes {outs[num_carry + y]} into rows of {xs[x]}")  # fmt: skip
+            stacked[y] = TensorType(xs[x].dtype, xs[x].shape)
         saved = (
             [TensorType(c.dtype, TensorShape((n,) + tuple(c.shape))) for c in carry] if save_carries else []
         )
         return tuple([TensorType(c.dtype, c.shape) for c in carry] + stacked + saved)
 
     def lower(*inputs, body, num_carry, num_xs, length, reverse, save_carries, twin_of, bucket,
-              rolled=None, offsets=None, num_refs=0, key=None):  # fmt: skip
+              rolled=None, offsets=None, updates=None, num_refs=0, key=None):  # fmt: skip
         carry, xs, rest = (
             inputs[:num_carry],
             inputs[num_carry : num_carry + num_xs],
@@ -173,7 +194,7 @@ class Scan:
         if rolled is not None and not carry and not num_refs and key is None and xs:
             return _mapped(body, _sliced(xs, offsets, length), rest)
         if offsets is not None and not num_refs and key is None:
-            return _viewed(body, carry, xs, rest, offsets, length, reverse, save_carries)
+            return _viewed(body, carry, xs, rest, offsets, dict(updates or ()), length, reverse, save_carries)
         return _scan(
             body, carry, _sliced(xs, offsets, length), rest, length, reverse, save_carries, num_refs, key
         )
@@ -186,23 +207,43 @@ def _sliced(xs, offsets, length):
     return tuple(x if o is None else lax.slice_in_dim(x, o, o + length) for x, o in zip(xs, offsets))
 
 
-def _viewed(body, carry, xs, captured, offsets, length, reverse, save_carries):
+def _viewed(body, carry, xs, captured, offsets, updates, length, reverse, save_carries):
     """A rolled scan whose views (``offsets``) are read row by row from their whole stacks,
     closed over by the loop: XLA would copy a slice of a stack into a buffer of its own before
-    the loop (the backward scan of a chain reads its forward activations shifted by one)."""
+    the loop (the backward scan of a chain reads its forward activations shifted by one).
+    Views that ``updates`` writes are carried and updated in place; the row each step reads
+    from them is fetched at the end of the step before (after that step's write), because XLA
+    copies a whole carried stack when a row read and the row's write are not ordered."""
+    written = {x: y for y, x in updates.items()}
     plain = tuple(x for x, o in zip(xs, offsets) if o is None)
+    last = length - 1
 
-    def step(c, kx):
+    def row(stack, i, k):
+        return lax.dynamic_index_in_dim(stack, offsets[i] + k, 0, keepdims=False)
+
+    def step(state, kx):
+        c, stacks, fetched = state
         k, x = kx
-        it = iter(x)
-        rows = [next(it) if o is None else lax.dynamic_index_in_dim(v, o + k, 0, keepdims=False)
-                for v, o in zip(xs, offsets)]  # fmt: skip
+        plain_rows, carried = iter(x), dict(zip(written, fetched))
+        rows = [next(plain_rows) if o is None else carried[i] if i in written else row(v, i, k)
+                for i, (v, o) in enumerate(zip(xs, offsets))]  # fmt: skip
         outs, _ = body(*c, *rows, *captured, key=None)
-        new_carry = tuple(outs[: len(c)])
-        return new_carry, tuple(outs[len(c) :]) + (tuple(c) if save_carries else ())
+        ys = outs[len(c) :]
+        stacks = tuple(lax.dynamic_update_index_in_dim(s, ys[written[i]], offsets[i] + k, 0)
+                       for i, s in zip(written, stacks))  # fmt: skip
+        following = jnp.clip(k - 1 if reverse else k + 1, 0, last)
+        fetched = tuple(row(s, i, following) for i, s in zip(written, stacks))
+        stacked = tuple(y for j, y in enumerate(ys) if j not in updates)
+        return (tuple(outs[: len(c)]), stacks, fetched), stacked + (tuple(c) if save_carries else ())
 
-    final, ys = lax.scan(step, tuple(carry), (jnp.arange(length, dtype=jnp.int32), plain), reverse=reverse)
-    return tuple(final) + tuple(ys)
+    stacks = tuple(xs[i] for i in written)
+    first = tuple(row(s, i, last if reverse else 0) for i, s in zip(written, stacks))
+    (final, stacks, _), ys = lax.scan(step, (tuple(carry), stacks, first),
+                                      (jnp.arange(length, dtype=jnp.int32), plain), reverse=reverse)  # fmt: skip
+    whole, stacked = dict(zip(written, stacks)), iter(ys)
+    count = len(ys) - (len(carry) if save_carries else 0) + len(updates)
+    results = [whole[updates[j]] if j in updates else next(stacked) for j in range(count)]
+    return tuple(final) + tuple(results) + tuple(stacked)
 
 
 def _mapped(body, xs, captured):
