@@ -41,6 +41,7 @@ import numpy as np
 
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.passes.program import Optimized, Rebuild
+from jaxgraph.ir.passes.updates import fuse_updates
 from jaxgraph.ir.passes.variable_groups import assigns_groupable, group_variables
 
 MIN_BLOCKS = 4
@@ -484,4 +485,4 @@ def roll_loops(program: Optimized) -> Optimized:
                     rebuild.copy(moved)
         elif op not in deferred:
             rebuild.copy(op)
-    return group_variables(rebuild.done())
+    return fuse_updates(group_variables(rebuild.done()))
