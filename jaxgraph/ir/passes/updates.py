@@ -112,6 +112,16 @@ def _fusion(op: Operation, program: Optimized) -> _Fusion | None:
     )
 
 
+def params(body: Graph) -> list[Tensor]:
+    """A rolled body's parameters (its placeholders: rolled bodies assign no Variables)."""
+    return [op.outputs[0] for op in body.operations if op.type == "placeholder"]
+
+
+def results(body: Graph) -> list[Tensor]:
+    """A body's results (the inputs of its last op, ``results``)."""
+    return list(body.operations[-1].inputs)
+
+
 def _dead(op: Operation, fetched: set) -> bool:
     """A pure op nothing uses (left for ``dce``: the rolling pass's unused unstacks)."""
     return op.op_def.pure and op not in fetched and not any(t.uses or t in fetched for t in op.outputs)
@@ -187,7 +197,7 @@ def _emit_scan(rebuild: Rebuild, fusion: _Fusion) -> Operation:
     xs, offsets, viewed = _views(fusion)
     first = sa["num_carry"] + sa["num_xs"]
     captured = list(source.inputs[first:]) + list(fusion.update.inputs[fusion.update.attrs["num_xs"] :])
-    body = _fused_body(fusion, xs, len(captured))
+    body = _fused_body(fusion, xs)
     n_ys = len(source.outputs) - sa["num_carry"]
     updates = tuple((n_ys + k, x) for k, x in enumerate(viewed))
     attrs = {**sa, "body": body, "num_xs": len(xs), "offsets": tuple(offsets), "updates": updates,
@@ -204,28 +214,29 @@ def _emit_scan(rebuild: Rebuild, fusion: _Fusion) -> Operation:
     return scan
 
 
-def _fused_body(fusion: _Fusion, xs: list[Tensor], n_captured: int) -> Graph:
+def _fused_body(fusion: _Fusion, xs: list[Tensor]) -> Graph:
     """The source's body, then the update's block on its picked results, then each new
     Variable row (the row read through its view, combined with the update as its assign does)."""
-    from jaxgraph.ops.control_flow import params, results
-
     source, sa = fusion.source, fusion.source.attrs
     src_body, upd_body = sa["body"], fusion.update.attrs["body"]
     body = Graph()
     src_params = params(src_body)
     n_src_captured = len(src_params) - sa["num_carry"] - sa["num_xs"]
 
-    def param(t: Tensor, name: str) -> Tensor:
-        attrs = {"dtype": t.type.dtype, "shape": tuple(t.type.shape)}
-        return body.add_op("placeholder", [], attrs, name).outputs[0]
+    def param(dtype, shape: tuple, name: str) -> Tensor:
+        return body.add_op("placeholder", [], {"dtype": dtype, "shape": shape}, name).outputs[0]
 
-    carried = [param(p, p.op.name) for p in src_params[: sa["num_carry"]]]
-    rows = [param(p, p.op.name) for p in src_params[sa["num_carry"] : sa["num_carry"] + sa["num_xs"]]]
-    rows += [param(_row_of(x), f"{source.name}/row_{i}") for i, x in enumerate(xs[sa["num_xs"] :])]
-    closed = [param(p, p.op.name) for p in src_params[sa["num_carry"] + sa["num_xs"] :]]
+    def like(t: Tensor) -> Tensor:
+        return param(t.type.dtype, tuple(t.type.shape), t.op.name)
+
+    carried = [like(p) for p in src_params[: sa["num_carry"]]]
+    rows = [like(p) for p in src_params[sa["num_carry"] : sa["num_carry"] + sa["num_xs"]]]
+    rows += [
+        param(x.dtype, tuple(x.shape)[1:], f"{source.name}/row_{i}") for i, x in enumerate(xs[sa["num_xs"] :])
+    ]
+    closed = [like(p) for p in src_params[sa["num_carry"] + sa["num_xs"] :]]
     upd_params = params(upd_body)
-    closed += [param(p, p.op.name) for p in upd_params[fusion.update.attrs["num_xs"] :]]
-    assert len(closed) == n_captured and len(closed) >= n_src_captured
+    closed += [like(p) for p in upd_params[fusion.update.attrs["num_xs"] :]]
     mapping = dict(zip(src_params, carried + rows[: sa["num_xs"]] + closed[:n_src_captured]))
     _copy_ops(body, src_body, mapping)
     src_results = [mapping[t] for t in results(src_body)]
@@ -248,13 +259,6 @@ def _fused_body(fusion: _Fusion, xs: list[Tensor], n_captured: int) -> Graph:
     return body
 
 
-def _row_of(stack: Tensor):
-    """A placeholder-like stand-in typed as one row of ``stack``."""
-    from jaxgraph.ir.shapes import TensorShape, TensorType
-
-    return type("Row", (), {"type": TensorType(stack.type.dtype, TensorShape(tuple(stack.type.shape)[1:]))})()
-
-
 def _copy_ops(target: Graph, body: Graph, mapping: dict) -> None:
     """Copies ``body``'s ops (not its parameters and results) into ``target``, inputs mapped."""
     for op in body.operations[:-1]:
@@ -268,8 +272,6 @@ def _copy_ops(target: Graph, body: Graph, mapping: dict) -> None:
 def _emit_assigns(rebuild: Rebuild, update: Operation, fusion: _Fusion, scan: Operation) -> None:
     """In place of the update scan: each group assigned the fused scan's updated stack, then
     the update's rows outside the source's run (unrolled) applied to their rows."""
-    from jaxgraph.ops.control_flow import params, results
-
     graph = rebuild.graph
     first = len(scan.outputs) - len(fusion.assigns)
     upd_body = update.attrs["body"]
@@ -302,7 +304,6 @@ def _emit_assigns(rebuild: Rebuild, update: Operation, fusion: _Fusion, scan: Op
                                 control_inputs=[last])  # fmt: skip
         rebuild.ops[assign] = last
     rebuild.ops[update] = scan
-    del params, results
 
 
 def _stack(graph: Graph, values: list[Tensor], like: Operation) -> Tensor:
@@ -313,8 +314,6 @@ def _stack(graph: Graph, values: list[Tensor], like: Operation) -> Tensor:
 def _inline(graph: Graph, body: Graph, inputs: list[Tensor]) -> list[Tensor]:
     """The results of ``body`` with its parameters bound to ``inputs``, its ops copied into
     ``graph`` (unique names)."""
-    from jaxgraph.ops.control_flow import params, results
-
     mapping = dict(zip(params(body), inputs, strict=True))
     for op in body.operations[:-1]:
         if op.type == "placeholder":
