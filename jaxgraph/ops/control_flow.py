@@ -213,7 +213,8 @@ def _viewed(body, carry, xs, captured, offsets, updates, length, reverse, save_c
     the loop (the backward scan of a chain reads its forward activations shifted by one).
     Views that ``updates`` writes are carried and updated in place; the row each step reads
     from them is fetched at the end of the step before (after that step's write), because XLA
-    copies a whole carried stack when a row read and the row's write are not ordered."""
+    copies a whole carried stack when a row read and the row's write are not ordered. The
+    step's row number is carried too (a stacked ``arange`` would be a buffer of its own)."""
     written = {x: y for y, x in updates.items()}
     plain = tuple(x for x, o in zip(xs, offsets) if o is None)
     last = length - 1
@@ -221,9 +222,8 @@ def _viewed(body, carry, xs, captured, offsets, updates, length, reverse, save_c
     def row(stack, i, k):
         return lax.dynamic_index_in_dim(stack, offsets[i] + k, 0, keepdims=False)
 
-    def step(state, kx):
-        c, stacks, fetched = state
-        k, x = kx
+    def step(state, x):
+        c, stacks, fetched, k = state
         plain_rows, carried = iter(x), dict(zip(written, fetched))
         rows = [next(plain_rows) if o is None else carried[i] if i in written else row(v, i, k)
                 for i, (v, o) in enumerate(zip(xs, offsets))]  # fmt: skip
@@ -231,15 +231,18 @@ def _viewed(body, carry, xs, captured, offsets, updates, length, reverse, save_c
         ys = outs[len(c) :]
         stacks = tuple(lax.dynamic_update_index_in_dim(s, ys[written[i]], offsets[i] + k, 0)
                        for i, s in zip(written, stacks))  # fmt: skip
-        following = jnp.clip(k - 1 if reverse else k + 1, 0, last)
-        fetched = tuple(row(s, i, following) for i, s in zip(written, stacks))
+        following = k - 1 if reverse else k + 1
+        fetched = tuple(row(s, i, jnp.clip(following, 0, last)) for i, s in zip(written, stacks))
         stacked = tuple(y for j, y in enumerate(ys) if j not in updates)
-        return (tuple(outs[: len(c)]), stacks, fetched), stacked + (tuple(c) if save_carries else ())
+        return (tuple(outs[: len(c)]), stacks, fetched, following), stacked + (
+            tuple(c) if save_carries else ()
+        )
 
     stacks = tuple(xs[i] for i in written)
-    first = tuple(row(s, i, last if reverse else 0) for i, s in zip(written, stacks))
-    (final, stacks, _), ys = lax.scan(step, (tuple(carry), stacks, first),
-                                      (jnp.arange(length, dtype=jnp.int32), plain), reverse=reverse)  # fmt: skip
+    start = last if reverse else 0
+    first = tuple(row(s, i, start) for i, s in zip(written, stacks))
+    (final, stacks, _, _), ys = lax.scan(step, (tuple(carry), stacks, first, jnp.int32(start)), plain,
+                                         length=length, reverse=reverse)  # fmt: skip
     whole, stacked = dict(zip(written, stacks)), iter(ys)
     count = len(ys) - (len(carry) if save_carries else 0) + len(updates)
     results = [whole[updates[j]] if j in updates else next(stacked) for j in range(count)]
