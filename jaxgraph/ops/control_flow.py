@@ -193,11 +193,10 @@ class Scan:
         )
         if rolled is not None and not carry and not num_refs and key is None and xs:
             return _mapped(body, _sliced(xs, offsets, length), rest)
-        if offsets is not None and not num_refs and key is None:
-            return _viewed(body, carry, xs, rest, offsets, dict(updates or ()), length, reverse, save_carries)
-        return _scan(
-            body, carry, _sliced(xs, offsets, length), rest, length, reverse, save_carries, num_refs, key
-        )
+        if offsets is not None:
+            return _viewed(body, carry, xs, rest, offsets, dict(updates or ()), length, reverse, save_carries,
+                           num_refs, key)  # fmt: skip
+        return _scan(body, carry, xs, rest, length, reverse, save_carries, num_refs, key)
 
 
 def _sliced(xs, offsets, length):
@@ -207,14 +206,16 @@ def _sliced(xs, offsets, length):
     return tuple(x if o is None else lax.slice_in_dim(x, o, o + length) for x, o in zip(xs, offsets))
 
 
-def _viewed(body, carry, xs, captured, offsets, updates, length, reverse, save_carries):
+def _viewed(body, carry, xs, rest, offsets, updates, length, reverse, save_carries, num_refs, key):
     """A rolled scan whose views (``offsets``) are read row by row from their whole stacks,
     closed over by the loop: XLA would copy a slice of a stack into a buffer of its own before
     the loop (the backward scan of a chain reads its forward activations shifted by one).
     Views that ``updates`` writes are carried and updated in place; the row each step reads
     from them is fetched at the end of the step before (after that step's write), because XLA
     copies a whole carried stack when a row read and the row's write are not ordered. The
-    step's row number is carried too (a stacked ``arange`` would be a buffer of its own)."""
+    step's row number is carried too (a stacked ``arange`` would be a buffer of its own).
+    Variables and check statuses (``num_refs``) and the key are threaded as ``_scan`` does."""
+    captured, variables = _split_refs(tuple(rest), num_refs)
     written = {x: y for y, x in updates.items()}
     plain = tuple(x for x, o in zip(xs, offsets) if o is None)
     last = length - 1
@@ -223,30 +224,29 @@ def _viewed(body, carry, xs, captured, offsets, updates, length, reverse, save_c
         return lax.dynamic_index_in_dim(stack, offsets[i] + k, 0, keepdims=False)
 
     def step(state, x):
-        c, stacks, fetched, k = state
+        c, v, stacks, fetched, k = state
         plain_rows, carried = iter(x), dict(zip(written, fetched))
-        rows = [next(plain_rows) if o is None else carried[i] if i in written else row(v, i, k)
-                for i, (v, o) in enumerate(zip(xs, offsets))]  # fmt: skip
-        outs, _ = body(*c, *rows, *captured, key=None)
+        rows = [next(plain_rows) if o is None else carried[i] if i in written else row(xs[i], i, k)
+                for i, o in enumerate(offsets)]  # fmt: skip
+        step_key = None if key is None else jax.random.fold_in(key, last - k if reverse else k)
+        outs, new_vars = body(*c, *rows, *captured, *v, key=step_key)
         ys = outs[len(c) :]
         stacks = tuple(lax.dynamic_update_index_in_dim(s, ys[written[i]], offsets[i] + k, 0)
                        for i, s in zip(written, stacks))  # fmt: skip
         following = k - 1 if reverse else k + 1
         fetched = tuple(row(s, i, jnp.clip(following, 0, last)) for i, s in zip(written, stacks))
-        stacked = tuple(y for j, y in enumerate(ys) if j not in updates)
-        return (tuple(outs[: len(c)]), stacks, fetched, following), stacked + (
-            tuple(c) if save_carries else ()
-        )
+        stacked = tuple(y for j, y in enumerate(ys) if j not in updates) + (tuple(c) if save_carries else ())
+        return (tuple(outs[: len(c)]), tuple(new_vars), stacks, fetched, following), stacked
 
     stacks = tuple(xs[i] for i in written)
     start = last if reverse else 0
     first = tuple(row(s, i, start) for i, s in zip(written, stacks))
-    (final, stacks, _, _), ys = lax.scan(step, (tuple(carry), stacks, first, jnp.int32(start)), plain,
-                                         length=length, reverse=reverse)  # fmt: skip
+    init = (tuple(carry), tuple(variables), stacks, first, jnp.int32(start))
+    (final, new_vars, stacks, _, _), ys = lax.scan(step, init, plain, length=length, reverse=reverse)
     whole, stacked = dict(zip(written, stacks)), iter(ys)
     count = len(ys) - (len(carry) if save_carries else 0) + len(updates)
     results = [whole[updates[j]] if j in updates else next(stacked) for j in range(count)]
-    return tuple(final) + tuple(results) + tuple(stacked)
+    return tuple(final) + tuple(results) + tuple(stacked) + tuple(new_vars)
 
 
 def _mapped(body, xs, captured):
