@@ -22,6 +22,7 @@ key and always compiles on its own.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Container, Sequence
 from typing import Any
 
@@ -60,8 +61,8 @@ def structure_key(
         for f in fetches
     )
     fed_types = tuple((t.type, *spec) for t, spec in zip(feeds, feed_specs, strict=True))
-    effects = [op for op in ops if get_op_def(op.type).stateful and not get_op_def(op.type).parameter]
-    if any(get_op_def(op.type).state != "read" for op in effects):
+    effects = [op for op in ops if _static(op)[3] is not None]
+    if any(_static(op)[3] for op in effects):
         order = tuple(position[op] for op in sorted(effects, key=lambda op: op.index))
     else:  # reads only: any order gives the same values
         order = ()
@@ -70,11 +71,39 @@ def structure_key(
 
 def _entry(op: Operation, fed: dict[Tensor, tuple], position: dict[Operation, int]) -> tuple:
     """One op of a structural key: everything but its name (module docstring)."""
+    kind, attrs, identity, _ = _static(op)
     inputs = [fed.get(t) or (position[t.op], t.value_index) for t in op.inputs]
     controls = [position[c] for c in op.control_inputs] if op.control_inputs else ()
-    outputs = [t.type for t in op.outputs]
-    attrs = _attrs_key(op.attrs) if op.attrs else ()
-    return op.type, attrs, tuple(outputs), tuple(inputs), tuple(controls), op.device, _identity(op)
+    outputs = [t.type for t in op.outputs]  # not cached: ``set_shape`` refines an output's type
+    return kind, attrs, tuple(outputs), tuple(inputs), tuple(controls), op.device, identity
+
+
+_STATICS: weakref.WeakKeyDictionary[Operation, tuple | None] = weakref.WeakKeyDictionary()
+"""``_static`` of each op keyed before (None: unshareable): a loop that builds new ops over the
+same Variables keys the shared ops again at every step."""
+
+
+def _static(op: Operation) -> tuple:
+    """What of an op's entry is fixed when it is built: its type, attributes key, identity
+    (``_identity``) and effect (None: pure; True: writes, draws or checks; False: reads).
+    Raises ``_Unshareable``."""
+    try:
+        static = _STATICS[op]
+    except KeyError:
+        try:
+            static = _STATICS[op] = _static_of(op)
+        except _Unshareable:
+            _STATICS[op] = None
+            raise
+    if static is None:
+        raise _Unshareable(op.type)
+    return static
+
+
+def _static_of(op: Operation) -> tuple:
+    opdef = get_op_def(op.type)
+    effect = opdef.state != "read" if opdef.stateful and not opdef.parameter else None
+    return op.type, _attrs_key(op.attrs) if op.attrs else (), _identity(op), effect
 
 
 def canonical_order(fetches: Sequence[Tensor | Operation], fed: Container[Tensor]) -> list[Operation]:
