@@ -496,7 +496,7 @@ _MODULE_USE = re.compile(r"(?<![\w.'\"])(" + "|".join(IMPORTS) + r")\.")
 def _module(emitter, function, name, ops, feeds, fetches, donated, kept, top) -> LoweredGraph:
     """The module around the functions (imports they use, constants), run once."""
     code = [line.text for line in function]
-    used = {m for text in code for m in _MODULE_USE.findall(text)}
+    used = set(_MODULE_USE.findall("\n".join(code)))
     for _, value in emitter.constants:
         used |= {"np", "jnp"} if value.array.size <= SMALL_CONSTANT else {"L"}
     lines = [IMPORTS[m] for m in IMPORTS if m in used] + [""]
