@@ -139,7 +139,9 @@ class Executable:
         self.optimized = optimized
         self.device = device
         self.made: dict[str, tuple[float, float]] = {}
-        """For the stages jaxgraph makes (ir, ir-opt, jax): when each was made and in how long (s)."""
+        """For the stages jaxgraph makes (ir, ir-opt, jax) and, once compiled, for JAX's tracing
+        and lowering (stablehlo) and XLA's compilation (hlo): when each was made and in how
+        long (s)."""
         donated = tuple(range(len(lowered.donated_vars)))
         kwargs: dict[str, Any] = {}
         if device is not None:
@@ -168,7 +170,12 @@ class Executable:
         needing at least 1/``CHECKED_FRACTION`` of a device's memory. XLA's memory analysis
         (``needed_bytes``) costs tens of milliseconds for a program of thousands of ops, so it
         is taken only when ``program_bytes`` cannot tell that the program is far below that."""
-        self._compiled = self.jitted.lower(*specs).compile()
+        start = time.time()
+        lowered = self.jitted.lower(*specs)
+        traced = time.time()
+        self._compiled = lowered.compile()
+        compiled = time.time()
+        self.made.update(stablehlo=(traced, traced - start), hlo=(compiled, compiled - traced))
         self._needed = _UNASKED
         totals = [total for _, total in map(device_memory, self.devices) if total]
         if not totals:

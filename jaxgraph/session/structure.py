@@ -81,15 +81,16 @@ def _entry(op: Operation, fed: dict[Tensor, tuple], position: dict[Operation, in
 _STATICS: weakref.WeakKeyDictionary[Operation, tuple | None] = weakref.WeakKeyDictionary()
 """``_static`` of each op keyed before (None: unshareable): a loop that builds new ops over the
 same Variables keys the shared ops again at every step."""
+_NEW = object()
+"""Not in ``_STATICS`` yet."""
 
 
 def _static(op: Operation) -> tuple:
     """What of an op's entry is fixed when it is built: its type, attributes key, identity
     (``_identity``) and effect (None: pure; True: writes, draws or checks; False: reads).
     Raises ``_Unshareable``."""
-    try:
-        static = _STATICS[op]
-    except KeyError:
+    static = _STATICS.get(op, _NEW)
+    if static is _NEW:
         try:
             static = _STATICS[op] = _static_of(op)
         except _Unshareable:
@@ -101,6 +102,7 @@ def _static(op: Operation) -> tuple:
 
 
 def _static_of(op: Operation) -> tuple:
+    """``_static`` of an op not keyed before."""
     opdef = get_op_def(op.type)
     effect = opdef.state != "read" if opdef.stateful and not opdef.parameter else None
     return op.type, _attrs_key(op.attrs) if op.attrs else (), _identity(op), effect
