@@ -53,25 +53,27 @@ def structure_key(
     ops = canonical_order(fetches, fed)
     position = {op: i for i, op in enumerate(ops)}
     try:
-        entries = tuple([_entry(op, fed, position) for op in ops])
+        statics = [_static(op) for op in ops]
     except _Unshareable:
         return None
+    entries = tuple([_entry(op, static, fed, position) for op, static in zip(ops, statics)])
     fetched = tuple(
         fed.get(f) or (position[f.op], f.value_index) if isinstance(f, Tensor) else ("op", position[f])
         for f in fetches
     )
     fed_types = tuple((t.type, *spec) for t, spec in zip(feeds, feed_specs, strict=True))
-    effects = [op for op in ops if _static(op)[3] is not None]
-    if any(_static(op)[3] for op in effects):
-        order = tuple(position[op] for op in sorted(effects, key=lambda op: op.index))
+    effects = [(op, static[3]) for op, static in zip(ops, statics) if static[3] is not None]
+    if any(writes for _, writes in effects):
+        order = tuple(position[op] for op in sorted((op for op, _ in effects), key=lambda op: op.index))
     else:  # reads only: any order gives the same values
         order = ()
     return (entries, fetched, fed_types, order), ops
 
 
-def _entry(op: Operation, fed: dict[Tensor, tuple], position: dict[Operation, int]) -> tuple:
-    """One op of a structural key: everything but its name (module docstring)."""
-    kind, attrs, identity, _ = _static(op)
+def _entry(op: Operation, static: tuple, fed: dict[Tensor, tuple], position: dict[Operation, int]) -> tuple:
+    """One op of a structural key: everything but its name (module docstring); ``static``:
+    its ``_static``."""
+    kind, attrs, identity, _ = static
     inputs = [fed.get(t) or (position[t.op], t.value_index) for t in op.inputs]
     controls = [position[c] for c in op.control_inputs] if op.control_inputs else ()
     outputs = [t.type for t in op.outputs]  # not cached: ``set_shape`` refines an output's type
