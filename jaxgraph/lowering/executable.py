@@ -6,7 +6,8 @@ Donation and failed runs: a donated Variable buffer is gone once XLA has taken i
 run then fails (out of memory while allocating its results, say). So a run must not fail after
 launch: XLA's memory analysis of the compiled executable says how many bytes a run allocates, and
 a run large enough to matter (at least 1/64 of the device's memory) first compares that with the
-memory available now. Too much raises ResourceExhaustedError before anything runs; within 10% of
+memory available now (the analysis itself is skipped when ``program_bytes``, the bytes of every
+value the program computes, is far below that share). Too much raises ResourceExhaustedError before anything runs; within 10% of
 what is available the run goes without donation (slower, but an out-of-memory then leaves the
 Variables intact). Such a large run also waits for its results before the Session commits them:
 on GPUs an allocation failing during the run shows only then (the call itself returns). So does a
