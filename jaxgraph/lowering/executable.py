@@ -7,9 +7,9 @@ run then fails (out of memory while allocating its results, say). So a run must 
 launch: XLA's memory analysis of the compiled executable says how many bytes a run allocates, and
 a run large enough to matter (at least 1/64 of the device's memory) first compares that with the
 memory available now (the analysis itself is skipped when ``program_bytes``, the bytes of every
-value the program computes, is far below that share). Too much raises ResourceExhaustedError before anything runs; within 10% of
-what is available the run goes without donation (slower, but an out-of-memory then leaves the
-Variables intact). Such a large run also waits for its results before the Session commits them:
+value the program computes, is far below that share). Too much raises ResourceExhaustedError
+before anything runs; within 10% of what is available the run goes without donation (slower,
+but an out-of-memory then leaves the Variables intact). Such a large run also waits for its results before the Session commits them:
 on GPUs an allocation failing during the run shows only then (the call itself returns). So does a
 run spanning several processes: a collective failing because another process died shows only
 then, and is reported as UnavailableError by the run that hit it. Smaller
