@@ -193,9 +193,12 @@ class Executable:
     def needed_bytes(self) -> int | None:
         """Bytes one run allocates on each device beyond its arguments (XLA's memory analysis:
         results and temporaries, less the donated buffers it reuses), taken when first asked;
-        None until compiled, or where XLA cannot say."""
+        None until compiled, or where XLA cannot say (as when compiling it ahead failed)."""
         if self._needed is _UNASKED:
-            stats = None if self._compiled is None else self._compiled.memory_analysis()
+            try:
+                stats = None if self._compiled is None else self._compiled.memory_analysis()
+            except jax.errors.JaxRuntimeError:  # no analysis: runs go as if their size were unknown
+                stats = None
             self._needed = (
                 None
                 if stats is None

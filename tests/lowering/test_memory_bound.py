@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 import jaxgraph as jg
@@ -57,3 +58,18 @@ def test_a_program_whose_bound_reaches_the_checked_share_takes_the_analysis(monk
             sess.run(step)
             executable = _plan(sess).executable
             assert executable._needed is not executable_module._UNASKED and executable._checked
+
+
+def test_needed_bytes_is_unknown_where_xla_cannot_analyse_the_program():
+    class Unanalysable:
+        def memory_analysis(self):
+            raise jax.errors.JaxRuntimeError("UNIMPLEMENTED: no memory analysis here")
+
+    with jg.Graph().as_default():
+        v = jg.Variable(jg.zeros((3,)), name="v")
+        with jg.Session() as sess:
+            sess.run(v.initializer)
+            np.testing.assert_array_equal(np.asarray(sess.run(v)), [0.0, 0.0, 0.0])
+            executable = _plan(sess).executable
+            executable._compiled = Unanalysable()
+            assert executable.needed_bytes is None
