@@ -82,6 +82,7 @@ from jaxgraph.lowering.expressions import (
     number_node,
     template_fields,
     template_of,
+    unparse,
 )
 from jaxgraph.lowering.groups import VARIABLE_OPS
 from jaxgraph.lowering.lines import Line, chunked, spans, statement, tuple_text, wrapped
@@ -277,7 +278,7 @@ class _Emitter:
         checks, self.checks = self.checks, outer
         state = [load_name(var_name[op.name]) for op in graph.operations if op.type == "variable"]
         returned = [values[t].node for t in outs]
-        after = [ast.unparse(node) for node in returned + state] + [flag for _, flag in checks]
+        after = [unparse(node) for node in returned + state] + [flag for _, flag in checks]
         parts, body = chunked(groups, [*args, "key"], after, lambda i: self.names.make(f"{fname}_part{i}"))
         return Function(fname, args, body, returned, state, checks, parts)
 
@@ -466,10 +467,10 @@ def _lower_graph(
             top.touch(f.op.name, True, False)
             fetched.append(var_name[f.op.name])
         elif isinstance(f, Tensor):
-            fetched.append(ast.unparse(values[f].node))
+            fetched.append(unparse(values[f].node))
     donated = [v for v in top.var_inputs if v in top.updated]
     kept = [v for v in top.var_inputs if v not in top.updated]
-    params = [top.params[v] for v in donated + kept] + [ast.unparse(values[t].node) for t in feeds] + ["key"]
+    params = [top.params[v] for v in donated + kept] + [unparse(values[t].node) for t in feeds] + ["key"]
     next_key = "jax.random.fold_in(key, 0x5EED)" if emitter.uses_key else "key"
     flags = [flag for _, flag in emitter.checks]
     updated = tuple_text([var_name[v] for v in top.updated])
@@ -495,7 +496,7 @@ _MODULE_USE = re.compile(r"(?<![\w.'\"])(" + "|".join(IMPORTS) + r")\.")
 def _module(emitter, function, name, ops, feeds, fetches, donated, kept, top) -> LoweredGraph:
     """The module around the functions (imports they use, constants), run once."""
     code = [line.text for line in function]
-    used = {m for text in code for m in _MODULE_USE.findall(text)}
+    used = set(_MODULE_USE.findall("\n".join(code)))
     for _, value in emitter.constants:
         used |= {"np", "jnp"} if value.array.size <= SMALL_CONSTANT else {"L"}
     lines = [IMPORTS[m] for m in IMPORTS if m in used] + [""]

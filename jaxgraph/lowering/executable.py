@@ -6,9 +6,10 @@ Donation and failed runs: a donated Variable buffer is gone once XLA has taken i
 run then fails (out of memory while allocating its results, say). So a run must not fail after
 launch: XLA's memory analysis of the compiled executable says how many bytes a run allocates, and
 a run large enough to matter (at least 1/64 of the device's memory) first compares that with the
-memory available now. Too much raises ResourceExhaustedError before anything runs; within 10% of
-what is available the run goes without donation (slower, but an out-of-memory then leaves the
-Variables intact). Such a large run also waits for its results before the Session commits them:
+memory available now (the analysis itself is skipped when ``program_bytes``, the bytes of every
+value the program computes, is far below that share). Too much raises ResourceExhaustedError
+before anything runs; within 10% of what is available the run goes without donation (slower,
+but an out-of-memory then leaves the Variables intact). Such a large run also waits for its results before the Session commits them:
 on GPUs an allocation failing during the run shows only then (the call itself returns). So does a
 run spanning several processes: a collective failing because another process died shows only
 then, and is reported as UnavailableError by the run that hit it. Smaller
@@ -43,7 +44,7 @@ from jaxgraph.errors import (
 )
 from jaxgraph.ir.devices import DeviceSpec
 from jaxgraph.ir.dtypes import computed_as
-from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.passes import Optimized, optimize, prune, strip_cpu_only_checks
 from jaxgraph.ir.passes.loop_bounds import resolve_loop_bounds
 from jaxgraph.ir.printer import print_graph
@@ -55,6 +56,11 @@ CHECKED_FRACTION = 64
 """Runs allocating at least 1/CHECKED_FRACTION of a device's memory check what is available first."""
 TIGHT = 0.9
 """A checked run needing more than this share of the available memory runs without donation."""
+BOUND_FACTOR = 4
+"""``program_bytes`` times this bounds what a run allocates (XLA's copies, layouts and scratch
+space included) when deciding, without XLA's memory analysis, that a run needs no check."""
+_UNASKED = object()
+"""``Executable.needed_bytes`` not taken yet."""
 PEER_FAILURES = ("Gloo", "NCCL", "Connection closed by peer", "Connection reset by peer", "UNAVAILABLE")
 """Words of the XLA errors a collective raises when another process of the run has gone."""
 
@@ -134,7 +140,9 @@ class Executable:
         self.optimized = optimized
         self.device = device
         self.made: dict[str, tuple[float, float]] = {}
-        """For the stages jaxgraph makes (ir, ir-opt, jax): when each was made and in how long (s)."""
+        """For the stages jaxgraph makes (ir, ir-opt, jax) and, once compiled, for JAX's tracing
+        and lowering (stablehlo) and XLA's compilation (hlo): when each was made and in how
+        long (s)."""
         donated = tuple(range(len(lowered.donated_vars)))
         kwargs: dict[str, Any] = {}
         if device is not None:
@@ -148,9 +156,8 @@ class Executable:
         self._undonated: Any = None
         self.devices = list(mesh.local_devices) if mesh is not None else [device or jax.devices()[0]]
         """The devices of this process the program runs on (their memory is what runs check)."""
-        self.needed_bytes: int | None = None
-        """Bytes one run allocates on each device beyond its arguments (XLA's memory analysis:
-        results and temporaries, less the donated buffers it reuses); None until compiled."""
+        self._compiled: Any = None
+        self._needed: Any = _UNASKED
         self._checked = False
         self.spans_processes = mesh is not None and mesh.is_multi_process
         """Runs on devices of other processes too (``jaxgraph.distribute``): each run waits for its
@@ -160,13 +167,44 @@ class Executable:
 
     def compile(self, specs: Sequence[Any]) -> None:
         """XLA-compiles for arguments of types ``specs`` (JAX caches the result for the first
-        call) and records ``needed_bytes``, which large runs check before they start."""
-        stats = self.jitted.lower(*specs).compile().memory_analysis()
-        if stats is None:
-            return
-        self.needed_bytes = stats.output_size_in_bytes + stats.temp_size_in_bytes - stats.alias_size_in_bytes
+        call) and decides whether runs check the memory available before they start: those
+        needing at least 1/``CHECKED_FRACTION`` of a device's memory. XLA's memory analysis
+        (``needed_bytes``) costs tens of milliseconds for a program of thousands of ops, so it
+        is taken only when ``program_bytes`` cannot tell that the program is far below that."""
+        start = time.time()
+        lowered = self.jitted.lower(*specs)
+        traced = time.time()
+        self._compiled = lowered.compile()
+        compiled = time.time()
+        self.made.update(stablehlo=(traced, traced - start), hlo=(compiled, compiled - traced))
+        self._needed = _UNASKED
         totals = [total for _, total in map(device_memory, self.devices) if total]
-        self._checked = bool(totals) and self.needed_bytes * CHECKED_FRACTION >= min(totals)
+        if not totals:
+            self._checked = False
+            return
+        bound = program_bytes(self.lowered.ops)
+        if bound is not None and bound * BOUND_FACTOR * CHECKED_FRACTION < min(totals):
+            self._checked = False
+            return
+        needed = self.needed_bytes
+        self._checked = needed is not None and needed * CHECKED_FRACTION >= min(totals)
+
+    @property
+    def needed_bytes(self) -> int | None:
+        """Bytes one run allocates on each device beyond its arguments (XLA's memory analysis:
+        results and temporaries, less the donated buffers it reuses), taken when first asked;
+        None until compiled, or where XLA cannot say (as when compiling it ahead failed)."""
+        if self._needed is _UNASKED:
+            try:
+                stats = None if self._compiled is None else self._compiled.memory_analysis()
+            except jax.errors.JaxRuntimeError:  # no analysis: runs go as if their size were unknown
+                stats = None
+            self._needed = (
+                None
+                if stats is None
+                else stats.output_size_in_bytes + stats.temp_size_in_bytes - stats.alias_size_in_bytes
+            )
+        return self._needed
 
     def __call__(self, *args: Any) -> tuple[Any, Any, Any, InvalidArgumentError | None]:
         """Runs: ``(fetched, updated Variables, next key, failure)``. ``failure`` is None, or the
@@ -322,6 +360,26 @@ def variable_sharding(op: Operation, mesh: Any) -> NamedSharding:
                 op,
             )
     return NamedSharding(mesh, PartitionSpec(*spec))
+
+
+def program_bytes(ops: Sequence[Operation]) -> int | None:
+    """The bytes of every value ``ops`` compute (each op's outputs, the ops of its sub-graphs
+    included, Variables' new values too): what a run allocates at most if every value lived
+    at once; None when a shape is not static."""
+    total = 0
+    for op in ops:
+        for t in op.outputs:
+            count = t.type.shape.num_elements()
+            if count is None:
+                return None
+            total += count * computed_as(t.dtype).size
+        for value in op.attrs.values():
+            if isinstance(value, Graph):
+                inner = program_bytes(value.operations)
+                if inner is None:
+                    return None
+                total += inner
+    return total
 
 
 def _nbytes(tensor: Tensor) -> int:

@@ -17,6 +17,7 @@ import keyword
 import math
 import re
 import string
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -89,6 +90,78 @@ class Names:
 
 
 # ---- expressions -------------------------------------------------------------------------------
+_TUPLE, _YIELD, _TEST, _FACTOR, _POWER, _ATOM = 2, 3, 4, 15, 16, 18
+"""``ast.unparse``'s precedences (``ast._Precedence``) of the forms ``unparse`` writes itself."""
+
+_BINARY = {ast.BitOr: ("|", 9), ast.BitXor: ("^", 10), ast.BitAnd: ("&", 11), ast.LShift: ("<<", 12),
+           ast.RShift: (">>", 12), ast.Add: ("+", 13), ast.Sub: ("-", 13), ast.Mult: ("*", 14),
+           ast.MatMult: ("@", 14), ast.Div: ("/", 14), ast.Mod: ("%", 14), ast.FloorDiv: ("//", 14),
+           ast.Pow: ("**", _POWER)}  # fmt: skip
+_UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Invert: "~"}
+_INFINITY = "1e" + repr(sys.float_info.max_10_exp + 1)
+
+
+def unparse(node: ast.AST) -> str:
+    """``ast.unparse(node)``, written directly for the forms generated code is made of (names,
+    attributes, calls, arithmetic, numbers, tuples, assignments), each sub-expression's text
+    kept on its node so an expression inlined into its user is not written again; any other
+    form goes to ``ast.unparse`` (its generic visitor made it most of code generation's time)."""
+    try:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            head = _text(target, _TUPLE) if isinstance(target, ast.Tuple) else _text(target, _TEST)
+            return f"{head} = {_text(node.value, _TEST)}"
+        if isinstance(node, ast.Expr):
+            return _text(node.value, _YIELD)
+        return _text(node, _TEST)
+    except _Unwritten:
+        return ast.unparse(node)
+
+
+class _Unwritten(Exception):
+    """A form ``unparse`` leaves to ``ast.unparse``."""
+
+
+def _text(node: ast.AST, context: int) -> str:
+    """``node``'s text where the surrounding form binds with precedence ``context``."""
+    cached = node.__dict__.get("_jaxgraph_text")
+    if cached is None:
+        cached = node._jaxgraph_text = _bare(node)
+    text, precedence = cached
+    return f"({text})" if precedence < context else text
+
+
+def _bare(node: ast.AST) -> tuple[str, int]:
+    """``node``'s text without enclosing parentheses, and its precedence."""
+    kind = type(node)
+    if kind is ast.Name:
+        return node.id, _ATOM
+    if kind is ast.Constant:
+        value = node.value
+        if type(value) is float:
+            return repr(value).replace("inf", _INFINITY).replace("nan", f"({_INFINITY}-{_INFINITY})"), _ATOM
+        if value is None or type(value) in (bool, int, str) and node.kind is None:
+            return repr(value), _ATOM
+    elif kind is ast.Attribute and type(node.value) is not ast.Constant:
+        return f"{_text(node.value, _ATOM)}.{node.attr}", _ATOM
+    elif kind is ast.Call:
+        args = [_text(a, _TEST) for a in node.args if type(a) is not ast.Starred]
+        if len(args) == len(node.args) and all(k.arg is not None for k in node.keywords):
+            args += [f"{k.arg}={_text(k.value, _TEST)}" for k in node.keywords]
+            return f"{_text(node.func, _ATOM)}({', '.join(args)})", _ATOM
+    elif kind is ast.BinOp and type(node.op) in _BINARY:
+        symbol, precedence = _BINARY[type(node.op)]
+        left, right = (precedence + 1, precedence) if symbol == "**" else (precedence, precedence + 1)
+        return f"{_text(node.left, left)} {symbol} {_text(node.right, right)}", precedence
+    elif kind is ast.UnaryOp and type(node.op) in _UNARY:
+        return _UNARY[type(node.op)] + _text(node.operand, _FACTOR), _FACTOR
+    elif kind is ast.Tuple:
+        items = [_text(e, _TEST) for e in node.elts]
+        if items and not any(type(e) is ast.Starred for e in node.elts):
+            return ", ".join(items) + ("," if len(items) == 1 else ""), _TUPLE
+    raise _Unwritten(kind)
+
+
 @dataclasses.dataclass
 class Expr:
     """A value in the generated code: an expression, the identifiers it reads, the ops it
@@ -104,7 +177,7 @@ class Expr:
     def width(self) -> int:
         """The length of the expression's text (computed once)."""
         if self._width is None:
-            self._width = len(ast.unparse(self.node))
+            self._width = len(unparse(self.node))
         return self._width
 
 

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 
 from jaxgraph.ir.graph import Operation
+from jaxgraph.lowering.expressions import unparse
 
 WIDTH = 100
 """Parameter and result lists wrap at this width."""
@@ -109,7 +110,7 @@ def statement(
         names = [ast.Name(id=t, ctx=ast.Store()) for t in targets]
         target = names[0] if len(names) == 1 and not unpack else ast.Tuple(elts=names, ctx=ast.Store())
         stmt = ast.Assign(targets=[target], value=value, type_comment=None, lineno=1)
-    return Line(ast.unparse(stmt) + _locations(ops), op=op, stmt=stmt, targets=tuple(targets))
+    return Line(unparse(stmt) + _locations(ops), op=op, stmt=stmt, targets=tuple(targets))
 
 
 def scoped(groups: list[tuple[str, list[Line]]]) -> list[Line]:

@@ -41,7 +41,7 @@ from jaxgraph.errors import (
     error_class_for_status,
 )
 from jaxgraph.ir.dtypes import computed_as, narrowing_problem
-from jaxgraph.ir.graph import Graph, Tensor
+from jaxgraph.ir.graph import Graph, Tensor, paused_gc
 from jaxgraph.ir.passes.specialize import specialize
 from jaxgraph.lowering import compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES, replicated, variable_sharding
@@ -301,9 +301,10 @@ class Session:
             plan = self._cache.get(cache_key)
             if plan is None:
                 try:
-                    plan = self._plan(graph, leaves, feed_items, feed_values, name, cache_key)
-                    if plan.renames is None:  # compiled now, not shared
-                        compile_ahead(plan, feed_values)
+                    with paused_gc():  # see paused_gc: JAX's tracing makes many objects too
+                        plan = self._plan(graph, leaves, feed_items, feed_values, name, cache_key)
+                        if plan.renames is None:  # compiled now, not shared
+                            compile_ahead(plan, feed_values)
                     with self._plan_lock:
                         self._cache[cache_key] = plan
                         if plan.value_feeds:  # the key with the values that decided shapes

@@ -22,6 +22,7 @@ key and always compiles on its own.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Container, Sequence
 from typing import Any
 
@@ -52,29 +53,61 @@ def structure_key(
     ops = canonical_order(fetches, fed)
     position = {op: i for i, op in enumerate(ops)}
     try:
-        entries = tuple([_entry(op, fed, position) for op in ops])
+        statics = [_static(op) for op in ops]
     except _Unshareable:
         return None
+    entries = tuple([_entry(op, static, fed, position) for op, static in zip(ops, statics)])
     fetched = tuple(
         fed.get(f) or (position[f.op], f.value_index) if isinstance(f, Tensor) else ("op", position[f])
         for f in fetches
     )
     fed_types = tuple((t.type, *spec) for t, spec in zip(feeds, feed_specs, strict=True))
-    effects = [op for op in ops if get_op_def(op.type).stateful and not get_op_def(op.type).parameter]
-    if any(get_op_def(op.type).state != "read" for op in effects):
-        order = tuple(position[op] for op in sorted(effects, key=lambda op: op.index))
+    effects = [(op, static[3]) for op, static in zip(ops, statics) if static[3] is not None]
+    if any(writes for _, writes in effects):
+        order = tuple(position[op] for op in sorted((op for op, _ in effects), key=lambda op: op.index))
     else:  # reads only: any order gives the same values
         order = ()
     return (entries, fetched, fed_types, order), ops
 
 
-def _entry(op: Operation, fed: dict[Tensor, tuple], position: dict[Operation, int]) -> tuple:
-    """One op of a structural key: everything but its name (module docstring)."""
+def _entry(op: Operation, static: tuple, fed: dict[Tensor, tuple], position: dict[Operation, int]) -> tuple:
+    """One op of a structural key: everything but its name (module docstring); ``static``:
+    its ``_static``."""
+    kind, attrs, identity, _ = static
     inputs = [fed.get(t) or (position[t.op], t.value_index) for t in op.inputs]
     controls = [position[c] for c in op.control_inputs] if op.control_inputs else ()
-    outputs = [t.type for t in op.outputs]
-    attrs = _attrs_key(op.attrs) if op.attrs else ()
-    return op.type, attrs, tuple(outputs), tuple(inputs), tuple(controls), op.device, _identity(op)
+    outputs = [t.type for t in op.outputs]  # not cached: ``set_shape`` refines an output's type
+    return kind, attrs, tuple(outputs), tuple(inputs), tuple(controls), op.device, identity
+
+
+_STATICS: weakref.WeakKeyDictionary[Operation, tuple | None] = weakref.WeakKeyDictionary()
+"""``_static`` of each op keyed before (None: unshareable): a loop that builds new ops over the
+same Variables keys the shared ops again at every step."""
+_NEW = object()
+"""Not in ``_STATICS`` yet."""
+
+
+def _static(op: Operation) -> tuple:
+    """What of an op's entry is fixed when it is built: its type, attributes key, identity
+    (``_identity``) and effect (None: pure; True: writes, draws or checks; False: reads).
+    Raises ``_Unshareable``."""
+    static = _STATICS.get(op, _NEW)
+    if static is _NEW:
+        try:
+            static = _STATICS[op] = _static_of(op)
+        except _Unshareable:
+            _STATICS[op] = None
+            raise
+    if static is None:
+        raise _Unshareable(op.type)
+    return static
+
+
+def _static_of(op: Operation) -> tuple:
+    """``_static`` of an op not keyed before."""
+    opdef = get_op_def(op.type)
+    effect = opdef.state != "read" if opdef.stateful and not opdef.parameter else None
+    return op.type, _attrs_key(op.attrs) if op.attrs else (), _identity(op), effect
 
 
 def canonical_order(fetches: Sequence[Tensor | Operation], fed: Container[Tensor]) -> list[Operation]:

@@ -200,3 +200,22 @@ def test_check_numerics_of_a_shared_executable_names_the_new_op():
         f"  op '{logarithm.op.name}' (log) defined at {__file__}:{line}"
     )
     assert logarithm.op.name == "Log_1"
+
+
+def test_keys_taken_again_are_equal_and_an_unshareable_op_stays_unshareable():
+    """Each op's build-time part of the key is kept after its first keying (a growing loop
+    keys its shared ops at every step): keying again gives the same key, and an op whose
+    attribute has no by-value key (a loop body) gives none, every time."""
+    from jaxgraph.session.structure import structure_key
+
+    with jg.Graph().as_default():
+        x, w, y = _mlp_graph()
+        fetch = jg.sigmoid(y)
+        spec = [((2, 3), np.dtype(np.float32))]
+        first = structure_key([fetch], [x], spec)
+        again = structure_key([fetch], [x], spec)
+        assert first[0] == again[0] and first[1] == again[1]
+        assert structure_key([jg.sigmoid(y)], [x], spec)[0] == first[0]  # new ops, same structure
+        loop = jg.while_loop(lambda i: i < 3, lambda i: i + 1, [jg.constant(0)])
+        assert structure_key([loop], [], []) is None
+        assert structure_key([loop], [], []) is None
