@@ -92,7 +92,7 @@ def finite_checks(
     for t, ident in zip(op.outputs, idents):
         if t.dtype.is_floating:
             finite = names.make(f"finite_{ident}")
-            lines.append(Line(f"{finite} = jnp.all(jnp.isfinite({ident}))"))
+            lines.append(Line(f"{finite} = jnp.all(jnp.isfinite({ident}))", targets=(finite,)))
             checks.append((op, finite))
     return checks
 

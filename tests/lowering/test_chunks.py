@@ -152,3 +152,23 @@ def test_a_long_loop_body_is_split_too(monkeypatch):
         np.testing.assert_array_equal(sess.run(total, {x: feeds_value}), expected)
     np.testing.assert_array_equal(fetched[0], expected)
     assert "    def scan_body_part2(" in source and "_part" not in source.split("def run_graph(")[0]
+
+
+def test_check_numerics_statuses_computed_in_a_part_reach_the_end(monkeypatch):
+    graph, init, fetches, feeds = _chain(6)
+    expected = _train(graph, init, fetches, feeds)
+    monkeypatch.setattr(lines, "CHUNK_LINES", 3)
+    graph, init, fetches, feeds = _chain(6)
+    with jg.Session(graph=graph, check_numerics=True, roll_loops=False) as sess:
+        assert "def run_graph_part5(" in sess.dump(fetches, feeds, stage="jax")
+        sess.run(init)
+        losses = [sess.run(fetches, feeds)[0] for _ in range(2)]
+        np.testing.assert_array_equal(losses, expected[0])
+        (x,) = feeds
+        before = {name: sess.run(f"{name}:0") for name in expected[1]}
+        with pytest.raises(errors.InvalidArgumentError) as info:
+            sess.run(fetches, {x: np.full((4, 3), np.nan, np.float32)})
+        for name, value in before.items():
+            np.testing.assert_array_equal(sess.run(f"{name}:0"), value)
+    assert info.value.message == "found NaN or Inf in the output (check_numerics)"
+    assert "layer0/MatMul" in str(info.value)
