@@ -20,6 +20,7 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from types import CodeType
 from typing import Any, NamedTuple
 
 from jaxgraph.errors import InvalidArgumentError, NotFoundError
@@ -41,15 +42,45 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 _SKIPPED_FILES = (contextlib.__file__,)
 
 
+_internal_code: dict[CodeType, bool] = {}
+"""Whether each code object seen by ``user_location`` is jaxgraph's (or contextlib's)."""
+_locations: dict[tuple[CodeType, int], SourceLocation] = {}
+"""The SourceLocation of each (code object, line) ``user_location`` returned, made once."""
+_MAX_CACHED = 1 << 14
+"""Entries either cache may hold before it is emptied (programs that ``exec`` code make new
+code objects without end)."""
+
+
 def user_location() -> SourceLocation | None:
-    """The innermost stack frame outside the jaxgraph package (and contextlib)."""
+    """The innermost stack frame outside the jaxgraph package (and contextlib).
+
+    Runs for every op built, so the walk asks a cache whether each frame's code object is
+    jaxgraph's, and a location is made once per (code object, line) and then shared."""
     frame = sys._getframe(1)
+    internal = _internal_code
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR) and filename not in _SKIPPED_FILES:
-            return SourceLocation(filename, frame.f_lineno, frame.f_code.co_name)
+        code = frame.f_code
+        skip = internal.get(code)
+        if skip is None:
+            if len(internal) >= _MAX_CACHED:
+                internal.clear()
+            filename = code.co_filename
+            skip = internal[code] = filename.startswith(_PACKAGE_DIR) or filename in _SKIPPED_FILES
+        if not skip:
+            return _location(code, frame.f_lineno)
         frame = frame.f_back
     return None
+
+
+def _location(code: CodeType, line: int) -> SourceLocation:
+    """The (shared) SourceLocation of ``line`` of ``code``."""
+    key = (code, line)
+    location = _locations.get(key)
+    if location is None:
+        if len(_locations) >= _MAX_CACHED:
+            _locations.clear()
+        location = _locations[key] = SourceLocation(code.co_filename, line, code.co_name)
+    return location
 
 
 @contextlib.contextmanager
@@ -199,6 +230,14 @@ def _refuse_strings(op: Operation, tensors: Sequence[Tensor], what: str) -> None
         )
 
 
+def _any_string(types: Sequence[TensorType]) -> bool:
+    """Whether any of ``types`` is a string tensor's (a loop: runs for every op added)."""
+    for t in types:
+        if t.dtype is string:
+            return True
+    return False
+
+
 _VALID_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./\-]*")
 
 
@@ -264,32 +303,32 @@ class Graph:
         if not _VALID_NAME.fullmatch(name):
             raise InvalidArgumentError(f"'{name}' is not a valid op name: use letters, digits and _ . / -")
         op = Operation(self, name, op_type, inputs, {}, control_inputs, device, location)
-        for t in op.inputs:
+        input_types = []
+        for t in op._inputs:
             if not isinstance(t, Tensor):
                 raise InvalidArgumentError(f"input {t!r} is not a Tensor", op)
-            if t.graph is not self:
+            if t.op.graph is not self:
                 raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
+            input_types.append(t.type)
         if opdef.host is None and self.holds_strings:  # a string input is of an op of this graph
             _refuse_strings(op, op.inputs, "take the string tensor")
         try:
-            op.attrs = opdef.complete_attrs(attrs or {})
-            result = opdef.infer(*(t.type for t in op.inputs), **op.attrs)
+            op.attrs = opdef.complete_attrs(attrs)
+            result = opdef.infer(*input_types, **op.attrs)
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
         types = output_types(result)
-        if opdef.host is None and any(t.dtype is string for t in types):
+        if opdef.host is None and _any_string(types):
             _refuse_strings(op, [Tensor(op, i, t) for i, t in enumerate(types)], "make the string tensor")
-        self._check_value_fits(op, types)
+        if opdef.value_attr is not None:
+            self._check_value_fits(op, opdef.value_attr, types)
         return self._append(op, types)
 
     @staticmethod
-    def _check_value_fits(op: Operation, types: Sequence[TensorType]) -> None:
-        """An op holding its value (a constant, a fill) of a 64-bit dtype needs a value that the
-        32-bit type JAX computes it in can hold while x64 mode is off: refused when built, with
-        the op and the user's line, rather than wrapped at run time."""
-        attr = op.op_def.value_attr
-        if attr is None:
-            return
+    def _check_value_fits(op: Operation, attr: str, types: Sequence[TensorType]) -> None:
+        """An op holding its value (attribute ``attr``: a constant, a fill) of a 64-bit dtype
+        needs a value that the 32-bit type JAX computes it in can hold while x64 mode is off:
+        refused when built, with the op and the user's line, rather than wrapped at run time."""
         value = op.attrs[attr]
         problem = narrowing_problem(types[0].dtype, value.array if isinstance(value, ArrayValue) else value)
         if problem is not None:
@@ -297,15 +336,19 @@ class Graph:
 
     def _append(self, op: Operation, types: Sequence[TensorType]) -> Operation:
         """Gives ``op`` its outputs and puts it in the graph, its name and the use-lists."""
-        if op.name in self._by_name:
-            raise InvalidArgumentError(f"duplicate op name '{op.name}'")
-        op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
-        if not self.holds_strings and any(t.dtype is string for t in types):
+        name = op.name
+        if name in self._by_name:
+            raise InvalidArgumentError(f"duplicate op name '{name}'")
+        if len(types) == 1:
+            op.outputs = (Tensor(op, 0, types[0]),)
+        else:
+            op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
+        if not self.holds_strings and _any_string(types):
             self.holds_strings = True
-        for t in op.inputs:
+        for t in op._inputs:
             t.uses.append(op)
-        self._name_counts.setdefault(op.name.lower(), 1)
-        self._by_name[op.name] = op
+        self._name_counts.setdefault(name.lower(), 1)
+        self._by_name[name] = op
         if self._insert_at is None:
             op.index = len(self.operations)
             self.operations.append(op)
