@@ -37,6 +37,10 @@ def shape_problem(dims: tuple) -> str | None:
     return None
 
 
+_texts: dict[tuple, str] = {}
+"""``str`` of each shape printed lately (by its dimensions)."""
+
+
 class TensorShape(tuple):
     """An immutable tuple of ``int | None`` dimensions; TF1's ``tf.TensorShape``.
     ``TensorShape(None)`` is the shape of unknown rank (``UNKNOWN_RANK``)."""
@@ -92,7 +96,13 @@ class TensorShape(tuple):
         )
 
     def __str__(self) -> str:
-        return "[" + ",".join("?" if d is None else str(d) for d in self) + "]"
+        # cached: type rules format their error messages eagerly, so this runs per op built
+        text = _texts.get(self)
+        if text is None:
+            if len(_texts) >= 4096:
+                _texts.clear()
+            text = _texts[self] = "[" + ",".join("?" if d is None else str(d) for d in self) + "]"
+        return text
 
     def __repr__(self) -> str:
         return f"TensorShape({list(self)})"

@@ -13,7 +13,7 @@ from jaxgraph.autodiff import gradients
 from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType
-from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.graph import Operation, Tensor, paused_gc
 from jaxgraph.ops import construction
 from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import math as math_ops
@@ -56,6 +56,12 @@ class Optimizer:
         fetching it runs them; the rest is ordered by data and by jaxgraph's program order of
         Variable effects (a read sees only the assigns traced before it).
         """
+        with paused_gc():  # one Variable update after another: see ``paused_gc``
+            return self._apply_gradients(grads_and_vars, global_step, name)
+
+    def _apply_gradients(self, grads_and_vars: Sequence[tuple[Any, Variable]], global_step: Variable | None,
+                         name: str | None) -> Operation:  # fmt: skip
+        """``apply_gradients`` (with the garbage collector paused)."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         if not pairs:
             names = [v.op.name for _, v in grads_and_vars]
