@@ -176,7 +176,7 @@ class Graph(ir_graph.Graph):
         device of the enclosing blocks, and the user's source line. Outer tensors used in a
         sub-graph being traced are captured as parameters."""
         if location is None:
-            location = self._location_override or user_location()
+            location = self._location_override or user_location(2)  # from the caller on
         if name is not None and name.endswith("/"):
             op_name = name[:-1]
         else:

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 from jaxgraph.errors import InvalidArgumentError, NotFoundError
 from jaxgraph.ir.dtypes import narrowing_problem, string
 from jaxgraph.ir.opdef import OpDef, TypeRuleError, get_op_def, output_types
-from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 from jaxgraph.ir.values import ArrayValue
 
 
@@ -51,12 +51,13 @@ _MAX_CACHED = 1 << 14
 code objects without end)."""
 
 
-def user_location() -> SourceLocation | None:
-    """The innermost stack frame outside the jaxgraph package (and contextlib).
+def user_location(depth: int = 1) -> SourceLocation | None:
+    """The innermost stack frame outside the jaxgraph package (and contextlib), starting from
+    the frame ``depth`` levels above this call (a caller known to be jaxgraph's can skip itself).
 
     Runs for every op built, so the walk asks a cache whether each frame's code object is
     jaxgraph's, and a location is made once per (code object, line) and then shared."""
-    frame = sys._getframe(1)
+    frame = sys._getframe(depth)
     internal = _internal_code
     while frame is not None:
         code = frame.f_code
@@ -67,20 +68,15 @@ def user_location() -> SourceLocation | None:
             filename = code.co_filename
             skip = internal[code] = filename.startswith(_PACKAGE_DIR) or filename in _SKIPPED_FILES
         if not skip:
-            return _location(code, frame.f_lineno)
+            key = (code, frame.f_lineno)
+            location = _locations.get(key)
+            if location is None:
+                if len(_locations) >= _MAX_CACHED:
+                    _locations.clear()
+                location = _locations[key] = SourceLocation(code.co_filename, key[1], code.co_name)
+            return location
         frame = frame.f_back
     return None
-
-
-def _location(code: CodeType, line: int) -> SourceLocation:
-    """The (shared) SourceLocation of ``line`` of ``code``."""
-    key = (code, line)
-    location = _locations.get(key)
-    if location is None:
-        if len(_locations) >= _MAX_CACHED:
-            _locations.clear()
-        location = _locations[key] = SourceLocation(code.co_filename, line, code.co_name)
-    return location
 
 
 @contextlib.contextmanager
@@ -263,16 +259,19 @@ class Graph:
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         """``name``, suffixed ``_1``, ``_2`` ... when already used (TF1's rule, case-blind)."""
         key = name.lower()
-        count = self._name_counts.get(key, 0)
-        candidate = name
-        if count:
+        counts = self._name_counts
+        count = counts.get(key, 0)
+        if not count:  # a new name (the common case)
+            if mark_as_used:
+                counts[key] = 1
+            return name
+        candidate = f"{name}_{count}"
+        while candidate.lower() in counts:
+            count += 1
             candidate = f"{name}_{count}"
-            while candidate.lower() in self._name_counts:
-                count += 1
-                candidate = f"{name}_{count}"
         if mark_as_used:
-            self._name_counts[key] = count + 1
-            self._name_counts.setdefault(candidate.lower(), 1)
+            counts[key] = count + 1
+            counts.setdefault(candidate.lower(), 1)
         return candidate
 
     # ---- adding and editing ops --------------------------------------------------------------
@@ -304,20 +303,23 @@ class Graph:
             raise InvalidArgumentError(f"'{name}' is not a valid op name: use letters, digits and _ . / -")
         op = Operation(self, name, op_type, inputs, {}, control_inputs, device, location)
         input_types = []
+        infer = opdef.known_rank_infer
         for t in op._inputs:
             if not isinstance(t, Tensor):
                 raise InvalidArgumentError(f"input {t!r} is not a Tensor", op)
             if t.op.graph is not self:
                 raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
             input_types.append(t.type)
+            if t.type.shape is UNKNOWN_RANK:
+                infer = opdef.infer
         if opdef.host is None and self.holds_strings:  # a string input is of an op of this graph
             _refuse_strings(op, op.inputs, "take the string tensor")
         try:
             op.attrs = opdef.complete_attrs(attrs)
-            result = opdef.infer(*input_types, **op.attrs)
+            result = infer(*input_types, **op.attrs)
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
-        types = output_types(result)
+        types = (result,) if type(result) is TensorType else output_types(result)
         if opdef.host is None and _any_string(types):
             _refuse_strings(op, [Tensor(op, i, t) for i, t in enumerate(types)], "make the string tensor")
         if opdef.value_attr is not None:

@@ -127,8 +127,14 @@ class OpDef:
     shape_inputs: int = 0
     static_form: Callable[..., tuple[str, dict[str, Any]]] | None = None
     host: Callable[..., Any] | str | None = None
+    known_rank_infer: Callable[..., Any] | None = None
+    """``infer`` for inputs all of known rank: the rule without the unknown-rank fallback's
+    wrapper (``Graph.add_op``, which runs for every op, already knows the ranks); ``infer``
+    when not given."""
 
     def __post_init__(self) -> None:
+        if self.known_rank_infer is None:
+            object.__setattr__(self, "known_rank_infer", self.infer)
         if self.state is not None or self.needs_key or self.check:  # effects are stateful
             object.__setattr__(self, "stateful", True)
 
@@ -254,10 +260,11 @@ def declare(
     unknown-rank fallback."""
     if type_name in REGISTRY:
         raise ValueError(f"op type '{type_name}' is declared twice")
+    rule = infer
     if not traits.get("unknown_rank"):
         infer = unknown_rank_fallback(infer)
     opdef = OpDef(type=type_name, default_name=default_name, attrs=dict(attrs or {}), infer=infer,
-                  lower=lower, grad=grad, **traits)  # fmt: skip
+                  lower=lower, grad=grad, known_rank_infer=rule, **traits)  # fmt: skip
     REGISTRY[type_name] = opdef
     return opdef
 

@@ -52,6 +52,12 @@ class TensorShape(tuple):
             return dims
         if dims is None or (isinstance(dims, TensorShape) and dims.ndims is None):
             return UNKNOWN_RANK
+        if type(dims) is tuple:  # Python ints already (type rules' results): taken as they are
+            for d in dims:
+                if type(d) is not int and d is not None:
+                    break
+            else:
+                return tuple.__new__(cls, dims)
         return tuple.__new__(cls, [None if d is None else int(d) for d in dims])
 
     @property

@@ -121,6 +121,8 @@ def weak_dtype(value: Any, other: DType) -> DType | None:
 def broadcast_type(dtype: DType, *types: TensorType) -> TensorType:
     """The result type of an elementwise op with result dtype ``dtype`` over ``types``."""
     shape = types[0].shape
+    if len(types) == 2 and shape == types[1].shape:  # a fast path for same-shaped operands
+        return TensorType(dtype, shape)
     for t in types[1:]:
         result = broadcast_shapes(shape, t.shape)
         if result is None:
@@ -136,6 +138,8 @@ def broadcast_type(dtype: DType, *types: TensorType) -> TensorType:
 def promoted(*types: TensorType) -> DType:
     """The promoted dtype of several operands (jax.numpy's promotion lattice)."""
     dtype = types[0].dtype
+    if len(types) == 2 and types[1].dtype is dtype:  # a fast path for operands of one dtype
+        return dtype
     for t in types[1:]:
         dtype = promote_types(dtype, t.dtype)
     return dtype

@@ -175,6 +175,8 @@ def broadcast_axes(out: Sequence[int | None], x: Sequence[int | None],
     """
     if any(s is UNKNOWN_RANK for s in (out, x, *partners)):
         return None
+    if out == x and None not in x:  # no broadcast (the common case): a fast path
+        return []
     lead = len(out) - len(x)
     if lead < 0:
         return None
