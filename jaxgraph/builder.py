@@ -39,7 +39,10 @@ def _graph_stack() -> list[Graph]:
 def get_default_graph() -> Graph:
     """The innermost graph of ``with g.as_default()`` on this thread (a global one otherwise);
     TF1's ``tf.get_default_graph``."""
-    return _graph_stack()[-1]
+    try:  # without a call to _graph_stack: this runs for every op built
+        return _default_graphs.stack[-1]
+    except AttributeError:
+        return _graph_stack()[-1]
 
 
 def reset_default_graph() -> None:
@@ -177,10 +180,9 @@ class Graph(ir_graph.Graph):
         sub-graph being traced are captured as parameters."""
         if location is None:
             location = self._location_override or user_location(2)  # from the caller on
-        if name is not None and name.endswith("/"):
-            op_name = name[:-1]
-        else:
-            op_name = self.unique_name(name or get_op_def(op_type).default_name)
+        opdef = get_op_def(op_type)
+        taken_as_is = name is not None and name.endswith("/")
+        op_name = name[:-1] if taken_as_is else self.unique_name(name or opdef.default_name)
         controls = control_inputs
         if self._control_stack:
             controls = list(control_inputs)
@@ -191,8 +193,11 @@ class Graph(ir_graph.Graph):
             if isinstance(t, Tensor) and t.op.graph is not self:
                 tensors = [self._local(t, op_type, op_name, location) for t in inputs]
                 break
-        op = self.add_op(op_type, tensors, attrs, op_name, control_inputs=controls,
-                         device=device, location=location)  # fmt: skip
+        if taken_as_is:  # the name may be taken already
+            op = self.add_op(op_type, tensors, attrs, op_name, control_inputs=controls,
+                             device=device, location=location)  # fmt: skip
+        else:  # a name unique_name made: not taken
+            op = self._add_new(opdef, tensors, attrs, op_name, controls, device, location)
         if device is None and self._device_stack:
             self._apply_device_scopes(op)
         return op

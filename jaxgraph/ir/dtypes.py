@@ -116,6 +116,8 @@ def as_dtype(value: Any) -> DType:
     """
     if isinstance(value, DType):
         return value
+    if isinstance(value, np.dtype) and value in _BY_NUMPY:  # a fast path for NumPy's dtypes
+        return _BY_NUMPY[value]
     if isinstance(value, str):
         found = _BY_NAME.get(value) or BY_SHORT_NAME.get(value)
         if found is not None:

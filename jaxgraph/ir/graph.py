@@ -299,6 +299,13 @@ class Graph:
         opdef = get_op_def(op_type)
         if name in self._by_name:
             raise InvalidArgumentError(f"duplicate op name '{name}'")
+        return self._add_new(opdef, inputs, attrs, name, control_inputs, device, location)
+
+    def _add_new(self, opdef: OpDef, inputs: Sequence[Tensor], attrs: dict[str, Any] | None, name: str,
+                 control_inputs: Sequence[Operation], device: str | None,
+                 location: SourceLocation | None) -> Operation:  # fmt: skip
+        """``add_op`` for a name no op of the graph has (one ``unique_name`` just made, say)."""
+        op_type = opdef.type
         if not _VALID_NAME.fullmatch(name):
             raise InvalidArgumentError(f"'{name}' is not a valid op name: use letters, digits and _ . / -")
         op = Operation(self, name, op_type, inputs, {}, control_inputs, device, location)

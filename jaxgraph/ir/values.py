@@ -31,7 +31,9 @@ class ArrayValue:
         if self._hash_digest is None:
             array = self.array
             data = array.tobytes() if array.dtype != object else _string_bytes(array)
-            self._hash_digest = hashlib.sha1(array.dtype.str.encode() + str(array.shape).encode() + data).digest()
+            self._hash_digest = hashlib.sha1(
+                array.dtype.str.encode() + str(array.shape).encode() + data
+            ).digest()
         return self._hash_digest
 
     @property
