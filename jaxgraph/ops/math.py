@@ -173,7 +173,7 @@ def broadcast_axes(out: Sequence[int | None], x: Sequence[int | None],
     has a dimension other than 1 on an axis, ``x`` alone set that axis, even if it is unknown.
     A shape of unknown rank leaves it open.
     """
-    if any(s is UNKNOWN_RANK for s in (out, x, *partners)):
+    if out is UNKNOWN_RANK or x is UNKNOWN_RANK or UNKNOWN_RANK in partners:
         return None
     if out == x and None not in x:  # no broadcast (the common case): a fast path
         return []

@@ -23,10 +23,8 @@ class VariableOp:
     one entry per leading dimension (a mesh axis name, a tuple of them, or None)."""
 
     def infer(*, dtype, shape, sharding):
-        require(
-            all(isinstance(d, int) and d >= 0 for d in shape),
-            f"a Variable needs a fully known shape, got {list(shape)}",
-        )
+        if not all(isinstance(d, int) and d >= 0 for d in shape):  # the message only when needed
+            raise type_error(f"a Variable needs a fully known shape, got {list(shape)}")
         if sharding is not None:
             require(
                 isinstance(sharding, tuple) and all(map(_is_axes, sharding)),
