@@ -282,14 +282,16 @@ class Graph(ir_graph.Graph):
         return list(self.collections)
 
 
-class _NameScope:
+class _NameScope(contextlib.ContextDecorator):
     """``Graph.name_scope``: a class rather than a generator, as it is entered for every
-    Variable, gradient rule and layer built."""
-
-    __slots__ = ("graph", "name", "saved")
+    Variable, gradient rule and layer built (still usable as a decorator, as the generator was)."""
 
     def __init__(self, graph: Graph, name: str | None) -> None:
         self.graph, self.name = graph, name
+
+    def _recreate_cm(self) -> _NameScope:
+        """A fresh scope per decorated call (a recursive call must not overwrite ``saved``)."""
+        return _NameScope(self.graph, self.name)
 
     def __enter__(self) -> str:
         graph, name = self.graph, self.name
@@ -306,14 +308,16 @@ class _NameScope:
         self.graph._name_stack = self.saved
 
 
-class _Setting:
+class _Setting(contextlib.ContextDecorator):
     """Sets a graph's attribute to ``value`` while the block runs (a cheap context manager for
     the scopes entered per op: ``stamp_location``, ``control_dependencies(None)``)."""
 
-    __slots__ = ("graph", "attribute", "value", "saved")
-
     def __init__(self, graph: Graph, attribute: str, value: Any) -> None:
         self.graph, self.attribute, self.value = graph, attribute, value
+
+    def _recreate_cm(self) -> _Setting:
+        """A fresh setting per decorated call (a recursive call must not overwrite ``saved``)."""
+        return _Setting(self.graph, self.attribute, self.value)
 
     def __enter__(self) -> None:
         self.saved = getattr(self.graph, self.attribute)

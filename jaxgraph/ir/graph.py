@@ -226,6 +226,24 @@ def _refuse_strings(op: Operation, tensors: Sequence[Tensor], what: str) -> None
         )
 
 
+_shared_types: dict[TensorType, TensorType] = {}
+"""One TensorType object per distinct type lately made by a type rule (see ``_shared_type``)."""
+
+
+def _shared_type(t: TensorType) -> TensorType:
+    """``t``, or an equal TensorType made before: ops of one type share one object, so a large
+    graph holds fewer objects (less memory, and less for Python's garbage collector to walk).
+    Only types whose shape is a ``TensorShape`` are shared (equal and of the same classes)."""
+    if type(t.shape) is not TensorShape:
+        return t
+    shared = _shared_types.get(t)
+    if shared is None:
+        if len(_shared_types) >= 4096:
+            _shared_types.clear()
+        shared = _shared_types[t] = t
+    return shared
+
+
 def _any_string(types: Sequence[TensorType]) -> bool:
     """Whether any of ``types`` is a string tensor's (a loop: runs for every op added)."""
     for t in types:
@@ -326,7 +344,7 @@ class Graph:
             result = infer(*input_types, **op.attrs)
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
-        types = (result,) if type(result) is TensorType else output_types(result)
+        types = (_shared_type(result),) if type(result) is TensorType else output_types(result)
         if opdef.host is None and _any_string(types):
             _refuse_strings(op, [Tensor(op, i, t) for i, t in enumerate(types)], "make the string tensor")
         if opdef.value_attr is not None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,13 +18,16 @@ def name_scope(name: str | None, default_name: str | None = None, values: Any = 
     return _NameScope(name if name is not None else default_name)
 
 
-class _NameScope:
-    """``name_scope``'s context manager (a class, not a generator: one is entered per layer)."""
-
-    __slots__ = ("name", "scope")
+class _NameScope(contextlib.ContextDecorator):
+    """``name_scope``'s context manager (a class, not a generator: one is entered per layer;
+    still usable as a decorator, as the generator was)."""
 
     def __init__(self, name: str | None) -> None:
         self.name = name
+
+    def _recreate_cm(self) -> _NameScope:
+        """A fresh scope per decorated call (a recursive call must not overwrite ``scope``)."""
+        return _NameScope(self.name)
 
     def __enter__(self) -> str:
         self.scope = get_default_graph().name_scope(self.name)
