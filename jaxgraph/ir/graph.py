@@ -345,11 +345,12 @@ class Graph:
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
         types = (_shared_type(result),) if type(result) is TensorType else output_types(result)
-        if opdef.host is None and _any_string(types):
+        strings = _any_string(types)
+        if strings and opdef.host is None:
             _refuse_strings(op, [Tensor(op, i, t) for i, t in enumerate(types)], "make the string tensor")
         if opdef.value_attr is not None:
             self._check_value_fits(op, opdef.value_attr, types)
-        return self._append(op, types)
+        return self._append(op, types, strings)
 
     @staticmethod
     def _check_value_fits(op: Operation, attr: str, types: Sequence[TensorType]) -> None:
@@ -361,8 +362,9 @@ class Graph:
         if problem is not None:
             raise InvalidArgumentError(f"the {problem}", op)
 
-    def _append(self, op: Operation, types: Sequence[TensorType]) -> Operation:
-        """Gives ``op`` its outputs and puts it in the graph, its name and the use-lists."""
+    def _append(self, op: Operation, types: Sequence[TensorType], strings: bool | None = None) -> Operation:
+        """Gives ``op`` its outputs and puts it in the graph, its name and the use-lists.
+        ``strings``: whether ``types`` has a string type, where the caller knows."""
         name = op.name
         if name in self._by_name:
             raise InvalidArgumentError(f"duplicate op name '{name}'")
@@ -370,7 +372,7 @@ class Graph:
             op.outputs = (Tensor(op, 0, types[0]),)
         else:
             op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
-        if not self.holds_strings and _any_string(types):
+        if not self.holds_strings and (_any_string(types) if strings is None else strings):
             self.holds_strings = True
         for t in op._inputs:
             t.uses.append(op)
