@@ -39,7 +39,10 @@ def _graph_stack() -> list[Graph]:
 def get_default_graph() -> Graph:
     """The innermost graph of ``with g.as_default()`` on this thread (a global one otherwise);
     TF1's ``tf.get_default_graph``."""
-    return _graph_stack()[-1]
+    try:  # without a call to _graph_stack: this runs for every op built
+        return _default_graphs.stack[-1]
+    except AttributeError:
+        return _graph_stack()[-1]
 
 
 def reset_default_graph() -> None:
@@ -77,20 +80,9 @@ class Graph(ir_graph.Graph):
         finally:
             stack.pop()
 
-    @contextlib.contextmanager
-    def name_scope(self, name: str | None) -> Iterator[str]:
+    def name_scope(self, name: str | None) -> contextlib.AbstractContextManager[str]:
         """Pushes a scope; yields the scope prefix ``"outer/name/"``. ``None``/"" resets to top."""
-        old = self._name_stack
-        if name is None or name == "":
-            self._name_stack = ""
-        elif name.endswith("/"):
-            self._name_stack = name[:-1]
-        else:
-            self._name_stack = self.unique_name(name)
-        try:
-            yield self._name_stack + "/" if self._name_stack else ""
-        finally:
-            self._name_stack = old
+        return _NameScope(self, name)
 
     def get_name_scope(self) -> str:
         return self._name_stack
@@ -100,16 +92,17 @@ class Graph(ir_graph.Graph):
         full = f"{self._name_stack}/{name}" if self._name_stack else name
         return super().unique_name(full, mark_as_used)
 
-    @contextlib.contextmanager
-    def control_dependencies(self, control_inputs: Sequence[Any] | None) -> Iterator[None]:
+    def control_dependencies(
+        self, control_inputs: Sequence[Any] | None
+    ) -> contextlib.AbstractContextManager[None]:
         """Ops created inside run after ``control_inputs`` (None clears the outer ones)."""
         if control_inputs is None:
-            saved, self._control_stack = self._control_stack, []
-            try:
-                yield
-            finally:
-                self._control_stack = saved
-            return
+            return _Setting(self, "_control_stack", [])
+        return self._control_scope(control_inputs)
+
+    @contextlib.contextmanager
+    def _control_scope(self, control_inputs: Sequence[Any]) -> Iterator[None]:
+        """``control_dependencies`` of some ``control_inputs``."""
         ops = []
         for item in control_inputs:
             op = getattr(item, "op", item) if not isinstance(item, Operation) else item
@@ -122,14 +115,9 @@ class Graph(ir_graph.Graph):
         finally:
             self._control_stack.pop()
 
-    @contextlib.contextmanager
-    def stamp_location(self, location: SourceLocation | None) -> Iterator[None]:
+    def stamp_location(self, location: SourceLocation | None) -> contextlib.AbstractContextManager[None]:
         """Ops created inside carry ``location`` (gradient ops carry their forward op's line)."""
-        saved, self._location_override = self._location_override, location
-        try:
-            yield
-        finally:
-            self._location_override = saved
+        return _Setting(self, "_location_override", location)
 
     def device(self, device_name_or_function: Any) -> contextlib.AbstractContextManager[None]:
         """Ops created inside get this device (TF1's ``Graph.device``): a device string, merged
@@ -191,17 +179,25 @@ class Graph(ir_graph.Graph):
         device of the enclosing blocks, and the user's source line. Outer tensors used in a
         sub-graph being traced are captured as parameters."""
         if location is None:
-            location = self._location_override or user_location()
-        if name is not None and name.endswith("/"):
-            op_name = name[:-1]
-        else:
-            op_name = self.unique_name(name or get_op_def(op_type).default_name)
-        controls = list(control_inputs)
-        for frame in self._control_stack:
-            controls.extend(c for c in frame if c not in controls)
-        tensors = [self._local(t, op_type, op_name, location) for t in inputs]
-        op = self.add_op(op_type, tensors, attrs, op_name, control_inputs=controls,
-                         device=device, location=location)  # fmt: skip
+            location = self._location_override or user_location(2)  # from the caller on
+        opdef = get_op_def(op_type)
+        taken_as_is = name is not None and name.endswith("/")
+        op_name = name[:-1] if taken_as_is else self.unique_name(name or opdef.default_name)
+        controls = control_inputs
+        if self._control_stack:
+            controls = list(control_inputs)
+            for frame in self._control_stack:
+                controls.extend(c for c in frame if c not in controls)
+        tensors = inputs
+        for t in inputs:
+            if isinstance(t, Tensor) and t.op.graph is not self:
+                tensors = [self._local(t, op_type, op_name, location) for t in inputs]
+                break
+        if taken_as_is:  # the name may be taken already
+            op = self.add_op(op_type, tensors, attrs, op_name, control_inputs=controls,
+                             device=device, location=location)  # fmt: skip
+        else:  # a name unique_name made: not taken
+            op = self._add_new(opdef, tensors, attrs, op_name, controls, device, location)
         if device is None and self._device_stack:
             self._apply_device_scopes(op)
         return op
@@ -284,3 +280,48 @@ class Graph(ir_graph.Graph):
     def get_all_collection_keys(self) -> list[str]:
         """The names of the graph's collections; TF1's ``Graph.get_all_collection_keys``."""
         return list(self.collections)
+
+
+class _NameScope(contextlib.ContextDecorator):
+    """``Graph.name_scope``: a class rather than a generator, as it is entered for every
+    Variable, gradient rule and layer built (still usable as a decorator, as the generator was)."""
+
+    def __init__(self, graph: Graph, name: str | None) -> None:
+        self.graph, self.name = graph, name
+
+    def _recreate_cm(self) -> _NameScope:
+        """A fresh scope per decorated call (a recursive call must not overwrite ``saved``)."""
+        return _NameScope(self.graph, self.name)
+
+    def __enter__(self) -> str:
+        graph, name = self.graph, self.name
+        self.saved = graph._name_stack
+        if name is None or name == "":
+            graph._name_stack = ""
+        elif name.endswith("/"):
+            graph._name_stack = name[:-1]
+        else:
+            graph._name_stack = graph.unique_name(name)
+        return graph._name_stack + "/" if graph._name_stack else ""
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.graph._name_stack = self.saved
+
+
+class _Setting(contextlib.ContextDecorator):
+    """Sets a graph's attribute to ``value`` while the block runs (a cheap context manager for
+    the scopes entered per op: ``stamp_location``, ``control_dependencies(None)``)."""
+
+    def __init__(self, graph: Graph, attribute: str, value: Any) -> None:
+        self.graph, self.attribute, self.value = graph, attribute, value
+
+    def _recreate_cm(self) -> _Setting:
+        """A fresh setting per decorated call (a recursive call must not overwrite ``saved``)."""
+        return _Setting(self.graph, self.attribute, self.value)
+
+    def __enter__(self) -> None:
+        self.saved = getattr(self.graph, self.attribute)
+        setattr(self.graph, self.attribute, self.value)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        setattr(self.graph, self.attribute, self.saved)

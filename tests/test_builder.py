@@ -161,3 +161,30 @@ def test_tensor_and_operation_properties():
     with pytest.raises(TypeError) as info:
         len(x)
     assert str(info.value) == "len() of Tensor 'x:0' of type f32[?,3] is unknown"
+
+
+def test_scopes_work_as_decorators_and_restore_on_errors():
+    """``jg.name_scope``, ``Graph.name_scope``, ``control_dependencies(None)`` and
+    ``stamp_location`` are classes (cheap to enter), still usable as decorators (each call its
+    own scope, recursion included) and restored when the block raises."""
+    g = jg.Graph()
+    with g.as_default():
+        x = jg.placeholder(jg.float32, (2,), name="x")
+
+        @jg.name_scope("block")
+        def block(depth):
+            y = jg.tanh(x)
+            return [y] + (block(depth - 1) if depth else [])
+
+        @g.name_scope("layer")
+        def layer():
+            return jg.exp(x)
+
+        names = [t.op.name for t in block(1)] + [layer().op.name, layer().op.name]
+        assert names == ["block/Tanh", "block/block/Tanh", "layer/Exp", "layer_1/Exp"]
+        with g.control_dependencies([x]):
+            with pytest.raises(ValueError):
+                with g.name_scope("failing"), g.control_dependencies(None):
+                    assert g.get_name_scope() == "failing" and g._control_stack == []
+                    raise ValueError("inside")
+            assert g.get_name_scope() == "" and jg.neg(x).op.control_inputs == (x.op,)

@@ -40,9 +40,17 @@ def _forward_reachable(graph: Graph, xs: Sequence[Tensor]) -> set[Tensor]:
     reached = set(xs)
     start = min((x.op.index for x in xs), default=len(graph.operations))
     for op in graph.operations[start:]:
-        if any(t in reached for t in op.inputs):
+        if _reads_any(op, reached):
             reached.update(op.outputs)
     return reached
+
+
+def _reads_any(op: Operation, tensors: set[Tensor]) -> bool:
+    """Whether ``op`` reads one of ``tensors`` (a loop: asked of every op of the graph)."""
+    for t in op.inputs:
+        if t in tensors:
+            return True
+    return False
 
 
 def _backward_reachable(ys: Sequence[Tensor], stops: set[Tensor]) -> set[Operation]:
@@ -112,7 +120,7 @@ def _gradients(
             else:
                 g = convert_to_tensor(g, dtype=y.dtype)
             contributions.setdefault(y, []).append(g)
-        ops = sorted((op for op in on_path if any(t in from_xs for t in op.inputs)), key=lambda op: -op.index)
+        ops = sorted((op for op in on_path if _reads_any(op, from_xs)), key=lambda op: -op.index)
         cuts: list[tuple[Operation, Tensor | None]] = []
         for op in ops:
             _backprop_op(graph, scope, op, contributions, from_xs, stops, cuts)
@@ -182,7 +190,10 @@ def _backprop_op(
     depends on ``xs`` — the place is recorded in ``cuts`` (TF1 silently gives None there; we
     raise if an ``x`` ends up with no gradient because of it).
     """
-    if not any(contributions.get(t) for t in op.outputs):
+    for t in op.outputs:  # a loop, not any(): this runs for every op on the path
+        if contributions.get(t):
+            break
+    else:
         return
     rule = get_op_def(op.type).grad
     if rule is None:

@@ -29,28 +29,17 @@ from jaxgraph.errors import InvalidArgumentError
 class DType:
     """A tensor element type: a TF1-style name (``float32``) and a short IR name (``f32``)."""
 
-    __slots__ = ("name", "short", "np")
+    __slots__ = ("name", "short", "np", "is_floating", "is_integer", "is_unsigned", "is_bool")
 
     def __init__(self, name: str, short: str, np_dtype: Any):
         self.name = name
         self.short = short
         self.np = np.dtype(np_dtype)
-
-    @property
-    def is_floating(self) -> bool:
-        return self.short.startswith(("f", "bf"))
-
-    @property
-    def is_integer(self) -> bool:
-        return self.short.startswith(("i", "u"))
-
-    @property
-    def is_unsigned(self) -> bool:
-        return self.short.startswith("u")
-
-    @property
-    def is_bool(self) -> bool:
-        return self.short == "bool"
+        # attributes, not properties: type rules ask them for every op built
+        self.is_floating: bool = short.startswith(("f", "bf"))
+        self.is_integer: bool = short.startswith(("i", "u"))
+        self.is_unsigned: bool = short.startswith("u")
+        self.is_bool: bool = short == "bool"
 
     @property
     def size(self) -> int:
@@ -127,6 +116,8 @@ def as_dtype(value: Any) -> DType:
     """
     if isinstance(value, DType):
         return value
+    if isinstance(value, np.dtype) and value in _BY_NUMPY:  # a fast path for NumPy's dtypes
+        return _BY_NUMPY[value]
     if isinstance(value, str):
         found = _BY_NAME.get(value) or BY_SHORT_NAME.get(value)
         if found is not None:

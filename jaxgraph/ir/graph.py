@@ -20,12 +20,13 @@ import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from types import CodeType
 from typing import Any, NamedTuple
 
 from jaxgraph.errors import InvalidArgumentError, NotFoundError
 from jaxgraph.ir.dtypes import narrowing_problem, string
 from jaxgraph.ir.opdef import OpDef, TypeRuleError, get_op_def, output_types
-from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 from jaxgraph.ir.values import ArrayValue
 
 
@@ -41,13 +42,39 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 _SKIPPED_FILES = (contextlib.__file__,)
 
 
-def user_location() -> SourceLocation | None:
-    """The innermost stack frame outside the jaxgraph package (and contextlib)."""
-    frame = sys._getframe(1)
+_internal_code: dict[CodeType, bool] = {}
+"""Whether each code object seen by ``user_location`` is jaxgraph's (or contextlib's)."""
+_locations: dict[tuple[CodeType, int], SourceLocation] = {}
+"""The SourceLocation of each (code object, line) ``user_location`` returned, made once."""
+_MAX_CACHED = 1 << 14
+"""Entries either cache may hold before it is emptied (programs that ``exec`` code make new
+code objects without end)."""
+
+
+def user_location(depth: int = 1) -> SourceLocation | None:
+    """The innermost stack frame outside the jaxgraph package (and contextlib), starting from
+    the frame ``depth`` levels above this call (a caller known to be jaxgraph's can skip itself).
+
+    Runs for every op built, so the walk asks a cache whether each frame's code object is
+    jaxgraph's, and a location is made once per (code object, line) and then shared."""
+    frame = sys._getframe(depth)
+    internal = _internal_code
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if not filename.startswith(_PACKAGE_DIR) and filename not in _SKIPPED_FILES:
-            return SourceLocation(filename, frame.f_lineno, frame.f_code.co_name)
+        code = frame.f_code
+        skip = internal.get(code)
+        if skip is None:
+            if len(internal) >= _MAX_CACHED:
+                internal.clear()
+            filename = code.co_filename
+            skip = internal[code] = filename.startswith(_PACKAGE_DIR) or filename in _SKIPPED_FILES
+        if not skip:
+            key = (code, frame.f_lineno)
+            location = _locations.get(key)
+            if location is None:
+                if len(_locations) >= _MAX_CACHED:
+                    _locations.clear()
+                location = _locations[key] = SourceLocation(code.co_filename, key[1], code.co_name)
+            return location
         frame = frame.f_back
     return None
 
@@ -199,6 +226,32 @@ def _refuse_strings(op: Operation, tensors: Sequence[Tensor], what: str) -> None
         )
 
 
+_shared_types: dict[TensorType, TensorType] = {}
+"""One TensorType object per distinct type lately made by a type rule (see ``_shared_type``)."""
+
+
+def _shared_type(t: TensorType) -> TensorType:
+    """``t``, or an equal TensorType made before: ops of one type share one object, so a large
+    graph holds fewer objects (less memory, and less for Python's garbage collector to walk).
+    Only types whose shape is a ``TensorShape`` are shared (equal and of the same classes)."""
+    if type(t.shape) is not TensorShape:
+        return t
+    shared = _shared_types.get(t)
+    if shared is None:
+        if len(_shared_types) >= 4096:
+            _shared_types.clear()
+        shared = _shared_types[t] = t
+    return shared
+
+
+def _any_string(types: Sequence[TensorType]) -> bool:
+    """Whether any of ``types`` is a string tensor's (a loop: runs for every op added)."""
+    for t in types:
+        if t.dtype is string:
+            return True
+    return False
+
+
 _VALID_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./\-]*")
 
 
@@ -224,16 +277,19 @@ class Graph:
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         """``name``, suffixed ``_1``, ``_2`` ... when already used (TF1's rule, case-blind)."""
         key = name.lower()
-        count = self._name_counts.get(key, 0)
-        candidate = name
-        if count:
+        counts = self._name_counts
+        count = counts.get(key, 0)
+        if not count:  # a new name (the common case)
+            if mark_as_used:
+                counts[key] = 1
+            return name
+        candidate = f"{name}_{count}"
+        while candidate.lower() in counts:
+            count += 1
             candidate = f"{name}_{count}"
-            while candidate.lower() in self._name_counts:
-                count += 1
-                candidate = f"{name}_{count}"
         if mark_as_used:
-            self._name_counts[key] = count + 1
-            self._name_counts.setdefault(candidate.lower(), 1)
+            counts[key] = count + 1
+            counts.setdefault(candidate.lower(), 1)
         return candidate
 
     # ---- adding and editing ops --------------------------------------------------------------
@@ -261,51 +317,67 @@ class Graph:
         opdef = get_op_def(op_type)
         if name in self._by_name:
             raise InvalidArgumentError(f"duplicate op name '{name}'")
+        return self._add_new(opdef, inputs, attrs, name, control_inputs, device, location)
+
+    def _add_new(self, opdef: OpDef, inputs: Sequence[Tensor], attrs: dict[str, Any] | None, name: str,
+                 control_inputs: Sequence[Operation], device: str | None,
+                 location: SourceLocation | None) -> Operation:  # fmt: skip
+        """``add_op`` for a name no op of the graph has (one ``unique_name`` just made, say)."""
+        op_type = opdef.type
         if not _VALID_NAME.fullmatch(name):
             raise InvalidArgumentError(f"'{name}' is not a valid op name: use letters, digits and _ . / -")
         op = Operation(self, name, op_type, inputs, {}, control_inputs, device, location)
-        for t in op.inputs:
+        input_types = []
+        infer = opdef.known_rank_infer
+        for t in op._inputs:
             if not isinstance(t, Tensor):
                 raise InvalidArgumentError(f"input {t!r} is not a Tensor", op)
-            if t.graph is not self:
+            if t.op.graph is not self:
                 raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
+            input_types.append(t.type)
+            if t.type.shape is UNKNOWN_RANK:
+                infer = opdef.infer
         if opdef.host is None and self.holds_strings:  # a string input is of an op of this graph
             _refuse_strings(op, op.inputs, "take the string tensor")
         try:
-            op.attrs = opdef.complete_attrs(attrs or {})
-            result = opdef.infer(*(t.type for t in op.inputs), **op.attrs)
+            op.attrs = opdef.complete_attrs(attrs)
+            result = infer(*input_types, **op.attrs)
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
-        types = output_types(result)
-        if opdef.host is None and any(t.dtype is string for t in types):
+        types = (_shared_type(result),) if type(result) is TensorType else output_types(result)
+        strings = _any_string(types)
+        if strings and opdef.host is None:
             _refuse_strings(op, [Tensor(op, i, t) for i, t in enumerate(types)], "make the string tensor")
-        self._check_value_fits(op, types)
-        return self._append(op, types)
+        if opdef.value_attr is not None:
+            self._check_value_fits(op, opdef.value_attr, types)
+        return self._append(op, types, strings)
 
     @staticmethod
-    def _check_value_fits(op: Operation, types: Sequence[TensorType]) -> None:
-        """An op holding its value (a constant, a fill) of a 64-bit dtype needs a value that the
-        32-bit type JAX computes it in can hold while x64 mode is off: refused when built, with
-        the op and the user's line, rather than wrapped at run time."""
-        attr = op.op_def.value_attr
-        if attr is None:
-            return
+    def _check_value_fits(op: Operation, attr: str, types: Sequence[TensorType]) -> None:
+        """An op holding its value (attribute ``attr``: a constant, a fill) of a 64-bit dtype
+        needs a value that the 32-bit type JAX computes it in can hold while x64 mode is off:
+        refused when built, with the op and the user's line, rather than wrapped at run time."""
         value = op.attrs[attr]
         problem = narrowing_problem(types[0].dtype, value.array if isinstance(value, ArrayValue) else value)
         if problem is not None:
             raise InvalidArgumentError(f"the {problem}", op)
 
-    def _append(self, op: Operation, types: Sequence[TensorType]) -> Operation:
-        """Gives ``op`` its outputs and puts it in the graph, its name and the use-lists."""
-        if op.name in self._by_name:
-            raise InvalidArgumentError(f"duplicate op name '{op.name}'")
-        op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
-        if not self.holds_strings and any(t.dtype is string for t in types):
+    def _append(self, op: Operation, types: Sequence[TensorType], strings: bool | None = None) -> Operation:
+        """Gives ``op`` its outputs and puts it in the graph, its name and the use-lists.
+        ``strings``: whether ``types`` has a string type, where the caller knows."""
+        name = op.name
+        if name in self._by_name:
+            raise InvalidArgumentError(f"duplicate op name '{name}'")
+        if len(types) == 1:
+            op.outputs = (Tensor(op, 0, types[0]),)
+        else:
+            op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
+        if not self.holds_strings and (_any_string(types) if strings is None else strings):
             self.holds_strings = True
-        for t in op.inputs:
+        for t in op._inputs:
             t.uses.append(op)
-        self._name_counts.setdefault(op.name.lower(), 1)
-        self._by_name[op.name] = op
+        self._name_counts.setdefault(name.lower(), 1)
+        self._by_name[name] = op
         if self._insert_at is None:
             op.index = len(self.operations)
             self.operations.append(op)

@@ -127,8 +127,14 @@ class OpDef:
     shape_inputs: int = 0
     static_form: Callable[..., tuple[str, dict[str, Any]]] | None = None
     host: Callable[..., Any] | str | None = None
+    known_rank_infer: Callable[..., Any] | None = None
+    """``infer`` for inputs all of known rank: the rule without the unknown-rank fallback's
+    wrapper (``Graph.add_op``, which runs for every op, already knows the ranks); ``infer``
+    when not given."""
 
     def __post_init__(self) -> None:
+        if self.known_rank_infer is None:
+            object.__setattr__(self, "known_rank_infer", self.infer)
         if self.state is not None or self.needs_key or self.check:  # effects are stateful
             object.__setattr__(self, "stateful", True)
 
@@ -147,18 +153,28 @@ class OpDef:
         """The op changes its Variable (an effect kept even when nothing reads its result)."""
         return self.state in ("write", "update")
 
-    def complete_attrs(self, given: dict[str, Any]) -> dict[str, Any]:
-        """Fills defaults; rejects unknown or missing attributes (a TypeRuleError)."""
-        unknown = set(given) - set(self.attrs)
-        if unknown:
+    def complete_attrs(self, given: dict[str, Any] | None) -> dict[str, Any]:
+        """Fills defaults; rejects unknown or missing attributes (a TypeRuleError). Keys come in
+        the declared order. Runs for every op built, so the common cases check no more than
+        needed: nothing given, or only declared attributes given and none of them required."""
+        declared = self.attrs
+        if not given:
+            if not declared:
+                return {}
+            given = {}
+        elif not given.keys() <= declared.keys():
+            unknown = set(given) - set(declared)
             raise type_error(f"unknown attribute(s) {sorted(unknown)} for op type '{self.type}'")
-        attrs = {}
-        for key, default in self.attrs.items():
-            value = given.get(key, default)
-            if value is REQUIRED:
-                raise type_error(f"missing attribute '{key}' for op type '{self.type}'")
-            attrs[key] = value
+        attrs = {**declared, **given} if given else dict(declared)
+        if self._required and not self._required <= given.keys():
+            key = next(k for k in declared if k in self._required and k not in given)
+            raise type_error(f"missing attribute '{key}' for op type '{self.type}'")
         return attrs
+
+    @functools.cached_property
+    def _required(self) -> frozenset[str]:
+        """The attributes without a default (``REQUIRED``)."""
+        return frozenset(k for k, v in self.attrs.items() if v is REQUIRED)
 
 
 def output_types(result: Any) -> tuple:
@@ -183,7 +199,10 @@ def unknown_rank_fallback(rule: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(rule)
     def infer(*types: TensorType, **attrs: Any) -> Any:
-        if not has_unknown_rank_input(types):
+        for t in types:  # a loop, not has_unknown_rank_input: this runs for every op built
+            if t.shape is UNKNOWN_RANK:
+                break
+        else:
             return rule(*types, **attrs)
         known = sorted({len(t.shape) for t in types if t.shape is not UNKNOWN_RANK})
         first_error = None
@@ -241,10 +260,11 @@ def declare(
     unknown-rank fallback."""
     if type_name in REGISTRY:
         raise ValueError(f"op type '{type_name}' is declared twice")
+    rule = infer
     if not traits.get("unknown_rank"):
         infer = unknown_rank_fallback(infer)
     opdef = OpDef(type=type_name, default_name=default_name, attrs=dict(attrs or {}), infer=infer,
-                  lower=lower, grad=grad, **traits)  # fmt: skip
+                  lower=lower, grad=grad, known_rank_infer=rule, **traits)  # fmt: skip
     REGISTRY[type_name] = opdef
     return opdef
 

@@ -37,6 +37,10 @@ def shape_problem(dims: tuple) -> str | None:
     return None
 
 
+_texts: dict[tuple, str] = {}
+"""``str`` of each shape printed lately (by its dimensions)."""
+
+
 class TensorShape(tuple):
     """An immutable tuple of ``int | None`` dimensions; TF1's ``tf.TensorShape``.
     ``TensorShape(None)`` is the shape of unknown rank (``UNKNOWN_RANK``)."""
@@ -44,9 +48,17 @@ class TensorShape(tuple):
     __slots__ = ()
 
     def __new__(cls, dims: Iterable[int | None] | None = ()) -> TensorShape:
+        if type(dims) is TensorShape:  # immutable: the shape itself (a common case, made cheap)
+            return dims
         if dims is None or (isinstance(dims, TensorShape) and dims.ndims is None):
             return UNKNOWN_RANK
-        return super().__new__(cls, (None if d is None else int(d) for d in dims))
+        if type(dims) is tuple:  # Python ints already (type rules' results): taken as they are
+            for d in dims:
+                if type(d) is not int and d is not None:
+                    break
+            else:
+                return tuple.__new__(cls, dims)
+        return tuple.__new__(cls, [None if d is None else int(d) for d in dims])
 
     @property
     def ndims(self) -> int | None:
@@ -65,8 +77,9 @@ class TensorShape(tuple):
 
     def __getitem__(self, key):
         """A dimension, or for a slice a TensorShape (so it keeps printing as ``[2,?]``)."""
-        item = super().__getitem__(key)
-        return TensorShape(item) if isinstance(key, slice) else item
+        if type(key) is slice:  # the dims of a slice are valid dims already
+            return tuple.__new__(TensorShape, tuple.__getitem__(self, key))
+        return tuple.__getitem__(self, key)
 
     def is_fully_defined(self) -> bool:
         return None not in self
@@ -81,13 +94,21 @@ class TensorShape(tuple):
 
     def is_compatible_with(self, other: Iterable[int | None]) -> bool:
         """Same rank and every pair of known dimensions equal."""
+        if self == other:  # a fast path: tuples equal to a tuple (not a list or unknown rank)
+            return True
         other = tuple(other)
         return len(self) == len(other) and all(
             a is None or b is None or a == b for a, b in zip(self, other, strict=False)
         )
 
     def __str__(self) -> str:
-        return "[" + ",".join("?" if d is None else str(d) for d in self) + "]"
+        # cached: type rules format their error messages eagerly, so this runs per op built
+        text = _texts.get(self)
+        if text is None:
+            if len(_texts) >= 4096:
+                _texts.clear()
+            text = _texts[self] = "[" + ",".join("?" if d is None else str(d) for d in self) + "]"
+        return text
 
     def __repr__(self) -> str:
         return f"TensorShape({list(self)})"
@@ -169,8 +190,12 @@ def broadcast_shapes(a: tuple, b: tuple) -> TensorShape | None:
     An unknown dimension against 1 stays unknown; against a known ``n > 1`` it becomes ``n``
     (the run checks the rest). With a shape of unknown rank the result's rank is unknown too.
     """
-    if has_unknown_rank(a) or has_unknown_rank(b):
+    if a is UNKNOWN_RANK or b is UNKNOWN_RANK:
         return UNKNOWN_RANK
+    if a == b or not b:  # fast paths: same shapes, or with a scalar
+        return TensorShape(a)
+    if not a:
+        return TensorShape(b)
     result = []
     for i in range(1, max(len(a), len(b)) + 1):
         x = a[-i] if i <= len(a) else 1

@@ -12,16 +12,29 @@ from jaxgraph.ir.dtypes import DType, as_dtype
 
 
 class ArrayValue:
-    """A read-only array with a stable hash (op attributes must be hashable and immutable)."""
+    """A read-only array with a stable hash (op attributes must be hashable and immutable).
 
-    __slots__ = ("array", "_digest")
+    The hash (a digest of dtype, shape and bytes) is computed on first use: every constant
+    built makes one, and only passes and caches comparing constants need it."""
+
+    __slots__ = ("array", "_hash_digest")
 
     def __init__(self, array: np.ndarray):
         array = np.array(array, copy=True)
         array.setflags(write=False)
         self.array = array
-        data = array.tobytes() if array.dtype != object else _string_bytes(array)
-        self._digest = hashlib.sha1(array.dtype.str.encode() + str(array.shape).encode() + data).digest()
+        self._hash_digest: bytes | None = None
+
+    @property
+    def _digest(self) -> bytes:
+        """SHA-1 of the dtype, shape and elements (made once)."""
+        if self._hash_digest is None:
+            array = self.array
+            data = array.tobytes() if array.dtype != object else _string_bytes(array)
+            self._hash_digest = hashlib.sha1(
+                array.dtype.str.encode() + str(array.shape).encode() + data
+            ).digest()
+        return self._hash_digest
 
     @property
     def dtype(self) -> DType:

@@ -23,7 +23,7 @@ import numpy as np
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType, as_dtype, float32, float64, int32, int64, string
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ir.opdef import FED, REQUIRED, op
+from jaxgraph.ir.opdef import FED, REQUIRED, op, type_error
 from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import (
@@ -46,7 +46,8 @@ __all__ = ["constant", "fill", "ones", "ones_like", "placeholder", "range", "zer
 @op("constant", "Const", attrs={"value": REQUIRED, "dtype": REQUIRED}, value_attr="value")
 class Constant:
     def infer(*, value, dtype):
-        require(value.dtype is dtype, f"constant value has dtype {value.dtype.short}, not {dtype.short}")
+        if value.dtype is not dtype:  # no ``require``: its message would be formatted per constant
+            raise type_error(f"constant value has dtype {value.dtype.short}, not {dtype.short}")
         return TensorType(dtype, TensorShape(value.shape))
 
     def lower(*, value, dtype):

@@ -24,13 +24,15 @@ from jaxgraph.ir.values import ArrayValue, string_array
 
 def apply(op_type: str, inputs: Sequence[Any], name: str | None = None, **attrs: Any) -> Operation:
     """Creates an op of ``op_type`` in the default graph and returns it."""
-    tensors = [convert_to_tensor(x) for x in inputs]
+    tensors = [x if type(x) is Tensor else convert_to_tensor(x) for x in inputs]
     return get_default_graph().create_op(op_type, tensors, attrs, name)
 
 
 def apply1(op_type: str, inputs: Sequence[Any], name: str | None = None, **attrs: Any) -> Tensor:
-    """``apply`` for single-output ops: returns the output Tensor."""
-    return apply(op_type, inputs, name, **attrs).outputs[0]
+    """``apply`` for single-output ops: returns the output Tensor. (``apply``'s body, not a
+    call to it: every op builder goes through here.)"""
+    tensors = [x if type(x) is Tensor else convert_to_tensor(x) for x in inputs]
+    return get_default_graph().create_op(op_type, tensors, attrs, name).outputs[0]
 
 
 def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:
@@ -89,6 +91,8 @@ def to_numpy(value: Any, dtype: DType | None = None) -> np.ndarray:
 
 def convert_pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     """Converts a binary op's operands; a non-Tensor operand takes the other's dtype if it can."""
+    if type(a) is Tensor and type(b) is Tensor:  # the common case, made cheap
+        return a, b
     a_tensor, b_tensor = is_tensor(a), is_tensor(b)
     if a_tensor and not b_tensor:
         a = convert_to_tensor(a)
@@ -121,6 +125,8 @@ def weak_dtype(value: Any, other: DType) -> DType | None:
 def broadcast_type(dtype: DType, *types: TensorType) -> TensorType:
     """The result type of an elementwise op with result dtype ``dtype`` over ``types``."""
     shape = types[0].shape
+    if len(types) == 2 and shape == types[1].shape:  # a fast path for same-shaped operands
+        return TensorType(dtype, shape)
     for t in types[1:]:
         result = broadcast_shapes(shape, t.shape)
         if result is None:
@@ -136,6 +142,8 @@ def broadcast_type(dtype: DType, *types: TensorType) -> TensorType:
 def promoted(*types: TensorType) -> DType:
     """The promoted dtype of several operands (jax.numpy's promotion lattice)."""
     dtype = types[0].dtype
+    if len(types) == 2 and types[1].dtype is dtype:  # a fast path for operands of one dtype
+        return dtype
     for t in types[1:]:
         dtype = promote_types(dtype, t.dtype)
     return dtype

@@ -45,18 +45,14 @@ convert_operands = convert_pair
 
 # ---- elementwise unary -------------------------------------------------------------------------
 def _unary_infer(kind: str, type_name: str) -> Callable[..., TensorType]:
+    accepts = {"float": lambda d: d.is_floating, "bool": lambda d: d is bool_}.get(
+        kind, lambda d: not d.is_bool
+    )
+    what = {"float": "a floating-point", "bool": "a bool"}.get(kind, "a numeric")
+
     def infer(x):
-        if kind == "float":
-            require(
-                x.dtype.is_floating,
-                f"{type_name} expects a floating-point tensor, got {x.dtype.short}{x.shape}",
-            )
-        elif kind == "bool":
-            require(x.dtype is bool_, f"{type_name} expects a bool tensor, got {x.dtype.short}{x.shape}")
-        else:
-            require(
-                not x.dtype.is_bool, f"{type_name} expects a numeric tensor, got {x.dtype.short}{x.shape}"
-            )
+        if not accepts(x.dtype):  # no ``require``: its message would be formatted for every op
+            raise type_error(f"{type_name} expects {what} tensor, got {x.dtype.short}{x.shape}")
         return TensorType(x.dtype, x.shape)
 
     return infer
@@ -118,11 +114,11 @@ negative = neg
 # gradient rule (TF1's), so second derivatives through the activation still work.
 def _activation_grad_infer(type_name: str, kind: str) -> Callable[..., TensorType]:
     def infer(a, b):
-        require(
-            a.dtype is b.dtype and a.shape.is_compatible_with(b.shape),
-            f"{type_name} needs two tensors of one type, got {a.dtype.short}{a.shape} and "
-            f"{b.dtype.short}{b.shape}",
-        )
+        if a.dtype is not b.dtype or not a.shape.is_compatible_with(b.shape):
+            raise type_error(
+                f"{type_name} needs two tensors of one type, got {a.dtype.short}{a.shape} and "
+                f"{b.dtype.short}{b.shape}"
+            )
         _unary_infer(kind, type_name)(a)
         return TensorType(a.dtype, TensorShape(x if x is not None else y for x, y in zip(a.shape, b.shape)))
 
@@ -177,8 +173,10 @@ def broadcast_axes(out: Sequence[int | None], x: Sequence[int | None],
     has a dimension other than 1 on an axis, ``x`` alone set that axis, even if it is unknown.
     A shape of unknown rank leaves it open.
     """
-    if any(s is UNKNOWN_RANK for s in (out, x, *partners)):
+    if out is UNKNOWN_RANK or x is UNKNOWN_RANK or UNKNOWN_RANK in partners:
         return None
+    if out == x and None not in x:  # no broadcast (the common case): a fast path
+        return []
     lead = len(out) - len(x)
     if lead < 0:
         return None
@@ -244,15 +242,10 @@ def _binary_infer(kind: str, type_name: str) -> Callable[..., TensorType]:
     def infer(a, b):
         dtype = promoted(a, b)
         if kind == "bool":
-            require(
-                a.dtype is bool_ and b.dtype is bool_,
-                f"{type_name} expects bool tensors, got {a.dtype.short} and {b.dtype.short}",
-            )
-        elif kind != "equality":  # equal / not_equal also compare bools (TF1)
-            require(
-                not dtype.is_bool,
-                f"{type_name} expects numeric tensors, got {a.dtype.short} and {b.dtype.short}",
-            )
+            if a.dtype is not bool_ or b.dtype is not bool_:
+                raise type_error(f"{type_name} expects bool tensors, got {a.dtype.short} and {b.dtype.short}")
+        elif kind != "equality" and dtype.is_bool:  # equal / not_equal also compare bools (TF1)
+            raise type_error(f"{type_name} expects numeric tensors, got {a.dtype.short} and {b.dtype.short}")
         result = broadcast_type(dtype, a, b)
         if kind in ("compare", "equality"):
             return TensorType(bool_, result.shape)
@@ -416,11 +409,12 @@ class MatMul:
     """Matrix product of the last two axes; leading (batch) axes broadcast."""
 
     def infer(a, b, *, transpose_a, transpose_b):
-        require(
-            len(a.shape) >= 2 and len(b.shape) >= 2,
-            f"matmul needs tensors of rank >= 2, got {a.dtype.short}{a.shape} and {b.dtype.short}{b.shape}",
-        )
-        require(a.dtype is b.dtype, f"matmul operands differ in dtype: {a.dtype.short} vs {b.dtype.short}")
+        if len(a.shape) < 2 or len(b.shape) < 2:
+            raise type_error(
+                f"matmul needs tensors of rank >= 2, got {a.dtype.short}{a.shape} and {b.dtype.short}{b.shape}"
+            )
+        if a.dtype is not b.dtype:
+            raise type_error(f"matmul operands differ in dtype: {a.dtype.short} vs {b.dtype.short}")
         m, k1 = a.shape[-2:] if not transpose_a else a.shape[-2:][::-1]
         k2, n = b.shape[-2:] if not transpose_b else b.shape[-2:][::-1]
         if k1 is not None and k2 is not None and k1 != k2:
@@ -429,6 +423,8 @@ class MatMul:
                 f"{'ᵀ' if transpose_a else ''} @ {b.dtype.short}{b.shape}{'ᵀ' if transpose_b else ''}"
                 f" ({k1} != {k2})"
             )
+        if len(a.shape) == 2 and len(b.shape) == 2:  # no batch axes (the common case, made cheap)
+            return TensorType(a.dtype, TensorShape((m, n)))
         batch = broadcast_type(a.dtype, TensorType(a.dtype, a.shape[:-2]), TensorType(b.dtype, b.shape[:-2]))
         return TensorType(a.dtype, TensorShape(tuple(batch.shape) + (m, n)))
 

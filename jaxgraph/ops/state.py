@@ -8,7 +8,7 @@ executes, a read sees every assign traced before it.
 
 from __future__ import annotations
 
-from jaxgraph.ir.opdef import REQUIRED, op
+from jaxgraph.ir.opdef import REQUIRED, op, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops.core import require
 
@@ -23,10 +23,8 @@ class VariableOp:
     one entry per leading dimension (a mesh axis name, a tuple of them, or None)."""
 
     def infer(*, dtype, shape, sharding):
-        require(
-            all(isinstance(d, int) and d >= 0 for d in shape),
-            f"a Variable needs a fully known shape, got {list(shape)}",
-        )
+        if not all(isinstance(d, int) and d >= 0 for d in shape):  # the message only when needed
+            raise type_error(f"a Variable needs a fully known shape, got {list(shape)}")
         if sharding is not None:
             require(
                 isinstance(sharding, tuple) and all(map(_is_axes, sharding)),
@@ -61,16 +59,15 @@ class Read:
 
 
 def _assign_infer(op_name: str):
-    def infer(ref, value):
-        require(ref.ref, f"{op_name} needs a Variable as its first input")
-        require(
-            value.dtype is ref.dtype,
-            f"{op_name} of a {value.dtype.short} value to a {ref.dtype.short} Variable",
-        )
-        require(
-            value.shape.is_compatible_with(ref.shape),
-            f"{op_name} of a value of shape {value.shape} to a Variable of shape {ref.shape}",
-        )
+    def infer(ref, value):  # no ``require``: its messages would be formatted for every op
+        if not ref.ref:
+            raise type_error(f"{op_name} needs a Variable as its first input")
+        if value.dtype is not ref.dtype:
+            raise type_error(f"{op_name} of a {value.dtype.short} value to a {ref.dtype.short} Variable")
+        if not value.shape.is_compatible_with(ref.shape):
+            raise type_error(
+                f"{op_name} of a value of shape {value.shape} to a Variable of shape {ref.shape}"
+            )
         return TensorType(ref.dtype, ref.shape)
 
     return infer

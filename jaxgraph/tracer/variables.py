@@ -22,7 +22,7 @@ from typing import Any
 from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError, UnimplementedError
 from jaxgraph.ir.dtypes import as_dtype, float32
-from jaxgraph.ir.graph import Graph, Operation, Tensor
+from jaxgraph.ir.graph import Graph, Operation, Tensor, user_location
 from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import overloads
 from jaxgraph.ops.core import convert_to_tensor
@@ -54,16 +54,18 @@ class Variable:
             if callable(initial_value):
                 with graph.name_scope("Initializer"):
                     initial_value = initial_value()
-            value = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
-            shape = tuple(value.shape) if shape is None else tuple(shape)
-            attrs = {"dtype": value.dtype, "shape": shape, "sharding": sharding_spec(sharding)}
-            self._handle = graph.create_op("variable", [], attrs, name=var_name + "/").outputs[0]
-            self.initial_value = value
-            self._initializer = graph.create_op("assign", [self._handle, value], name="Assign")
-            self._version = 0
-            self._read_version = -1
-            self._read: Tensor | None = None
-            self._snapshot = self.value()
+            # the ops below run no user code: they share the user's line, found once
+            with graph.stamp_location(graph._location_override or user_location()):
+                value = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
+                shape = tuple(value.shape) if shape is None else tuple(shape)
+                attrs = {"dtype": value.dtype, "shape": shape, "sharding": sharding_spec(sharding)}
+                self._handle = graph.create_op("variable", [], attrs, name=var_name + "/").outputs[0]
+                self.initial_value = value
+                self._initializer = graph.create_op("assign", [self._handle, value], name="Assign")
+                self._version = 0
+                self._read_version = -1
+                self._read: Tensor | None = None
+                self._snapshot = self.value()
         self.trainable = trainable
         # As TF1: ``collections`` replaces the default [GLOBAL_VARIABLES] (a LOCAL_VARIABLES
         # Variable is neither initialized by global_variables_initializer nor saved).

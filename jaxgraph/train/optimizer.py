@@ -13,7 +13,7 @@ from jaxgraph.autodiff import gradients
 from jaxgraph.builder import get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.dtypes import DType
-from jaxgraph.ir.graph import Operation, Tensor
+from jaxgraph.ir.graph import Operation, Tensor, paused_gc, user_location
 from jaxgraph.ops import construction
 from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import math as math_ops
@@ -56,6 +56,17 @@ class Optimizer:
         fetching it runs them; the rest is ordered by data and by jaxgraph's program order of
         Variable effects (a read sees only the assigns traced before it).
         """
+        graph = get_default_graph()
+        # jaxgraph's own optimizers run no user code here: their ops share the user's line, found
+        # once (a user's subclass may build ops in its own code: each op finds its line)
+        own = type(self).__module__.startswith("jaxgraph.")
+        location = (graph._location_override or user_location()) if own else graph._location_override
+        with paused_gc(), graph.stamp_location(location):  # GC: one update after another (paused_gc)
+            return self._apply_gradients(grads_and_vars, global_step, name)
+
+    def _apply_gradients(self, grads_and_vars: Sequence[tuple[Any, Variable]], global_step: Variable | None,
+                         name: str | None) -> Operation:  # fmt: skip
+        """``apply_gradients`` (with the garbage collector paused)."""
         pairs = [(g, v) for g, v in grads_and_vars if g is not None]
         if not pairs:
             names = [v.op.name for _, v in grads_and_vars]
