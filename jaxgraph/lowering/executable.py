@@ -47,6 +47,7 @@ from jaxgraph.ir.dtypes import computed_as
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.passes import Optimized, optimize, prune, strip_cpu_only_checks
 from jaxgraph.ir.passes.loop_bounds import resolve_loop_bounds
+from jaxgraph.ir.passes.rolling import rolls
 from jaxgraph.ir.printer import print_graph
 from jaxgraph.lowering.codegen import LoweredGraph, lower_graph
 
@@ -449,20 +450,24 @@ def compile_fetches(
     mesh: Any = None,
     record_passes: bool = False,
     loop_bounds: Mapping[str, int] | None = None,
-    roll_loops: bool = True,
+    roll_loops: bool | None = None,
 ) -> Executable:
     """Prunes and optimises the fetch set's sub-graph (``jaxgraph.ir.passes``), generates its
     JAX function and wraps it in ``jax.jit``. ``record_passes`` keeps the graph after each pass
     (for a dump folder). The ``ir`` stage is the ops the fetches need plus the placeholders fed,
     so that its text parses back. ``loop_bounds``: the buckets of unbounded loops' gradients,
     by loop (``jaxgraph.ir.passes.loop_bounds``; a loop not in it gets the initial bucket).
-    ``roll_loops=False``: runs of repeated blocks stay unrolled (``jaxgraph.ir.passes.rolling``)."""
+    ``roll_loops``: whether runs of repeated blocks are lowered as loops; ``None``: where it
+    pays (``jaxgraph.ir.passes.rolling.rolls``: on CPU always, on accelerators for big programs)."""
     times = [time.time()]
     fed_placeholders = [t.op for t in feeds if t.op.op_def.parameter and not t.type.ref]
     traced = sorted({*prune(fetches, set(feeds)), *fed_placeholders}, key=lambda op: op.index)
     times.append(time.time())
-    optimized = optimize(fetches, feeds, record=record_passes, roll_loops=roll_loops)
-    if _platform(device, mesh) != "cpu":  # as TF1: index and division checks on CPU only
+    platform = _platform(device, mesh)
+    optimized = optimize(
+        fetches, feeds, record=record_passes, roll_loops=rolls(roll_loops, platform, len(traced))
+    )
+    if platform != "cpu":  # as TF1: index and division checks on CPU only
         stages = optimized.after_each_pass
         optimized = strip_cpu_only_checks(optimized)
         optimized.after_each_pass = stages + (

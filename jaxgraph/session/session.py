@@ -88,14 +88,15 @@ class Session:
     ``check_numerics=True`` checks every floating-point op output of every run and raises InvalidArgumentError naming the first op that produced a
     NaN or Inf (the run then changes no Variable). ``dump_dir`` (default: ``$JAXGRAPH_DUMP_DIR``,
     read at each compilation) makes every compilation write all its stages to a folder there
-    (``jaxgraph.lowering.dumps``). ``roll_loops=False`` keeps runs of repeated blocks (deep
-    chains, repeated modules, unrolled RNN steps) unrolled instead of lowering each as one
-    ``lax.scan`` (``jaxgraph.ir.passes.rolling``).
+    (``jaxgraph.lowering.dumps``). ``roll_loops``: whether runs of repeated blocks (deep
+    chains, repeated modules, unrolled RNN steps) are each lowered as one ``lax.scan``
+    (``jaxgraph.ir.passes.rolling``); by default (``None``) where it pays: on CPU always, on a
+    GPU or TPU for programs of 20,000 ops or more; ``False`` keeps them unrolled.
     """
 
     def __init__(self, target: str = "", graph: Graph | None = None, config: Any = None, *,
                  device: str | None = None, check_numerics: bool = False,
-                 dump_dir: str | None = None, mesh: Any = None, roll_loops: bool = True) -> None:  # fmt: skip
+                 dump_dir: str | None = None, mesh: Any = None, roll_loops: bool | None = None) -> None:  # fmt: skip
         if graph is not None and not isinstance(graph, Graph):
             raise TypeError(f"graph must be a jaxgraph Graph, but got {type(graph)}")
         self.graph = graph if graph is not None else get_default_graph()

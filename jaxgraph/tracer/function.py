@@ -86,7 +86,7 @@ class Function:
     """The Session class a Function runs in, installed by ``jaxgraph.session`` (a higher layer)."""
 
     def __init__(self, fn: Callable[..., Any], input_signature: Sequence[TensorSpec] | None = None,
-                 roll_loops: bool = True) -> None:  # fmt: skip
+                 roll_loops: bool | None = None) -> None:  # fmt: skip
         functools.update_wrapper(self, fn)
         self.roll_loops = roll_loops
         self.python_function = fn
@@ -313,10 +313,11 @@ def function(
     fn: Callable[..., Any] | None = None,
     *,
     input_signature: Sequence[TensorSpec] | None = None,
-    roll_loops: bool = True,
+    roll_loops: bool | None = None,
 ) -> Any:
     """Decorator: ``@jg.function`` or ``@jg.function(input_signature=[...])``; TF1's ``tf.function``.
-    ``roll_loops=False``: its Session keeps repeated blocks unrolled (``jg.Session(roll_loops=...)``)."""
+    ``roll_loops``: whether its Session lowers repeated blocks as loops (``jg.Session(roll_loops=...)``:
+    by default where it pays; ``False`` keeps them unrolled)."""
     if fn is None:
         return lambda f: Function(f, input_signature, roll_loops)
     return Function(fn, input_signature, roll_loops)

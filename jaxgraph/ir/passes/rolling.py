@@ -57,6 +57,23 @@ own (~25 ms each), where the unrolled program's identical per-block kernels comp
 Values that only feed an assign of an (unsharded) Variable do not count: such assigns become
 one assign of a Variable group (``variable_groups``), which takes the stacked value whole. So a deep chain's
 training step rolls into a forward, a backward and an update scan."""
+ACCELERATOR_MIN_OPS = 20_000
+"""Off the CPU, the default (``roll_loops=None``) rolls only programs of at least this many ops
+(after pruning). A GPU runs each loop iteration's tiny kernels one launch and one loop-condition
+round trip at a time: on an H200 a rolled 100- or 300-layer chain's SGD step took 2.0x JAX's
+flat program's, where rolling saved 1-3 s of compile time; at 3,000 layers (57,000 ops) rolling
+turned a 45 s first result into 7 s for a 1.15x step. So small and mid-sized programs stay
+flat there, and Inception-scale ones roll."""
+
+
+def rolls(requested: bool | None, platform: str, ops: int) -> bool:
+    """Whether the rolling pass runs for a program of ``ops`` ops on ``platform``: as
+    ``requested`` (``Session(roll_loops=True/False)``), or by default (``None``) where it pays:
+    always on CPU, from ``ACCELERATOR_MIN_OPS`` ops on a GPU or TPU."""
+    if requested is not None:
+        return requested
+    return platform == "cpu" or ops >= ACCELERATOR_MIN_OPS
+
 
 Slot = tuple  # ("in" | "carry", position, output index) or ("ext",)
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 import jaxgraph as jg
-from jaxgraph.ir.passes import optimize
+from jaxgraph.ir.passes import optimize, rolling
+from jaxgraph.lowering import executable
 
 
 def _chain(layers, width=16, widths=None, shared=None):
@@ -190,3 +191,32 @@ def test_random_draws_inside_blocks_stay_unrolled():
 def test_function_off_switch(make):
     f = make(lambda x: x)
     assert f.session.roll_loops is False
+
+
+@pytest.mark.parametrize(
+    ("requested", "platform", "ops", "expected"),
+    [
+        (None, "cpu", 10, True),
+        (None, "gpu", rolling.ACCELERATOR_MIN_OPS - 1, False),
+        (None, "gpu", rolling.ACCELERATOR_MIN_OPS, True),
+        (None, "tpu", 10, False),
+        (True, "gpu", 10, True),
+        (False, "cpu", 10**6, False),
+    ],
+)
+def test_rolls_where_it_pays_unless_asked(requested, platform, ops, expected):
+    assert rolling.rolls(requested, platform, ops) is expected
+
+
+def test_an_accelerators_default_rolls_only_big_programs(monkeypatch):
+    monkeypatch.setattr(executable, "_platform", lambda device, mesh: "gpu")
+    x, y = _chain(12)
+    feed = {x: np.ones((4, 16), np.float32)}
+    with jg.Session() as s:
+        assert s.roll_loops is None
+        assert "rolled=" not in s.dump(y, feed, stage="ir-opt")  # 12 layers: far below the bound
+    monkeypatch.setattr(rolling, "ACCELERATOR_MIN_OPS", 40)
+    with jg.Session() as s:
+        assert 'rolled="12 blocks of 3 ops"' in s.dump(y, feed, stage="ir-opt")
+    with jg.Session(roll_loops=False) as s:
+        assert "rolled=" not in s.dump(y, feed, stage="ir-opt")
