@@ -58,3 +58,15 @@ def check_build_error(build, message: str, op_name: str | None = None, op_type: 
         code = build.__code__
         where = f"{code.co_filename}:{code.co_firstlineno}"
         assert str(info.value) == f"{message}\n  op '{op_name}' ({op_type}) defined at {where}"
+
+
+def tanh_chain(layers: int, batch: int = 4, width: int = 16):
+    """The placeholder ``x`` and the output of ``y = tanh(y @ W_i + b_i)`` for ``i < layers``
+    (Variables ``W{i}``, ``b{i}``, seeded): the deep chain the rolling tests train."""
+    x = jg.placeholder(jg.float32, (batch, width), name="x")
+    y, rs = x, np.random.RandomState(0)
+    for i in range(layers):
+        w = jg.Variable(rs.randn(width, width).astype(np.float32) * 0.4, name=f"W{i}")
+        b = jg.Variable(rs.randn(width).astype(np.float32) * 0.1, name=f"b{i}")
+        y = jg.tanh(jg.matmul(y, w) + b)
+    return x, y

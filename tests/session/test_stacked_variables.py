@@ -9,18 +9,14 @@ import jaxgraph as jg
 from jaxgraph.errors import FailedPreconditionError, InvalidArgumentError
 from jaxgraph.ir.passes import optimize
 from jaxgraph.session.variable_store import VariableStore
+from tests.helpers import tanh_chain
 
 LAYERS = 12  # the update run (2 ops a layer) needs 24 ops to roll
 
 
 def _training(layers=LAYERS):
     """A chain ``y = tanh(y @ W_i + b_i)`` and its SGD step."""
-    x = jg.placeholder(jg.float32, (4, 16), name="x")
-    y, rs = x, np.random.RandomState(0)
-    for i in range(layers):
-        w = jg.Variable(rs.randn(16, 16).astype(np.float32) * 0.4, name=f"W{i}")
-        b = jg.Variable(rs.randn(16).astype(np.float32) * 0.1, name=f"b{i}")
-        y = jg.tanh(jg.matmul(y, w) + b)
+    x, y = tanh_chain(layers)
     loss = jg.reduce_sum(y * y)
     train = jg.train.GradientDescentOptimizer(0.05).minimize(loss)
     return x, loss, train

@@ -9,15 +9,11 @@ import pytest
 import jaxgraph as jg
 from jaxgraph.ir.passes import optimize
 from jaxgraph.ir.passes.rolling import MAX_PICKED, MIN_OPS
+from tests.helpers import tanh_chain
 
 
 def _chain(layers):
-    x = jg.placeholder(jg.float32, (4, 16), name="x")
-    y, rs = x, np.random.RandomState(0)
-    for i in range(layers):
-        w = jg.Variable(rs.randn(16, 16).astype(np.float32) * 0.4, name=f"W{i}")
-        b = jg.Variable(rs.randn(16).astype(np.float32) * 0.1, name=f"b{i}")
-        y = jg.tanh(jg.matmul(y, w) + b)
+    x, y = tanh_chain(layers)
     return x, jg.reduce_mean(jg.square(y))
 
 
