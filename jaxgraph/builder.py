@@ -24,7 +24,7 @@ from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir import graph as ir_graph
 from jaxgraph.ir.devices import DeviceSpec
 from jaxgraph.ir.graph import Operation, SourceLocation, Tensor, user_location
-from jaxgraph.ir.opdef import get_op_def
+from jaxgraph.ir.opdef import REGISTRY, get_op_def
 
 _default_graphs = threading.local()
 
@@ -180,27 +180,41 @@ class Graph(ir_graph.Graph):
         sub-graph being traced are captured as parameters."""
         if location is None:
             location = self._location_override or user_location(2)  # from the caller on
-        opdef = get_op_def(op_type)
+        opdef = REGISTRY.get(op_type) or get_op_def(op_type)
         taken_as_is = name is not None and name.endswith("/")
-        op_name = name[:-1] if taken_as_is else self.unique_name(name or opdef.default_name)
+        if taken_as_is:
+            op_name = name[:-1]
+        else:  # unique_name's common case inline (a new name): this runs for every op built
+            base = name or opdef.default_name
+            op_name = f"{self._name_stack}/{base}" if self._name_stack else base
+            key = op_name.lower()
+            if key in self._name_counts:
+                op_name = ir_graph.Graph.unique_name(self, op_name)
+            else:
+                self._name_counts[key] = 1
         controls = control_inputs
         if self._control_stack:
             controls = list(control_inputs)
             for frame in self._control_stack:
                 controls.extend(c for c in frame if c not in controls)
-        tensors = inputs
-        for t in inputs:
-            if isinstance(t, Tensor) and t.op.graph is not self:
-                tensors = [self._local(t, op_type, op_name, location) for t in inputs]
-                break
+        if self.outer is not None:  # a sub-graph being traced captures outer tensors
+            inputs = [self._local(t, op_type, op_name, location) for t in inputs]
         if taken_as_is:  # the name may be taken already
-            op = self.add_op(op_type, tensors, attrs, op_name, control_inputs=controls,
+            op = self.add_op(op_type, inputs, attrs, op_name, control_inputs=controls,
                              device=device, location=location)  # fmt: skip
         else:  # a name unique_name made: not taken
-            op = self._add_new(opdef, tensors, attrs, op_name, controls, device, location)
+            op = self._add_new(opdef, inputs, attrs, op_name, controls, device, location)
         if device is None and self._device_stack:
             self._apply_device_scopes(op)
         return op
+
+    def _foreign_input_error(self, t: Tensor, op: Operation) -> InvalidArgumentError:
+        """The IR's error for an input of another graph, with how to avoid it."""
+        return InvalidArgumentError(
+            f"input '{t.name}' belongs to another graph than this op (build ops of one graph "
+            "inside its `with graph.as_default():` block)",
+            op,
+        )
 
     def _local(self, t: Any, op_type: str, op_name: str, location: SourceLocation | None) -> Any:
         """``t``, or the parameter standing for it when it comes from an enclosing graph."""
@@ -208,11 +222,7 @@ class Graph(ir_graph.Graph):
             return t
         if not self._encloses(t.graph):
             op = Operation(self, op_name, op_type, (), {}, (), None, location)
-            raise InvalidArgumentError(
-                f"input '{t.name}' belongs to another graph than this op (build ops of one graph "
-                "inside its `with graph.as_default():` block)",
-                op,
-            )
+            raise self._foreign_input_error(t, op)
         return self.capture(t)
 
     # ---- sub-graphs ------------------------------------------------------------------------

@@ -311,46 +311,65 @@ class Graph:
         passes copying ops with unchanged input types); the rule is not run again, and ``attrs``
         must be complete."""
         if types is not None:
-            return self._append(
-                Operation(self, name, op_type, inputs, attrs, control_inputs, device, location), types
-            )
-        opdef = get_op_def(op_type)
+            op = Operation(self, name, op_type, inputs, attrs, control_inputs, device, location)
+            self._check_new_name(name)
+            self._place(op, types, _any_string(types))
+        else:
+            opdef = get_op_def(op_type)
+            self._check_new_name(name)
+            op = self._add_new(opdef, inputs, attrs, name, control_inputs, device, location)
+        self._name_counts.setdefault(name.lower(), 1)  # a name unique_name did not make
+        return op
+
+    def _check_new_name(self, name: str) -> None:
+        """Refuses a name an op of the graph has."""
         if name in self._by_name:
             raise InvalidArgumentError(f"duplicate op name '{name}'")
-        return self._add_new(opdef, inputs, attrs, name, control_inputs, device, location)
 
     def _add_new(self, opdef: OpDef, inputs: Sequence[Tensor], attrs: dict[str, Any] | None, name: str,
                  control_inputs: Sequence[Operation], device: str | None,
                  location: SourceLocation | None) -> Operation:  # fmt: skip
-        """``add_op`` for a name no op of the graph has (one ``unique_name`` just made, say)."""
-        op_type = opdef.type
+        """``add_op`` for a name no op of the graph has (one ``unique_name`` just made, say),
+        which it leaves to the caller to mark as used. Runs for every op built."""
         if not _VALID_NAME.fullmatch(name):
             raise InvalidArgumentError(f"'{name}' is not a valid op name: use letters, digits and _ . / -")
-        op = Operation(self, name, op_type, inputs, {}, control_inputs, device, location)
+        op = Operation(self, name, opdef.type, inputs, {}, control_inputs, device, location)
         input_types = []
         infer = opdef.known_rank_infer
         for t in op._inputs:
-            if not isinstance(t, Tensor):
+            if type(t) is not Tensor and not isinstance(t, Tensor):
                 raise InvalidArgumentError(f"input {t!r} is not a Tensor", op)
             if t.op.graph is not self:
-                raise InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
-            input_types.append(t.type)
-            if t.type.shape is UNKNOWN_RANK:
+                raise self._foreign_input_error(t, op)
+            t_type = t.type
+            input_types.append(t_type)
+            if t_type.shape is UNKNOWN_RANK:
                 infer = opdef.infer
         if opdef.host is None and self.holds_strings:  # a string input is of an op of this graph
             _refuse_strings(op, op.inputs, "take the string tensor")
         try:
-            op.attrs = opdef.complete_attrs(attrs)
-            result = infer(*input_types, **op.attrs)
+            if attrs or opdef.attrs:
+                op.attrs = attrs = opdef.complete_attrs(attrs)
+            else:  # an op type without attributes (many are): nothing to complete
+                attrs = op.attrs
+            result = infer(*input_types, **attrs)
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
-        types = (_shared_type(result),) if type(result) is TensorType else output_types(result)
-        strings = _any_string(types)
+        if type(result) is TensorType:  # one output (the common case)
+            types: Sequence[TensorType] = (_shared_type(result),)
+            strings = result.dtype is string
+        else:
+            types = output_types(result)
+            strings = _any_string(types)
         if strings and opdef.host is None:
             _refuse_strings(op, [Tensor(op, i, t) for i, t in enumerate(types)], "make the string tensor")
         if opdef.value_attr is not None:
             self._check_value_fits(op, opdef.value_attr, types)
-        return self._append(op, types, strings)
+        return self._place(op, types, strings)
+
+    def _foreign_input_error(self, t: Tensor, op: Operation) -> InvalidArgumentError:
+        """The error for an input ``t`` of ``op`` that belongs to another graph."""
+        return InvalidArgumentError(f"input '{t.name}' belongs to another graph than this op", op)
 
     @staticmethod
     def _check_value_fits(op: Operation, attr: str, types: Sequence[TensorType]) -> None:
@@ -362,22 +381,18 @@ class Graph:
         if problem is not None:
             raise InvalidArgumentError(f"the {problem}", op)
 
-    def _append(self, op: Operation, types: Sequence[TensorType], strings: bool | None = None) -> Operation:
-        """Gives ``op`` its outputs and puts it in the graph, its name and the use-lists.
-        ``strings``: whether ``types`` has a string type, where the caller knows."""
-        name = op.name
-        if name in self._by_name:
-            raise InvalidArgumentError(f"duplicate op name '{name}'")
+    def _place(self, op: Operation, types: Sequence[TensorType], strings: bool) -> Operation:
+        """Gives ``op`` (of a name no op has) its outputs and puts it in the graph, the index by
+        name and its inputs' use-lists. ``strings``: whether ``types`` has a string type."""
         if len(types) == 1:
             op.outputs = (Tensor(op, 0, types[0]),)
         else:
             op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
-        if not self.holds_strings and (_any_string(types) if strings is None else strings):
+        if strings:
             self.holds_strings = True
         for t in op._inputs:
             t.uses.append(op)
-        self._name_counts.setdefault(name.lower(), 1)
-        self._by_name[name] = op
+        self._by_name[op.name] = op
         if self._insert_at is None:
             op.index = len(self.operations)
             self.operations.append(op)

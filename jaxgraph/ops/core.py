@@ -24,15 +24,22 @@ from jaxgraph.ir.values import ArrayValue, string_array
 
 def apply(op_type: str, inputs: Sequence[Any], name: str | None = None, **attrs: Any) -> Operation:
     """Creates an op of ``op_type`` in the default graph and returns it."""
-    tensors = [x if type(x) is Tensor else convert_to_tensor(x) for x in inputs]
-    return get_default_graph().create_op(op_type, tensors, attrs, name)
+    return get_default_graph().create_op(op_type, _tensors(inputs), attrs, name)
 
 
 def apply1(op_type: str, inputs: Sequence[Any], name: str | None = None, **attrs: Any) -> Tensor:
     """``apply`` for single-output ops: returns the output Tensor. (``apply``'s body, not a
     call to it: every op builder goes through here.)"""
-    tensors = [x if type(x) is Tensor else convert_to_tensor(x) for x in inputs]
-    return get_default_graph().create_op(op_type, tensors, attrs, name).outputs[0]
+    for x in inputs:  # a loop, not a call: inputs are Tensors already in the common case
+        if type(x) is not Tensor:
+            inputs = _tensors(inputs)
+            break
+    return get_default_graph().create_op(op_type, inputs, attrs, name).outputs[0]
+
+
+def _tensors(inputs: Sequence[Any]) -> list[Tensor]:
+    """``inputs`` converted to Tensors."""
+    return [x if type(x) is Tensor else convert_to_tensor(x) for x in inputs]
 
 
 def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) -> Tensor:

@@ -455,6 +455,8 @@ class MatMul:
 def _unbroadcast_batch(g: Tensor, x: Tensor, partner: Tensor) -> Tensor:
     """A matmul operand's gradient summed over the batch axes broadcasting gave it (none for
     rank-2 operands: only the leading batch axes broadcast)."""
+    if g.shape.ndims == 2 == x.shape.ndims:  # no batch axes (the common case, made cheap)
+        return g
     return sum_to(g, x, broadcast_axes(g.shape[:-2], x.shape[:-2], [partner.shape[:-2]]))
 
 
