@@ -128,18 +128,19 @@ def periodic_runs(ids: np.ndarray) -> list[tuple[int, int, int]]:
     for p in range(1, min(MAX_PERIOD, n // MIN_BLOCKS) + 1):
         same = np.concatenate([[False], ids[:-p] == ids[p:], [False]]).astype(np.int8)
         edges = np.flatnonzero(np.diff(same))
-        for a, b in zip(edges[::2], edges[1::2]):  # ids[i] == ids[i + p] for a <= i < b
-            blocks = (b - a + p) // p
-            if blocks >= MIN_BLOCKS and blocks * p >= MIN_OPS:
-                found.append((blocks * p, p, int(a), blocks))
+        starts, ends = edges[::2], edges[1::2]  # ids[i] == ids[i + p] for start <= i < end
+        blocks = (ends - starts + p) // p
+        long_enough = (blocks >= MIN_BLOCKS) & (blocks * p >= MIN_OPS)
+        for a, n_blocks in zip(starts[long_enough].tolist(), blocks[long_enough].tolist()):
+            found.append((n_blocks * p, p, a, n_blocks))
     found.sort(key=lambda f: (-f[0], f[1]))
     used = np.zeros(n + 1, dtype=bool)
     runs = []
     for _, p, a, blocks in found:
-        taken = np.flatnonzero(used[a : a + blocks * p])
-        bounds = [-1, *taken, blocks * p]
-        for lo, hi in zip(bounds, bounds[1:]):  # free stretches, cut to whole blocks
-            first, last = -(-(lo + 1) // p), hi // p
+        free = np.concatenate([[False], ~used[a : a + blocks * p], [False]]).astype(np.int8)
+        edges = np.flatnonzero(np.diff(free))
+        for lo, hi in zip(edges[::2].tolist(), edges[1::2].tolist()):  # free stretches, cut to whole blocks
+            first, last = -(-lo // p), hi // p
             if last - first >= MIN_BLOCKS and (last - first) * p >= MIN_OPS:
                 runs.append((a + first * p, p, last - first))
                 used[a + first * p : a + last * p] = True
