@@ -199,12 +199,18 @@ def _backprop_op(
     if rule is None:
         cuts.append((op, None))
         return
-    with graph.name_scope(f"{scope}{op.name}_grad/"), graph.stamp_location(op.location):
+    # ``name_scope(f"{scope}{op.name}_grad/")`` and ``stamp_location(op.location)``, set
+    # directly: no scope objects (this runs for every op on the path)
+    saved = graph._name_stack, graph._location_override
+    graph._name_stack, graph._location_override = f"{scope}{op.name}_grad", op.location
+    try:
         out_grads = []
         for t in op.outputs:
             grads = contributions.get(t)
             out_grads.append(_aggregate(grads) if grads else construction.zeros_like(t))
         in_grads = rule(op, *out_grads)
+    finally:
+        graph._name_stack, graph._location_override = saved
     if len(in_grads) != len(op.inputs):
         raise InvalidArgumentError(
             f"gradient rule of '{op.type}' returned {len(in_grads)} gradients for {len(op.inputs)} inputs",
