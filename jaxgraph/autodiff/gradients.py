@@ -132,9 +132,11 @@ def _gradients(
                 for op, tensor in cuts:
                     if any(t in reached for t in op.inputs):
                         raise _cut_error(x, op, tensor)
-            if grads:
+            if grads and len(grads) == 1:  # nothing to sum (the common case): no scopes
+                results.append(grads[0])
+            elif grads:
                 with graph.name_scope(f"{scope}{x.op.name}_grad/"), graph.stamp_location(x.op.location):
-                    results.append(_aggregate(grads))
+                    results.append(math_ops.add_n(grads))
             elif unconnected_gradients == "zero":
                 results.append(
                     construction.zeros(x.shape, x.dtype) if x.type.ref else construction.zeros_like(x)
@@ -219,7 +221,7 @@ def _backprop_op(
     for t, g in zip(op.inputs, in_grads):
         if t not in from_xs or t in stops:
             continue
-        if not t.dtype.is_floating:
+        if not t.type.dtype.is_floating:
             cuts.append((op, t))
         elif g is not None:
             contributions.setdefault(t, []).append(g)
