@@ -132,9 +132,11 @@ def _gradients(
                 for op, tensor in cuts:
                     if any(t in reached for t in op.inputs):
                         raise _cut_error(x, op, tensor)
-            if grads:
+            if grads and len(grads) == 1:  # nothing to sum (the common case): no scopes
+                results.append(grads[0])
+            elif grads:
                 with graph.name_scope(f"{scope}{x.op.name}_grad/"), graph.stamp_location(x.op.location):
-                    results.append(_aggregate(grads))
+                    results.append(math_ops.add_n(grads))
             elif unconnected_gradients == "zero":
                 results.append(
                     construction.zeros(x.shape, x.dtype) if x.type.ref else construction.zeros_like(x)
@@ -199,12 +201,18 @@ def _backprop_op(
     if rule is None:
         cuts.append((op, None))
         return
-    with graph.name_scope(f"{scope}{op.name}_grad/"), graph.stamp_location(op.location):
+    # ``name_scope(f"{scope}{op.name}_grad/")`` and ``stamp_location(op.location)``, set
+    # directly: no scope objects (this runs for every op on the path)
+    saved = graph._name_stack, graph._location_override
+    graph._name_stack, graph._location_override = f"{scope}{op.name}_grad", op.location
+    try:
         out_grads = []
         for t in op.outputs:
             grads = contributions.get(t)
             out_grads.append(_aggregate(grads) if grads else construction.zeros_like(t))
         in_grads = rule(op, *out_grads)
+    finally:
+        graph._name_stack, graph._location_override = saved
     if len(in_grads) != len(op.inputs):
         raise InvalidArgumentError(
             f"gradient rule of '{op.type}' returned {len(in_grads)} gradients for {len(op.inputs)} inputs",
@@ -213,7 +221,7 @@ def _backprop_op(
     for t, g in zip(op.inputs, in_grads):
         if t not in from_xs or t in stops:
             continue
-        if not t.dtype.is_floating:
+        if not t.type.dtype.is_floating:
             cuts.append((op, t))
         elif g is not None:
             contributions.setdefault(t, []).append(g)

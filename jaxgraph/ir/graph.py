@@ -24,7 +24,7 @@ from types import CodeType
 from typing import Any, NamedTuple
 
 from jaxgraph.errors import InvalidArgumentError, NotFoundError
-from jaxgraph.ir.dtypes import narrowing_problem, string
+from jaxgraph.ir.dtypes import computed_as, narrowing_problem, string
 from jaxgraph.ir.opdef import OpDef, TypeRuleError, get_op_def, output_types
 from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
 from jaxgraph.ir.values import ArrayValue
@@ -376,8 +376,11 @@ class Graph:
         """An op holding its value (attribute ``attr``: a constant, a fill) of a 64-bit dtype
         needs a value that the 32-bit type JAX computes it in can hold while x64 mode is off:
         refused when built, with the op and the user's line, rather than wrapped at run time."""
+        dtype = types[0].dtype
+        if computed_as(dtype) is dtype:  # computed as itself (most constants): nothing narrows
+            return
         value = op.attrs[attr]
-        problem = narrowing_problem(types[0].dtype, value.array if isinstance(value, ArrayValue) else value)
+        problem = narrowing_problem(dtype, value.array if isinstance(value, ArrayValue) else value)
         if problem is not None:
             raise InvalidArgumentError(f"the {problem}", op)
 

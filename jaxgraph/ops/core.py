@@ -292,17 +292,24 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
 
     ``str`` and ``bytes`` values (and lists of them) make ``string`` tensors (TF1's
     ``tf.constant("Hello")``), which live on the host: see ``jaxgraph.ops.strings``."""
-    dtype = as_dtype(dtype) if dtype is not None else None
+    if dtype is None and type(value) is np.ndarray and value.dtype.kind in "biuf":
+        array = value  # a numeric array as it is (a Variable's initial value, often): ArrayValue copies
+    else:
+        array = _constant_array(value, as_dtype(dtype) if dtype is not None else None)
+    if shape is not None:
+        array = _broadcast_constant(array, shape)
+    return apply1("constant", [], name, value=ArrayValue(array), dtype=as_dtype(array.dtype))
+
+
+def _constant_array(value: Any, dtype: DType | None) -> np.ndarray:
+    """``constant``'s NumPy array of ``value`` as ``dtype`` (None: the value's own dtype):
+    string values as ``string_array`` holds them, others as ``_numeric_array`` makes them."""
     array = string_array(value) if dtype is None or dtype is string else None
     if array is None and dtype is string:
         raise InvalidArgumentError(
             f"cannot convert {value!r} to a string tensor: it holds values that are not str or bytes"
         )
-    if array is None:
-        array = _numeric_array(value, dtype)
-    if shape is not None:
-        array = _broadcast_constant(array, shape)
-    return apply1("constant", [], name, value=ArrayValue(array), dtype=as_dtype(array.dtype))
+    return _numeric_array(value, dtype) if array is None else array
 
 
 def _numeric_array(value: Any, dtype: DType | None) -> np.ndarray:

@@ -18,7 +18,7 @@ from jaxgraph.ir.dtypes import bool_, float32
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import declare, op, type_error
 from jaxgraph.ir.shapes import UNKNOWN_RANK, TensorShape, TensorType
-from jaxgraph.ops import construction, debugging, reduction, selection
+from jaxgraph.ops import construction, debugging, selection
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import (
     apply1,
@@ -53,7 +53,7 @@ def _unary_infer(kind: str, type_name: str) -> Callable[..., TensorType]:
     def infer(x):
         if not accepts(x.dtype):  # no ``require``: its message would be formatted for every op
             raise type_error(f"{type_name} expects {what} tensor, got {x.dtype.short}{x.shape}")
-        return TensorType(x.dtype, x.shape)
+        return x if not x.ref else TensorType(x.dtype, x.shape)  # the input's type, not a new one
 
     return infer
 
@@ -113,13 +113,17 @@ negative = neg
 # One op per activation gradient keeps gradient graphs small and readable; each has its own
 # gradient rule (TF1's), so second derivatives through the activation still work.
 def _activation_grad_infer(type_name: str, kind: str) -> Callable[..., TensorType]:
+    unary_infer = _unary_infer(kind, type_name)
+
     def infer(a, b):
         if a.dtype is not b.dtype or not a.shape.is_compatible_with(b.shape):
             raise type_error(
                 f"{type_name} needs two tensors of one type, got {a.dtype.short}{a.shape} and "
                 f"{b.dtype.short}{b.shape}"
             )
-        _unary_infer(kind, type_name)(a)
+        result = unary_infer(a)
+        if a.shape == b.shape:  # nothing to merge (the common case)
+            return result
         return TensorType(a.dtype, TensorShape(x if x is not None else y for x, y in zip(a.shape, b.shape)))
 
     return infer
@@ -203,7 +207,8 @@ def sum_to(g: Tensor, x: Tensor, axes: list[int] | None) -> Tensor:
     if not axes:
         return g
     lead = len(g.shape) - len(x.shape)
-    summed = reduction.reduce_sum(g, axis=axes, keepdims=not lead)
+    # ``reduce_sum(g, axis=axes, keepdims=not lead)`` without the builder's argument checks
+    summed = apply1("reduce_sum", [g], None, axis=tuple(axes), keepdims=not lead)
     return summed if not lead or len(axes) == lead else shape_ops.reshape_like(summed, x)
 
 

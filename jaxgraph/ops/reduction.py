@@ -15,7 +15,7 @@ import jax.numpy as jnp
 
 from jaxgraph.ir.dtypes import as_dtype, bool_, int32, int64
 from jaxgraph.ir.graph import Tensor
-from jaxgraph.ir.opdef import REQUIRED, declare, op
+from jaxgraph.ir.opdef import REQUIRED, declare, op, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType
 from jaxgraph.ops import construction
 from jaxgraph.ops import math as math_ops
@@ -38,10 +38,11 @@ __all__ = [
 # ---- reductions --------------------------------------------------------------------------------
 def _reduce_infer(type_name: str, kind: str) -> Callable[..., TensorType]:
     def infer(x, *, axis, keepdims):
-        if kind == "bool":
-            require(x.dtype is bool_, f"{type_name} expects a bool tensor, got {x.dtype.short}")
-        else:
-            require(not x.dtype.is_bool, f"{type_name} expects a numeric tensor, got bool")
+        # no ``require``: its messages would be formatted for every op
+        if kind == "bool" and x.dtype is not bool_:
+            raise type_error(f"{type_name} expects a bool tensor, got {x.dtype.short}")
+        if kind != "bool" and x.dtype.is_bool:
+            raise type_error(f"{type_name} expects a numeric tensor, got bool")
         if x.shape.ndims is None:  # unknown rank: a full reduction is a scalar (TF1)
             return TensorType(x.dtype, TensorShape(() if axis is None and not keepdims else None))
         axes = normalize_axes(axis, len(x.shape))

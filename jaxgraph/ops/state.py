@@ -23,8 +23,9 @@ class VariableOp:
     one entry per leading dimension (a mesh axis name, a tuple of them, or None)."""
 
     def infer(*, dtype, shape, sharding):
-        if not all(isinstance(d, int) and d >= 0 for d in shape):  # the message only when needed
-            raise type_error(f"a Variable needs a fully known shape, got {list(shape)}")
+        for d in shape:  # a loop, not all(): this runs for every Variable
+            if not isinstance(d, int) or d < 0:  # the message only when needed
+                raise type_error(f"a Variable needs a fully known shape, got {list(shape)}")
         if sharding is not None:
             require(
                 isinstance(sharding, tuple) and all(map(_is_axes, sharding)),

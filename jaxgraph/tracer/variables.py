@@ -55,21 +55,30 @@ class Variable:
                 with graph.name_scope("Initializer"):
                     initial_value = initial_value()
             # the ops below run no user code: they share the user's line, found once
-            with graph.stamp_location(graph._location_override or user_location()):
+            location = graph._location_override or user_location()
+            with graph.stamp_location(location):
                 value = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
-                shape = tuple(value.shape) if shape is None else tuple(shape)
-                attrs = {"dtype": value.dtype, "shape": shape, "sharding": sharding_spec(sharding)}
-                self._handle = graph.create_op("variable", [], attrs, name=var_name + "/").outputs[0]
-                self.initial_value = value
-                self._initializer = graph.create_op("assign", [self._handle, value], name="Assign")
-                self._version = 0
-                self._read_version = -1
-                self._read: Tensor | None = None
-                self._snapshot = self.value()
+            shape = tuple(value.shape) if shape is None else tuple(shape)
+            attrs = {"dtype": value.dtype, "shape": shape, "sharding": sharding_spec(sharding)}
+            handle = graph.create_op("variable", [], attrs, var_name + "/", location=location).outputs[0]
+            self._handle = handle
+            self.initial_value = value
+            self._initializer = graph.create_op("assign", [handle, value], name="Assign", location=location)
+            self._version = 0
+            # ``value()``'s first read, made directly: inside the Variable's own name scope,
+            # without control dependencies (so it is the read later uses reuse), TF1's ``name/read``
+            self._read = graph.create_op("read", [handle], name="read", location=location).outputs[0]
+            self._read_version = 0
+            self._snapshot = self._read
         self.trainable = trainable
         # As TF1: ``collections`` replaces the default [GLOBAL_VARIABLES] (a LOCAL_VARIABLES
         # Variable is neither initialized by global_variables_initializer nor saved).
-        names = [GLOBAL_VARIABLES] if collections is None else list(collections)
+        if collections is None:  # the common case, without building a list
+            graph.add_to_collection(GLOBAL_VARIABLES, self)
+            if trainable:
+                graph.add_to_collection(TRAINABLE_VARIABLES, self)
+            return
+        names = list(collections)
         if trainable and TRAINABLE_VARIABLES not in names:
             names.append(TRAINABLE_VARIABLES)
         for collection in dict.fromkeys(names):
