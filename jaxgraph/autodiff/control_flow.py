@@ -28,13 +28,13 @@ from jaxgraph.ir import passes
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.opdef import register_gradient
 from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ir.subgraphs import params
 from jaxgraph.ops import construction
 from jaxgraph.ops import identity as identity_ops
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops.control_flow import (
     cond,
     inline,
-    params,
     scan_loop,
     trace_body,
     while_loop,

@@ -64,6 +64,7 @@ from jaxgraph.errors import InvalidArgumentError, describe_location
 from jaxgraph.ir.graph import Graph, Operation, Tensor, paused_gc
 from jaxgraph.ir.opdef import REQUIRED, OpDef, get_op_def
 from jaxgraph.ir.passes import prune
+from jaxgraph.ir.subgraphs import params, results
 from jaxgraph.ir.values import ArrayValue
 from jaxgraph.lowering.checks import Function, finish, finite_checks, has_checks, if_passed, passing_status
 from jaxgraph.lowering.expressions import (
@@ -86,7 +87,6 @@ from jaxgraph.lowering.expressions import (
 )
 from jaxgraph.lowering.groups import VARIABLE_OPS
 from jaxgraph.lowering.lines import Line, chunked, spans, statement, tuple_text, wrapped
-from jaxgraph.ops.control_flow import params, results
 
 INLINE_WIDTH = 80
 """A value is written inside its user's expression only if its own text is at most this long."""

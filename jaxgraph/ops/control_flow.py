@@ -37,26 +37,13 @@ from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ir.graph import Tensor
 from jaxgraph.ir.opdef import REQUIRED, op, type_error
 from jaxgraph.ir.shapes import TensorShape, TensorType
+from jaxgraph.ir.subgraphs import params, results
 from jaxgraph.ops import construction, joining
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import convert_to_tensor, require
 
 
-# ---- sub-graph conventions -------------------------------------------------------------------
-def params(graph: Graph) -> list[Tensor]:
-    """The sub-graph's parameters: placeholders (values), then variable handles."""
-    values = [op.outputs[0] for op in graph.operations if op.type == "placeholder"]
-    refs = [op.outputs[0] for op in graph.operations if op.type == "variable"]
-    return values + refs
-
-
-def results(graph: Graph) -> list[Tensor]:
-    """The sub-graph's results: the inputs of its final ``results`` op."""
-    if not graph.operations or graph.operations[-1].type != "results":
-        raise type_error("a control-flow sub-graph must end with a 'results' op")
-    return list(graph.operations[-1].inputs)
-
-
+# ---- sub-graph conventions (jaxgraph.ir.subgraphs) ------------------------------------------
 def _check_params(what: str, graph: Graph, inputs: tuple[TensorType, ...]) -> None:
     types = [t.type for t in params(graph)]
     if len(types) != len(inputs):

@@ -30,9 +30,9 @@ from jaxgraph.ir.dtypes import DType
 from jaxgraph.ir.graph import Graph, Operation
 from jaxgraph.ir.printer import format_value
 from jaxgraph.ir.shapes import TensorShape
+from jaxgraph.ir.subgraphs import params
 from jaxgraph.ir.values import ArrayValue
 from jaxgraph.lowering.executable import placed_name
-from jaxgraph.ops.control_flow import params
 
 _DATA_TYPES = {
     "float16": types_pb2.DT_HALF,

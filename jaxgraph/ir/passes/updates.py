@@ -19,6 +19,7 @@ import dataclasses
 from jaxgraph.ir.graph import Graph, Operation, Tensor
 from jaxgraph.ir.passes.program import Optimized, Rebuild
 from jaxgraph.ir.passes.variable_groups import ASSIGNS
+from jaxgraph.ir.subgraphs import copy_ops, params, results
 
 ROW_OPS = {"assign": None, "assign_sub": "sub", "assign_add": "add"}
 """How each assign makes a Variable row from the update's value."""
@@ -110,16 +111,6 @@ def _fusion(op: Operation, program: Optimized) -> _Fusion | None:
         if _views(fusion) is not None and all(_group_read(a).op.index < source.index for a in assigns)
         else None
     )
-
-
-def params(body: Graph) -> list[Tensor]:
-    """A rolled body's parameters (its placeholders: rolled bodies assign no Variables)."""
-    return [op.outputs[0] for op in body.operations if op.type == "placeholder"]
-
-
-def results(body: Graph) -> list[Tensor]:
-    """A body's results (the inputs of its last op, ``results``)."""
-    return list(body.operations[-1].inputs)
 
 
 def _dead(op: Operation, fetched: set) -> bool:
@@ -238,11 +229,11 @@ def _fused_body(fusion: _Fusion, xs: list[Tensor]) -> Graph:
     upd_params = params(upd_body)
     closed += [like(p) for p in upd_params[fusion.update.attrs["num_xs"] :]]
     mapping = dict(zip(src_params, carried + rows[: sa["num_xs"]] + closed[:n_src_captured]))
-    _copy_ops(body, src_body, mapping)
+    copy_ops(body, src_body, mapping)
     src_results = [mapping[t] for t in results(src_body)]
     picked = [src_results[sa["num_carry"] + j] for j in fusion.picks]
     mapping.update(zip(upd_params, picked + closed[n_src_captured:]))
-    _copy_ops(body, upd_body, mapping)
+    copy_ops(body, upd_body, mapping)
     _, _, viewed = _views(fusion)
     new_rows = []
     for value, assign, x in zip(results(upd_body), fusion.assigns, viewed):
@@ -257,16 +248,6 @@ def _fused_body(fusion: _Fusion, xs: list[Tensor]) -> Graph:
         )
     body.add_op("results", src_results + new_rows, {}, f"{source.name}/results")
     return body
-
-
-def _copy_ops(target: Graph, body: Graph, mapping: dict) -> None:
-    """Copies ``body``'s ops (not its parameters and results) into ``target``, inputs mapped."""
-    for op in body.operations[:-1]:
-        if op.type == "placeholder":
-            continue
-        new = target.add_op(op.type, [mapping[t] for t in op.inputs], op.attrs, op.name, device=op.device,
-                            location=op.location, types=[t.type for t in op.outputs])  # fmt: skip
-        mapping.update(zip(op.outputs, new.outputs))
 
 
 def _emit_assigns(rebuild: Rebuild, update: Operation, fusion: _Fusion, scan: Operation) -> None:
@@ -315,10 +296,5 @@ def _inline(graph: Graph, body: Graph, inputs: list[Tensor]) -> list[Tensor]:
     """The results of ``body`` with its parameters bound to ``inputs``, its ops copied into
     ``graph`` (unique names)."""
     mapping = dict(zip(params(body), inputs, strict=True))
-    for op in body.operations[:-1]:
-        if op.type == "placeholder":
-            continue
-        new = graph.add_op(op.type, [mapping[t] for t in op.inputs], op.attrs, graph.unique_name(op.name),
-                           device=op.device, location=op.location, types=[t.type for t in op.outputs])  # fmt: skip
-        mapping.update(zip(op.outputs, new.outputs))
+    copy_ops(graph, body, mapping, rename=True)
     return [mapping[t] for t in results(body)]
