@@ -82,7 +82,7 @@ class Graph(ir_graph.Graph):
 
     def name_scope(self, name: str | None) -> contextlib.AbstractContextManager[str]:
         """Pushes a scope; yields the scope prefix ``"outer/name/"``. ``None``/"" resets to top."""
-        return _NameScope(self, name)
+        return NameScope(self, name)
 
     def get_name_scope(self) -> str:
         return self._name_stack
@@ -292,19 +292,24 @@ class Graph(ir_graph.Graph):
         return list(self.collections)
 
 
-class _NameScope(contextlib.ContextDecorator):
-    """``Graph.name_scope``: a class rather than a generator, as it is entered for every
-    Variable, gradient rule and layer built (still usable as a decorator, as the generator was)."""
+class NameScope(contextlib.ContextDecorator):
+    """``Graph.name_scope`` and ``jg.name_scope``: a class rather than a generator, as it is
+    entered for every Variable, gradient rule and layer built (still usable as a decorator, as
+    the generator was). ``graph`` None: the graph that is the default when the block is entered."""
 
-    def __init__(self, graph: Graph, name: str | None) -> None:
+    def __init__(self, graph: Graph | None, name: str | None) -> None:
         self.graph, self.name = graph, name
 
-    def _recreate_cm(self) -> _NameScope:
+    def _recreate_cm(self) -> NameScope:
         """A fresh scope per decorated call (a recursive call must not overwrite ``saved``)."""
-        return _NameScope(self.graph, self.name)
+        return NameScope(self.graph, self.name)
 
     def __enter__(self) -> str:
         graph, name = self.graph, self.name
+        if graph is None:
+            graph = self.entered = get_default_graph()
+        else:
+            self.entered = graph
         self.saved = graph._name_stack
         if name is None or name == "":
             graph._name_stack = ""
@@ -315,7 +320,7 @@ class _NameScope(contextlib.ContextDecorator):
         return graph._name_stack + "/" if graph._name_stack else ""
 
     def __exit__(self, *exc_info: Any) -> None:
-        self.graph._name_stack = self.saved
+        self.entered._name_stack = self.saved
 
 
 class _Setting(contextlib.ContextDecorator):

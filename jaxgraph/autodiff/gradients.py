@@ -11,6 +11,7 @@ ops live under ``gradients/<forward op name>_grad/`` and carry the forward op's 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 from typing import Any
 
 from jaxgraph.builder import get_default_graph
@@ -21,6 +22,9 @@ from jaxgraph.ops import construction, joining
 from jaxgraph.ops import math as math_ops
 from jaxgraph.ops import shape as shape_ops
 from jaxgraph.ops.core import convert_to_tensor
+
+_index = attrgetter("index")
+"""An op's position in its graph (the key ops are visited by, latest first)."""
 
 
 def _as_tensor(x: Any) -> Tensor:
@@ -57,12 +61,15 @@ def _backward_reachable(ys: Sequence[Tensor], stops: set[Tensor]) -> set[Operati
     """Ops that ``ys`` depend on through data inputs, not looking past ``stops``."""
     ops: set[Operation] = set()
     stack = [y for y in ys if y not in stops]
+    push = stack.append
     while stack:
         op = stack.pop().op
         if op in ops:
             continue
         ops.add(op)
-        stack.extend(t for t in op.inputs if t not in stops)
+        for t in op.inputs:  # a loop, not a generator: this runs for every op on the path
+            if t not in stops:
+                push(t)
     return ops
 
 
@@ -120,7 +127,7 @@ def _gradients(
             else:
                 g = convert_to_tensor(g, dtype=y.dtype)
             contributions.setdefault(y, []).append(g)
-        ops = sorted((op for op in on_path if _reads_any(op, from_xs)), key=lambda op: -op.index)
+        ops = sorted([op for op in on_path if _reads_any(op, from_xs)], key=_index, reverse=True)
         cuts: list[tuple[Operation, Tensor | None]] = []
         for op in ops:
             _backprop_op(graph, scope, op, contributions, from_xs, stops, cuts)

@@ -42,10 +42,14 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 _SKIPPED_FILES = (contextlib.__file__,)
 
 
-_internal_code: dict[CodeType, bool] = {}
-"""Whether each code object seen by ``user_location`` is jaxgraph's (or contextlib's)."""
-_locations: dict[tuple[CodeType, int], SourceLocation] = {}
-"""The SourceLocation of each (code object, line) ``user_location`` returned, made once."""
+_internal_code: dict[int, tuple[CodeType, bool]] = {}
+"""Whether each code object seen by ``user_location`` is jaxgraph's (or contextlib's), by the
+object's id: hashing a code object hashes its bytecode and constants each time (Python 3.11).
+The entry holds the code object, so its id is not reused while the entry (and any location
+keyed by it) exists."""
+_locations: dict[tuple[int, int], SourceLocation] = {}
+"""The SourceLocation of each (code object's id, instruction offset) ``user_location``
+returned, made once: keyed by the instruction, whose line is looked up only when first seen."""
 _MAX_CACHED = 1 << 14
 """Entries either cache may hold before it is emptied (programs that ``exec`` code make new
 code objects without end)."""
@@ -56,24 +60,28 @@ def user_location(depth: int = 1) -> SourceLocation | None:
     the frame ``depth`` levels above this call (a caller known to be jaxgraph's can skip itself).
 
     Runs for every op built, so the walk asks a cache whether each frame's code object is
-    jaxgraph's, and a location is made once per (code object, line) and then shared."""
+    jaxgraph's, and a location is made once per (code object, instruction) and then shared."""
     frame = sys._getframe(depth)
     internal = _internal_code
     while frame is not None:
         code = frame.f_code
-        skip = internal.get(code)
-        if skip is None:
+        seen = internal.get(id(code))
+        if seen is None:
             if len(internal) >= _MAX_CACHED:
                 internal.clear()
+                _locations.clear()  # its keys' code objects were kept alive by ``internal``
             filename = code.co_filename
-            skip = internal[code] = filename.startswith(_PACKAGE_DIR) or filename in _SKIPPED_FILES
-        if not skip:
-            key = (code, frame.f_lineno)
+            seen = internal[id(code)] = (
+                code,
+                filename.startswith(_PACKAGE_DIR) or filename in _SKIPPED_FILES,
+            )
+        if not seen[1]:
+            key = (id(code), frame.f_lasti)  # the instruction, not ``f_lineno``: that walks a line table
             location = _locations.get(key)
             if location is None:
                 if len(_locations) >= _MAX_CACHED:
                     _locations.clear()
-                location = _locations[key] = SourceLocation(code.co_filename, key[1], code.co_name)
+                location = _locations[key] = SourceLocation(code.co_filename, frame.f_lineno, code.co_name)
             return location
         frame = frame.f_back
     return None
@@ -244,6 +252,19 @@ def _shared_type(t: TensorType) -> TensorType:
     return shared
 
 
+_rule_results: dict[tuple, tuple[TensorType, ...]] = {}
+"""The output types each type rule of an op type without attributes lately gave, by the rule
+and its input types: a rule is a function of those alone, so a graph of many same-typed ops
+(the layers of a deep model) runs it once per distinct input types."""
+
+
+def _remember_result(key: tuple, types: tuple[TensorType, ...]) -> None:
+    """Puts ``types`` into ``_rule_results`` (emptied when full: a cache of recent rules)."""
+    if len(_rule_results) >= 4096:
+        _rule_results.clear()
+    _rule_results[key] = types
+
+
 def _any_string(types: Sequence[TensorType]) -> bool:
     """Whether any of ``types`` is a string tensor's (a loop: runs for every op added)."""
     for t in types:
@@ -347,20 +368,30 @@ class Graph:
                 infer = opdef.infer
         if opdef.host is None and self.holds_strings:  # a string input is of an op of this graph
             _refuse_strings(op, op.inputs, "take the string tensor")
+        key = None
+        types: Sequence[TensorType] | None = None
         try:
             if attrs or opdef.attrs:
                 op.attrs = attrs = opdef.complete_attrs(attrs)
-            else:  # an op type without attributes (many are): nothing to complete
+            else:  # an op type without attributes (many are): its rule may have seen these types
                 attrs = op.attrs
-            result = infer(*input_types, **attrs)
+                key = (infer, *input_types)
+                types = _rule_results.get(key)
+            if types is None:
+                result = infer(*input_types, **attrs)
         except TypeRuleError as e:
             raise InvalidArgumentError(str(e), op) from None
-        if type(result) is TensorType:  # one output (the common case)
-            types: Sequence[TensorType] = (_shared_type(result),)
-            strings = result.dtype is string
-        else:
-            types = output_types(result)
+        if types is not None:  # the rule's result for these types, seen before
             strings = _any_string(types)
+        else:
+            if type(result) is TensorType:  # one output (the common case)
+                types = (_shared_type(result),)
+                strings = result.dtype is string
+            else:
+                types = output_types(result)
+                strings = _any_string(types)
+            if key is not None:
+                _remember_result(key, types)
         if strings and opdef.host is None:
             _refuse_strings(op, [Tensor(op, i, t) for i, t in enumerate(types)], "make the string tensor")
         if opdef.value_attr is not None:

@@ -17,12 +17,13 @@ class ArrayValue:
     The hash (a digest of dtype, shape and bytes) is computed on first use: every constant
     built makes one, and only passes and caches comparing constants need it."""
 
-    __slots__ = ("array", "_hash_digest")
+    __slots__ = ("array", "dtype", "_hash_digest")
 
     def __init__(self, array: np.ndarray):
         array = np.array(array, copy=True)
         array.setflags(write=False)
         self.array = array
+        self.dtype: DType = as_dtype(array.dtype)
         self._hash_digest: bytes | None = None
 
     @property
@@ -35,10 +36,6 @@ class ArrayValue:
                 array.dtype.str.encode() + str(array.shape).encode() + data
             ).digest()
         return self._hash_digest
-
-    @property
-    def dtype(self) -> DType:
-        return as_dtype(self.array.dtype)
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -48,6 +48,8 @@ def convert_to_tensor(value: Any, dtype: Any = None, name: str | None = None) ->
     Python floats become ``float32`` and ints ``int32`` (TF1); NumPy arrays keep their dtype
     (a 64-bit one too: see ``jaxgraph.ir.dtypes`` for how it computes without JAX's x64 mode).
     """
+    if type(value) is np.ndarray:  # checked first: a Variable's initial value, often
+        return constant(value, dtype=dtype, name=name)
     if isinstance(value, Tensor):
         if dtype is not None and as_dtype(dtype) is not value.dtype:
             raise type_error_for_conversion(value, as_dtype(dtype))
@@ -298,7 +300,8 @@ def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None 
         array = _constant_array(value, as_dtype(dtype) if dtype is not None else None)
     if shape is not None:
         array = _broadcast_constant(array, shape)
-    return apply1("constant", [], name, value=ArrayValue(array), dtype=as_dtype(array.dtype))
+    value = ArrayValue(array)
+    return apply1("constant", [], name, value=value, dtype=value.dtype)
 
 
 def _constant_array(value: Any, dtype: DType | None) -> np.ndarray:

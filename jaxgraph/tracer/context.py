@@ -3,38 +3,18 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from typing import Any
 
-from jaxgraph.builder import get_default_graph
+from jaxgraph.builder import NameScope, get_default_graph
 from jaxgraph.errors import InvalidArgumentError
 from jaxgraph.ops.random import seed_problem
 
 
-def name_scope(name: str | None, default_name: str | None = None, values: Any = None) -> _NameScope:
+def name_scope(name: str | None, default_name: str | None = None, values: Any = None) -> NameScope:
     """Prefixes the names of ops created inside with ``name/`` (made unique as TF1 does);
     TF1's ``tf.name_scope``. The scope is opened in the graph that is the default on entry."""
-    return _NameScope(name if name is not None else default_name)
-
-
-class _NameScope(contextlib.ContextDecorator):
-    """``name_scope``'s context manager (a class, not a generator: one is entered per layer;
-    still usable as a decorator, as the generator was)."""
-
-    def __init__(self, name: str | None) -> None:
-        self.name = name
-
-    def _recreate_cm(self) -> _NameScope:
-        """A fresh scope per decorated call (a recursive call must not overwrite ``scope``)."""
-        return _NameScope(self.name)
-
-    def __enter__(self) -> str:
-        self.scope = get_default_graph().name_scope(self.name)
-        return self.scope.__enter__()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.scope.__exit__(*exc_info)
+    return NameScope(None, name if name is not None else default_name)
 
 
 def control_dependencies(control_inputs: Sequence[Any] | None) -> Any:

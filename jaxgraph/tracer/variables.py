@@ -49,27 +49,15 @@ class Variable:
         if initial_value is None:
             raise InvalidArgumentError("Variable needs an initial_value")
         graph = get_default_graph()
-        with graph.control_dependencies(None), graph.name_scope(name or "Variable") as scope:
-            var_name = scope[:-1]
-            if callable(initial_value):
-                with graph.name_scope("Initializer"):
-                    initial_value = initial_value()
-            # the ops below run no user code: they share the user's line, found once
-            location = graph._location_override or user_location()
-            with graph.stamp_location(location):
-                value = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
-            shape = tuple(value.shape) if shape is None else tuple(shape)
-            attrs = {"dtype": value.dtype, "shape": shape, "sharding": sharding_spec(sharding)}
-            handle = graph.create_op("variable", [], attrs, var_name + "/", location=location).outputs[0]
-            self._handle = handle
-            self.initial_value = value
-            self._initializer = graph.create_op("assign", [handle, value], name="Assign", location=location)
-            self._version = 0
-            # ``value()``'s first read, made directly: inside the Variable's own name scope,
-            # without control dependencies (so it is the read later uses reuse), TF1's ``name/read``
-            self._read = graph.create_op("read", [handle], name="read", location=location).outputs[0]
-            self._read_version = 0
-            self._snapshot = self._read
+        with graph.name_scope(name or "Variable") as scope:
+            # ``control_dependencies(None)`` and ``stamp_location`` for the ops below, set
+            # directly (no scope objects: this runs for every Variable)
+            saved = graph._control_stack, graph._location_override
+            graph._control_stack = []
+            try:
+                self._add_ops(graph, scope[:-1], initial_value, dtype, shape, sharding)
+            finally:
+                graph._control_stack, graph._location_override = saved
         self.trainable = trainable
         # As TF1: ``collections`` replaces the default [GLOBAL_VARIABLES] (a LOCAL_VARIABLES
         # Variable is neither initialized by global_variables_initializer nor saved).
@@ -83,6 +71,28 @@ class Variable:
             names.append(TRAINABLE_VARIABLES)
         for collection in dict.fromkeys(names):
             graph.add_to_collection(collection, self)
+
+    def _add_ops(self, graph: Graph, var_name: str, initial_value: Any, dtype: Any, shape: Any,
+                 sharding: Any) -> None:  # fmt: skip
+        """The Variable's ops, in its name scope and without control dependencies: TF1's
+        ``name/initial_value`` (or ``name/Initializer/...``), ``name``, ``name/Assign`` and
+        ``name/read`` (``value()``'s first read: the one later uses reuse)."""
+        if callable(initial_value):
+            with graph.name_scope("Initializer"):
+                initial_value = initial_value()
+        # the ops below run no user code: they share the user's line, found once
+        location = graph._location_override = graph._location_override or user_location(2)
+        value = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
+        shape = tuple(value.shape) if shape is None else tuple(shape)
+        attrs = {"dtype": value.dtype, "shape": shape, "sharding": sharding_spec(sharding)}
+        handle = graph.create_op("variable", [], attrs, var_name + "/", location=location).outputs[0]
+        self._handle = handle
+        self.initial_value = value
+        self._initializer = graph.create_op("assign", [handle, value], name="Assign", location=location)
+        self._version = 0
+        self._read = graph.create_op("read", [handle], name="read", location=location).outputs[0]
+        self._read_version = 0
+        self._snapshot = self._read
 
     @classmethod
     def from_ops(cls, handle: Operation, initializer: Operation, trainable: bool = True,

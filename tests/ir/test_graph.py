@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
+import jaxgraph as jg
+from jaxgraph import builder as jgraph
 from jaxgraph.errors import InternalError, InvalidArgumentError
 from jaxgraph.ir import Graph, parse
-from jaxgraph.ir.dtypes import float32
+from jaxgraph.ir.dtypes import float32, int32
 
 F32 = {"dtype": float32, "shape": (2,)}
 
@@ -90,3 +94,32 @@ def test_verify_catches_a_use_before_definition():
     with pytest.raises(InternalError) as info:
         g.verify()
     assert info.value.message == "op is not indexed at its position in the graph"
+
+
+def test_ops_of_one_rule_and_input_types_share_their_output_type_and_bad_types_still_fail():
+    """The type rule of an op without attributes runs once per distinct input types; the
+    result is shared, and other input types still get the rule's own answer (or error)."""
+    g, (x, y, z, w) = small_graph()
+    again = g.add_op("add", [x, y], {}, "again").outputs[0]
+    assert again.type is z.type and str(again.type) == "f32[2]"
+    i = g.add_op("placeholder", [], {"dtype": int32, "shape": (2, 3)}, "i").outputs[0]
+    assert str(g.add_op("add", [i, i], {}, "ints").outputs[0].type) == "i32[2,3]"
+    for _ in range(2):  # the same bad types again: the rule runs again
+        with pytest.raises(InvalidArgumentError) as info:
+            g.add_op("add", [x, i], {}, "mixed")
+        assert info.value.message == "shapes f32[2] and i32[2,3] cannot be broadcast together"
+
+
+def test_source_locations_are_the_calling_lines_also_for_code_made_again_and_again():
+    """``user_location`` caches by code object and instruction: two calls on one line share the
+    line, and code compiled anew each time (``exec``, as notebooks do) gets its own lines."""
+    graph = jgraph.Graph()
+    with graph.as_default():
+        a, b = jg.constant(1.0), jg.constant(2.0)
+        line = sys._getframe().f_lineno - 1
+        assert (a.op.location.line, b.op.location.line) == (line, line)
+        for blank_lines in (0, 3, 1):
+            namespace: dict = {"jg": jg}
+            exec(compile("\n" * blank_lines + "t = jg.constant(3.0)", "<cell>", "exec"), namespace)
+            location = namespace["t"].op.location
+            assert (location.file, location.line) == ("<cell>", blank_lines + 1)
