@@ -253,9 +253,16 @@ def _shared_type(t: TensorType) -> TensorType:
 
 
 _rule_results: dict[tuple, tuple[TensorType, ...]] = {}
-"""The output types each type rule of an op type without attributes lately gave, by the rule
-and its input types: a rule is a function of those alone, so a graph of many same-typed ops
-(the layers of a deep model) runs it once per distinct input types."""
+"""The output types each type rule lately gave, by the rule, its input types and its attributes
+(with their types): a rule is a function of those alone, so a graph of many same-typed ops (the
+layers of a deep model) runs it once per distinct key. Not for constants (their value would be
+hashed) nor attributes that cannot be hashed."""
+
+
+def _types_of(values: tuple) -> tuple:
+    """The types of attribute ``values``, inside tuples too: ``True == 1`` and ``(1,) == (True,)``,
+    but a type rule may accept one and refuse the other, so a key of ``_rule_results`` holds both."""
+    return tuple([_types_of(v) if type(v) is tuple else type(v) for v in values])
 
 
 def _remember_result(key: tuple, types: tuple[TensorType, ...]) -> None:
@@ -373,7 +380,14 @@ class Graph:
         try:
             if attrs or opdef.attrs:
                 op.attrs = attrs = opdef.complete_attrs(attrs)
-            else:  # an op type without attributes (many are): its rule may have seen these types
+                if opdef.value_attr is None:  # not a constant: a value's digest costs more than the rule
+                    values = tuple(attrs.values())
+                    key = (infer, *input_types, values, _types_of(values))
+                    try:
+                        types = _rule_results.get(key)
+                    except TypeError:  # an attribute that cannot be hashed (a list, say)
+                        key = None
+            else:  # an op type without attributes (many are)
                 attrs = op.attrs
                 key = (infer, *input_types)
                 types = _rule_results.get(key)

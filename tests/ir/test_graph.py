@@ -110,6 +110,21 @@ def test_ops_of_one_rule_and_input_types_share_their_output_type_and_bad_types_s
         assert info.value.message == "shapes f32[2] and i32[2,3] cannot be broadcast together"
 
 
+def test_a_rule_with_attributes_runs_again_for_attributes_equal_in_python_but_of_other_types():
+    """``(True,) == (1,)`` in Python; reduce_sum's rule refuses a bool axis, also after the same
+    op with ``axis=(1,)`` (whose result is reused for equal attributes of the same types)."""
+    g = Graph()
+    x = g.add_op("placeholder", [], {"dtype": float32, "shape": (2, 3)}, "x").outputs[0]
+    first = g.add_op("reduce_sum", [x], {"axis": (1,), "keepdims": False}, "s").outputs[0]
+    second = g.add_op("reduce_sum", [x], {"axis": (1,), "keepdims": False}, "t").outputs[0]
+    assert second.type is first.type and str(first.type) == "f32[2]"
+    with pytest.raises(InvalidArgumentError) as info:
+        g.add_op("reduce_sum", [x], {"axis": (True,), "keepdims": False}, "u")
+    assert info.value.message == "axis True is out of range for a tensor of rank 2"
+    listed = g.add_op("reduce_sum", [x], {"axis": [0], "keepdims": True}, "v").outputs[0]  # unhashable
+    assert str(listed.type) == "f32[1,3]"
+
+
 def test_source_locations_are_the_calling_lines_also_for_code_made_again_and_again():
     """``user_location`` caches by code object and instruction: two calls on one line share the
     line, and code compiled anew each time (``exec``, as notebooks do) gets its own lines."""
