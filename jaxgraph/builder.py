@@ -59,6 +59,9 @@ class Graph(ir_graph.Graph):
     def __init__(self) -> None:
         super().__init__()
         self._name_stack = ""
+        self._valid_scope: str | None = ""
+        """``_name_stack`` itself (the same object) when it is known to be a valid op name, so
+        the names made in it need only their own part checked (``create_op``); else None."""
         self._control_stack: list[list[Operation]] = []
         self._device_stack: list[tuple[Any, str | None]] = []
         """``jg.device`` scopes, outermost first: (a DeviceSpec, a device function or None, the
@@ -202,8 +205,11 @@ class Graph(ir_graph.Graph):
         if taken_as_is:  # the name may be taken already
             op = self.add_op(op_type, inputs, attrs, op_name, control_inputs=controls,
                              device=device, location=location)  # fmt: skip
+        elif self._name_stack is self._valid_scope and base in _valid_names:  # valid parts: a valid name
+            op = self._add_valid(opdef, inputs, attrs, op_name, controls, device, location)
         else:  # a name unique_name made: not taken
             op = self._add_new(opdef, inputs, attrs, op_name, controls, device, location)
+            _remember_valid_name(base)
         if device is None and self._device_stack:
             self._apply_device_scopes(op)
         return op
@@ -292,6 +298,19 @@ class Graph(ir_graph.Graph):
         return list(self.collections)
 
 
+_valid_names: set[str] = set()
+"""Names given to ops lately (an op type's default name, a user's ``name=``) that are valid op
+names (``ir.graph.valid_op_name``): one in a valid scope makes a valid op name unchecked."""
+
+
+def _remember_valid_name(name: str) -> None:
+    """Adds ``name`` to ``_valid_names`` if it is valid (emptied when full: a cache)."""
+    if len(_valid_names) >= 4096:
+        _valid_names.clear()
+    if ir_graph.valid_op_name(name):
+        _valid_names.add(name)
+
+
 class NameScope(contextlib.ContextDecorator):
     """``Graph.name_scope`` and ``jg.name_scope``: a class rather than a generator, as it is
     entered for every Variable, gradient rule and layer built (still usable as a decorator, as
@@ -310,17 +329,19 @@ class NameScope(contextlib.ContextDecorator):
             graph = self.entered = get_default_graph()
         else:
             self.entered = graph
-        self.saved = graph._name_stack
+        self.saved = graph._name_stack, graph._valid_scope
         if name is None or name == "":
-            graph._name_stack = ""
+            stack = ""
         elif name.endswith("/"):
-            graph._name_stack = name[:-1]
+            stack = name[:-1]
         else:
-            graph._name_stack = graph.unique_name(name)
-        return graph._name_stack + "/" if graph._name_stack else ""
+            stack = graph.unique_name(name)
+        graph._name_stack = stack
+        graph._valid_scope = stack if not stack or ir_graph.valid_op_name(stack) else None
+        return stack + "/" if stack else ""
 
     def __exit__(self, *exc_info: Any) -> None:
-        self.entered._name_stack = self.saved
+        self.entered._name_stack, self.entered._valid_scope = self.saved
 
 
 class _Setting(contextlib.ContextDecorator):

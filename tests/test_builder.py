@@ -92,6 +92,32 @@ def test_invalid_op_names_are_rejected(name):
     assert [op.name for op in jg.get_default_graph().operations] == ["x"]
 
 
+def test_names_are_checked_in_valid_and_invalid_scopes_alike_also_for_gradients():
+    """Names in a scope known to be valid skip the check only for parts seen valid: a bad name
+    there, a bad scope (entered, left, entered again) and a bad gradients scope still raise."""
+    x = jg.placeholder(jg.float32, (2,), name="x")
+    message = "'{}' is not a valid op name: use letters, digits and _ . / -"
+    for scope in ("fine", "fine_1"):
+        with jg.name_scope("fine"):
+            assert jg.identity(x, name="ok").op.name == f"{scope}/ok"
+            with pytest.raises(InvalidArgumentError) as info:
+                jg.identity(x, name="not ok")
+            assert info.value.message == message.format(f"{scope}/not ok")
+            with jg.name_scope("bad scope"), pytest.raises(InvalidArgumentError) as info:
+                jg.identity(x, name="ok")
+            assert info.value.message == message.format(f"{scope}/bad scope/ok")
+            assert jg.identity(x, name="ok").op.name == f"{scope}/ok_1"
+    y = jg.reduce_sum(jg.square(x))
+    with pytest.raises(InvalidArgumentError) as info:
+        jg.gradients(y, [x], name="bad grads")
+    assert info.value.message == message.format("bad grads/grad_ys")
+    with pytest.raises(InvalidArgumentError) as info:  # the first op made by a gradient rule
+        jg.gradients(y, [x], grad_ys=[jg.constant(1.0)], name="bad grads")
+    assert info.value.message == message.format("bad grads_1/Sum_grad/BroadcastLike")
+    (g,) = jg.gradients(y, [x])
+    assert g.op.name == "gradients/Square_grad/Mul_1"
+
+
 def test_invalid_name_inside_a_scope_names_the_full_name():
     x = jg.placeholder(jg.float32, (2,), name="x")
     with jg.name_scope("scope"), pytest.raises(InvalidArgumentError) as info:

@@ -209,9 +209,12 @@ def _backprop_op(
         cuts.append((op, None))
         return
     # ``name_scope(f"{scope}{op.name}_grad/")`` and ``stamp_location(op.location)``, set
-    # directly: no scope objects (this runs for every op on the path)
-    saved = graph._name_stack, graph._location_override
-    graph._name_stack, graph._location_override = f"{scope}{op.name}_grad", op.location
+    # directly: no scope objects (this runs for every op on the path). Op names are valid, so
+    # the scope is valid if ``scope`` is (``Graph._valid_scope``).
+    saved = graph._name_stack, graph._valid_scope, graph._location_override
+    stack = f"{scope}{op.name}_grad"
+    graph._name_stack, graph._location_override = stack, op.location
+    graph._valid_scope = stack if saved[1] is saved[0] else None
     try:
         out_grads = []
         for t in op.outputs:
@@ -219,7 +222,7 @@ def _backprop_op(
             out_grads.append(_aggregate(grads) if grads else construction.zeros_like(t))
         in_grads = rule(op, *out_grads)
     finally:
-        graph._name_stack, graph._location_override = saved
+        graph._name_stack, graph._valid_scope, graph._location_override = saved
     if len(in_grads) != len(op.inputs):
         raise InvalidArgumentError(
             f"gradient rule of '{op.type}' returned {len(in_grads)} gradients for {len(op.inputs)} inputs",

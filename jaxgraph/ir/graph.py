@@ -283,6 +283,12 @@ def _any_string(types: Sequence[TensorType]) -> bool:
 _VALID_NAME = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./\-]*")
 
 
+def valid_op_name(name: str) -> bool:
+    """Whether ``name`` may name an op (TF1's rule: letters, digits and ``_ . / -``, not starting
+    with ``/`` or ``-``). Two valid names joined by ``/`` make a valid name."""
+    return _VALID_NAME.fullmatch(name) is not None
+
+
 class Graph:
     """An ordered list of Operations with an index by name and use-lists.
 
@@ -358,9 +364,15 @@ class Graph:
                  control_inputs: Sequence[Operation], device: str | None,
                  location: SourceLocation | None) -> Operation:  # fmt: skip
         """``add_op`` for a name no op of the graph has (one ``unique_name`` just made, say),
-        which it leaves to the caller to mark as used. Runs for every op built."""
+        which it leaves to the caller to mark as used."""
         if not _VALID_NAME.fullmatch(name):
             raise InvalidArgumentError(f"'{name}' is not a valid op name: use letters, digits and _ . / -")
+        return self._add_valid(opdef, inputs, attrs, name, control_inputs, device, location)
+
+    def _add_valid(self, opdef: OpDef, inputs: Sequence[Tensor], attrs: dict[str, Any] | None, name: str,
+                   control_inputs: Sequence[Operation], device: str | None,
+                   location: SourceLocation | None) -> Operation:  # fmt: skip
+        """``_add_new`` for a name known to be valid (``valid_op_name``). Runs for every op built."""
         op = Operation(self, name, opdef.type, inputs, {}, control_inputs, device, location)
         input_types = []
         infer = opdef.known_rank_infer
