@@ -79,10 +79,14 @@ def _record(event: str, duration: float, **_: Any) -> None:
 
 
 # ---- jaxgraph ------------------------------------------------------------------------------------
-def jaxgraph_chain(params: list) -> tuple[jg.Graph, dict[str, Any], dict[str, float]]:
-    """The chain's graph, its tensors, and the seconds each part of building it took."""
+def jaxgraph_chain(params: list, on_phase: Callable[[str, bool], None] | None = None,
+                   ) -> tuple[jg.Graph, dict[str, Any], dict[str, float]]:  # fmt: skip
+    """The chain's graph, its tensors, and the seconds each part of building it took.
+    ``on_phase(name, starting)`` is called as each phase starts and ends (``build_instructions``)."""
     times = {}
+    mark = on_phase or (lambda name, starting: None)
     graph = jg.Graph()
+    mark("trace", True)
     start = time.perf_counter()
     with graph.as_default():
         x = jg.placeholder(jg.float32, (BATCH, WIDTH), name="x")
@@ -92,13 +96,18 @@ def jaxgraph_chain(params: list) -> tuple[jg.Graph, dict[str, Any], dict[str, fl
                 y = jg.tanh(jg.matmul(y, jg.Variable(w0, name="w")) + jg.Variable(b0, name="b"))
         loss = jg.reduce_mean(jg.square(y))
         times["trace"] = time.perf_counter() - start
+        mark("trace", False)
         optimizer = jg.train.GradientDescentOptimizer(LR)
+        mark("gradients", True)
         start = time.perf_counter()
         grads = optimizer.compute_gradients(loss)
         times["gradients"] = time.perf_counter() - start
+        mark("gradients", False)
+        mark("optimizer", True)
         start = time.perf_counter()
         train_op = optimizer.apply_gradients(grads)
         times["optimizer"] = time.perf_counter() - start
+        mark("optimizer", False)
         init = jg.global_variables_initializer()
     times["build"] = times["trace"] + times["gradients"] + times["optimizer"]
     times["ops"] = len(graph.get_operations())
