@@ -70,8 +70,9 @@ _CONTAINERS = (list, tuple, dict)
 def fast_key(graph: Graph, fetches: Any, feed_dict: Any) -> Any:
     """The key of a run on ``Session._fast``, the cache of runs that skip flattening the fetches
     and converting the feeds: the graph, the fetch (or the container type and its fetches, for a
-    flat list or tuple) and each feed's key, shape and dtype. None for any other run (nested or
-    dict fetches, a feed value without shape and dtype): it takes the general path."""
+    flat list or tuple) and each feed's key, shape and dtype, in order. None for any other run
+    (nested or dict fetches, a feed value without shape and dtype): it takes the general path.
+    Every run builds one: of the spellings tried, a loop adding to a tuple costs least."""
     kind = type(fetches)
     if kind is list or kind is tuple:
         for leaf in fetches:
@@ -86,13 +87,13 @@ def fast_key(graph: Graph, fetches: Any, feed_dict: Any) -> Any:
         return graph, fetch_key
     if type(feed_dict) is not dict:
         return None
-    key = [graph, fetch_key]
+    key = (graph, fetch_key)
     try:
         for k, v in feed_dict.items():
             key += (k, v.shape, v.dtype)
     except AttributeError:
         return None
-    return tuple(key)
+    return key
 
 
 def fast_path_fits(plan: Plan, feed_items: list, feed_values: list) -> bool:
