@@ -61,7 +61,15 @@ from jaxgraph.session.feeds import (
     _with_values,
 )
 from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
-from jaxgraph.session.plan import Plan, arg_specs, compile_ahead, fast_key, fast_path_fits, uninitialized
+from jaxgraph.session.plan import (
+    Plan,
+    arg_specs,
+    compile_ahead,
+    fast_key,
+    fast_path_fits,
+    fast_results,
+    uninitialized,
+)
 from jaxgraph.session.structure import structure_key
 from jaxgraph.session.variable_store import VariableStore
 from jaxgraph.tracer.function import Function
@@ -146,7 +154,7 @@ class Session:
         self._variables = VariableStore(self._place)
         self._key: jax.Array | None = None
         self._cache: dict[Any, Plan] = {}
-        self._fast: dict[Any, tuple[Plan, Any]] = {}  # by plan.fast_key: (plan, treedef or None)
+        self._fast: dict[Any, tuple[Plan, Callable]] = {}  # by plan.fast_key: (plan, plan.fast_results)
         self._structures: dict[Any, tuple[Plan, list[str]]] = {}  # by structure_key
         self._lock = threading.RLock()  # runs: Variable values and the RNG key
         self._plan_lock = threading.Lock()  # _cache, _structures, _building, the counts
@@ -204,28 +212,25 @@ class Session:
         except TypeError:  # an unhashable fetch: the general path reports it
             hit = run_key = None
         if hit is None:
-            plan, treedef, fetched = self._run_general(graph, fetches, feed_dict, name, run_key)
-        else:
-            plan, treedef = hit
-            fetched = self._execute(plan, graph, [*feed_dict.values()] if feed_dict else [])
-        if treedef is None:  # one bare fetch: the common case
-            return None if plan.slots[0] is None else fetched[0]
-        return jax.tree_util.tree_unflatten(treedef, [None if s is None else fetched[s] for s in plan.slots])
+            return self._run_general(graph, fetches, feed_dict, name, run_key)
+        plan, results = hit
+        return results(self._execute(plan, graph, [*feed_dict.values()] if feed_dict else []))
 
     def _run_general(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None,
-                     run_key: Any) -> tuple[Plan, Any, list]:  # fmt: skip
-        """A run on the general path (``_lookup``): ``(plan, treedef, fetched)``, the host ops'
-        results included. Runs again, compiled with a larger loop bucket, after a run that
-        changed nothing because an unbounded loop outran its gradient's bucket (``loop_buckets``)."""
+                     run_key: Any) -> Any:  # fmt: skip
+        """A run on the general path (``_lookup``), the host ops' results included. Runs again,
+        compiled with a larger loop bucket, after a run that changed nothing because an
+        unbounded loop outran its gradient's bucket (``loop_buckets``)."""
         while True:
             try:
                 plan, treedef, feed_values = self._lookup(graph, fetches, feed_dict, name, run_key)
                 fetched = self._execute(plan, graph, feed_values)
-                if plan.host is not None:
-                    fetched = plan.host.run(fetched, feed_values)
-                return plan, treedef, fetched
+                break
             except TripCountExceeded as overflow:
                 self._grow_bucket(graph, fetches, feed_dict, name, overflow)
+        if plan.host is not None:
+            fetched = plan.host.run(fetched, feed_values)
+        return jax.tree_util.tree_unflatten(treedef, [None if s is None else fetched[s] for s in plan.slots])
 
     def _grow_bucket(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None,
                      overflow: TripCountExceeded) -> None:  # fmt: skip
@@ -266,10 +271,8 @@ class Session:
         if plan is None:
             self._check_open()
             plan = self._cached_plan(cache_key, graph, leaves, feed_items, feed_values, name)
-        if treedef.num_nodes == 1 and treedef.num_leaves == 1:
-            treedef = None
         if run_key is not None and fast_path_fits(plan, feed_items, feed_values):
-            self._fast[run_key] = (plan, treedef)
+            self._fast[run_key] = (plan, fast_results(fetches, plan.slots))
         return plan, treedef, feed_values
 
     def _execute(self, plan: Plan, graph: Graph, feed_values: list) -> list:
@@ -281,7 +284,13 @@ class Session:
             if self._closed:
                 self._check_open()
             feeds = feed_values if plan.plain_feeds else self._converted_feeds(plan, feed_values)
-            return self._call(plan, [*feeds, None])[0]
+            try:  # _call's, for a plan that takes no Variable: nothing donated, nothing to commit
+                fetched, _, _, failed = plan.executable(*feeds, None)
+            except JaxGraphError as e:
+                raise plan.user_error(e) from None
+            if failed is not None:
+                raise plan.user_error(failed)
+            return fetched
         with self._lock:
             if self._closed:
                 self._check_open()
