@@ -279,12 +279,14 @@ class Session:
         """Calls the plan's executable and commits the Variables and the key it updated,
         atomically with respect to other runs (a plan touching neither needs no lock). The
         executable takes the Variables' values, the feeds (converted where the plan says) and
-        the RNG key (None for a plan drawing no random numbers)."""
+        the RNG key (None for a plan drawing no random numbers). A failed run-time check commits
+        only the donated Variables (``_failed_check``); a failed run raises its error after
+        forgetting the Variables it consumed (``_forget_lost_variables``)."""
         if plan.stateless:
             if self._closed:
                 self._check_open()
             feeds = feed_values if plan.plain_feeds else self._converted_feeds(plan, feed_values)
-            try:  # _call's, for a plan that takes no Variable: nothing donated, nothing to commit
+            try:  # a plan taking no Variable: nothing donated, nothing to commit or forget
                 fetched, _, _, failed = plan.executable(*feeds, None)
             except JaxGraphError as e:
                 raise plan.user_error(e) from None
@@ -301,7 +303,12 @@ class Session:
                 raise uninitialized(plan, missing)
             args += feed_values if plan.plain_feeds else self._converted_feeds(plan, feed_values)
             args.append(self._rng_key(graph) if plan.uses_key else None)
-            fetched, updated, key = self._call(plan, args)
+            try:
+                fetched, updated, key, failed = plan.executable(*args)
+            except JaxGraphError as e:
+                raise plan.user_error(self._forget_lost_variables(plan, args, e)) from None
+            if failed is not None:
+                raise self._failed_check(plan, updated, failed)
             variables.commit_all(plan.updated, updated, plan.groups)
             if plan.uses_key:
                 self._key = key
@@ -318,21 +325,14 @@ class Session:
             )
         ]
 
-    def _call(self, plan: Plan, args: list) -> tuple[list, list, Any]:
-        """Runs the executable: ``(fetched, updated, key)``. A failed run-time check commits the
-        donated Variables (their old values) and raises its error; a failed run raises its
-        error after forgetting the Variables it consumed (``_forget_lost_variables``)."""
-        try:
-            fetched, updated, key, failed = plan.executable(*args)
-        except JaxGraphError as e:
-            raise plan.user_error(self._forget_lost_variables(plan, args, e)) from None
-        if failed is not None:  # the donated Variables hold their old values; the key stays
-            donated = set(plan.executable.lowered.donated_vars)
-            for n, v in zip(plan.updated, updated, strict=False):
-                if n in donated:
-                    self._variables.commit(n, v, plan.groups)
-            raise plan.user_error(failed)
-        return fetched, updated, key
+    def _failed_check(self, plan: Plan, updated: list, failed: JaxGraphError) -> JaxGraphError:
+        """The error of a run whose run-time check failed, after committing the Variables it
+        donated: they hold their old values (``jaxgraph.lowering.executable``); the key stays."""
+        donated = set(plan.executable.lowered.donated_vars)
+        for n, v in zip(plan.updated, updated, strict=False):
+            if n in donated:
+                self._variables.commit(n, v, plan.groups)
+        return plan.user_error(failed)
 
     def _forget_lost_variables(self, plan: Plan, args: list, error: JaxGraphError) -> JaxGraphError:
         """``error`` of a failed run, after removing the Variables whose donated buffers the
