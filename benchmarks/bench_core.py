@@ -7,8 +7,9 @@
    donated parameters: step time (also without the labels' range check, to show its share), XLA
    memory (argument + output + temp bytes), compile time.
 
-Every pair is timed alternately in blocks (``common.paired``): the figures are medians over
-blocks, with the lowest and highest block in parentheses.
+Every pair is timed alternately in blocks (``common.paired``; the 8-thread figure in blocks of
+8 × 200 calls each, ``common.paired_threaded``): the figures are medians over blocks, with the
+lowest and highest block in parentheses.
 
 Run: ``python benchmarks/bench_core.py [--runs N] [--blocks B]``; prints a Markdown table.
 """

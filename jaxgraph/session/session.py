@@ -154,7 +154,7 @@ class Session:
         self._variables = VariableStore(self._place)
         self._key: jax.Array | None = None
         self._cache: dict[Any, Plan] = {}
-        self._fast: dict[Any, tuple[Plan, Callable]] = {}  # by plan.fast_key: (plan, plan.fast_results)
+        self._fast: dict[Any, tuple[Plan, Callable]] = {}  # by plan.fast_key: (plan, its fast_results)
         self._structures: dict[Any, tuple[Plan, list[str]]] = {}  # by structure_key
         self._lock = threading.RLock()  # runs: Variable values and the RNG key
         self._plan_lock = threading.Lock()  # _cache, _structures, _building, the counts
