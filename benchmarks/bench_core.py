@@ -7,8 +7,9 @@
    donated parameters: step time (also without the labels' range check, to show its share), XLA
    memory (argument + output + temp bytes), compile time.
 
-Every pair is timed alternately in blocks (``common.paired``): the figures are medians over
-blocks, with the lowest and highest block in parentheses.
+Every pair is timed alternately in blocks (``common.paired``; the 8-thread figure in blocks of
+8 × 200 calls each, ``common.paired_threaded``): the figures are medians over blocks, with the
+lowest and highest block in parentheses.
 
 Run: ``python benchmarks/bench_core.py [--runs N] [--blocks B]``; prints a Markdown table.
 """
@@ -25,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Spread, machine, paired, seconds, table, threaded  # noqa: E402
+from common import machine, paired, paired_threaded, seconds, table  # noqa: E402
 
 import jaxgraph as jg  # noqa: E402
 
@@ -86,17 +87,15 @@ def bench_trivial(runs: int, blocks: int) -> list[tuple[str, str, str, str]]:
     jitted = jax.jit(lambda a: a + 1.0)
     with jg.Session(graph=graph) as sess:
         timing = paired(lambda: sess.run(y, {x: value}), lambda: jitted(value), runs, blocks)
-        per_thread = [
-            (threaded(lambda: sess.run(y, {x: value}).block_until_ready()),
-             threaded(lambda: jitted(value).block_until_ready()))
-            for _ in range(blocks // 2 or 1)
-        ]  # fmt: skip
-    ours, theirs = Spread.of([a for a, _ in per_thread]), Spread.of([b for _, b in per_thread])
-    added = Spread.of([a - b for a, b in per_thread])
+        threads = paired_threaded(
+            lambda: sess.run(y, {x: value}).block_until_ready(),
+            lambda: jitted(value).block_until_ready(),
+            blocks // 2 or 1,
+        )
     return [
         ("Session.run, trivial graph", timing.ours.micros(), timing.theirs.micros(), f"+{timing.added.micros()}"),
-        ("Session.run, trivial graph, 8 threads (wall time per run)", ours.micros(), theirs.micros(),
-         f"+{added.micros()}"),
+        ("Session.run, trivial graph, 8 threads (wall time per run)", threads.ours.micros(), threads.theirs.micros(),
+         f"+{threads.added.micros()}"),
     ]  # fmt: skip
 
 

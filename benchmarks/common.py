@@ -107,6 +107,20 @@ def threaded(fn: Callable[[], Any], threads: int = 8, runs: int = 200) -> float:
     return (time.perf_counter() - start) / (threads * runs)
 
 
+def paired_threaded(ours: Callable[[], Any], theirs: Callable[[], Any], blocks: int = 5, threads: int = 8,
+                    runs: int = 200) -> Paired:  # fmt: skip
+    """``threaded`` wall time per call of two functions in ``blocks`` alternating blocks (which
+    of them goes first alternates), as ``paired``'s figures: medians over blocks and spread."""
+    times: tuple[list[float], list[float]] = ([], [])
+    for b in range(blocks):
+        order = ((ours, 0), (theirs, 1)) if b % 2 == 0 else ((theirs, 1), (ours, 0))
+        for fn, which in order:
+            times[which].append(threaded(fn, threads, runs))
+    ratios = [a / b for a, b in zip(*times, strict=True)]
+    added = [a - b for a, b in zip(*times, strict=True)]
+    return Paired(Spread.of(times[0]), Spread.of(times[1]), Spread.of(ratios), Spread.of(added))
+
+
 def seconds(fn: Callable[[], Any]) -> float:
     start = time.perf_counter()
     block(fn())

@@ -110,7 +110,11 @@ _GRAPHS: weakref.WeakKeyDictionary[Graph, _GraphIterators] = weakref.WeakKeyDict
 
 
 def _register(op: Operation, action: Callable[[Session, dict], dict[Tensor, np.ndarray]]) -> None:
-    _GRAPHS.setdefault(op.graph, _GraphIterators()).add(op, action)
+    iterators = _GRAPHS.get(op.graph)
+    if iterators is None:  # the Sessions of this graph now call feed_elements
+        iterators = _GRAPHS[op.graph] = _GraphIterators()
+        session_module.FEED_HOOKS.changed()
+    iterators.add(op, action)
 
 
 def feed_elements(session: Session, fetches: Any, feed_dict: dict | None) -> dict | None:
@@ -282,4 +286,4 @@ def get_output_shapes(dataset_or_iterator: Dataset | Iterator) -> Any:
 
 Dataset.make_one_shot_iterator = make_one_shot_iterator  # TF1's methods of the same names
 Dataset.make_initializable_iterator = make_initializable_iterator
-session_module.FEED_HOOKS.append(feed_elements)
+session_module.FEED_HOOKS.add(feed_elements, wants=lambda session: session.graph in _GRAPHS)

@@ -163,4 +163,4 @@ def _global_feed(session: Any, key: Any, value: Any, batch: NamedSharding) -> An
     return jax.make_array_from_process_local_data(batch, local, global_shape)
 
 
-session_module.FEED_HOOKS.append(_global_feeds)
+session_module.FEED_HOOKS.add(_global_feeds, wants=spans_processes)

@@ -163,6 +163,8 @@ class Executable:
         self.spans_processes = mesh is not None and mesh.is_multi_process
         """Runs on devices of other processes too (``jaxgraph.distribute``): each run waits for its
         results, so a collective failing because another process died is reported by that run."""
+        self._awaited = self.spans_processes
+        """Runs wait for their results: large ones (``_checked``) and those spanning processes."""
         self.loop_bounds: dict[str, int] = {}
         """The bucket (steps) of each unbounded loop's gradient, by loop (``jaxgraph.ops.trip_counts``)."""
 
@@ -179,16 +181,19 @@ class Executable:
         compiled = time.time()
         self.made.update(stablehlo=(traced, traced - start), hlo=(compiled, compiled - traced))
         self._needed = _UNASKED
+        self._checked = self._large()
+        self._awaited = self._checked or self.spans_processes
+
+    def _large(self) -> bool:
+        """Whether a run needs at least 1/``CHECKED_FRACTION`` of a device's memory (``compile``)."""
         totals = [total for _, total in map(device_memory, self.devices) if total]
         if not totals:
-            self._checked = False
-            return
+            return False
         bound = program_bytes(self.lowered.ops)
         if bound is not None and bound * BOUND_FACTOR * CHECKED_FRACTION < min(totals):
-            self._checked = False
-            return
+            return False
         needed = self.needed_bytes
-        self._checked = needed is not None and needed * CHECKED_FRACTION >= min(totals)
+        return needed is not None and needed * CHECKED_FRACTION >= min(totals)
 
     @property
     def needed_bytes(self) -> int | None:
@@ -214,25 +219,44 @@ class Executable:
         naming the op whose lowering failed while compiling; ResourceExhaustedError naming the
         largest op when the run does not fit in memory; every other XLA runtime error as the TF1
         class of its status code."""
+        if self._awaited:
+            return self._awaited_call(args)
+        try:
+            fetched, updated, key, checks = self.jitted(*args)
+        except (JaxGraphError, TypeError, ValueError, jax.errors.JaxRuntimeError) as e:
+            raise self._run_error(e) from None
+        return (
+            fetched,
+            updated,
+            key,
+            self._failed_check(checks) if checks else None,
+        )  # most runs: no round trip
+
+    def _awaited_call(self, args: Sequence[Any]) -> tuple[Any, Any, Any, InvalidArgumentError | None]:
+        """``__call__`` of a large run (memory checked first, donating only when it fits) or of
+        one spanning processes: it waits for its results, where its failures show."""
         jitted = self.jitted if not self._checked or self._fits_with_donation() else self._without_donation()
         try:
             fetched, updated, key, checks = jitted(*args)
-            if self._checked or self.spans_processes:  # failures show when the results are awaited
-                jax.block_until_ready((fetched, updated))
-        except JaxGraphError as e:
-            raise _blame(self.lowered, e, e.message) from None
-        except (TypeError, ValueError) as e:  # JAX's shape checks: the run's shapes do not fit
-            if self.spans_processes and any(word in str(e) for word in PEER_FAILURES):
-                raise self._runtime_error(str(e).split("\n")[0].rstrip(".")) from None
-            raise _blame(self.lowered, e, str(e).split("\n")[0] or type(e).__name__) from None
-        except jax.errors.JaxRuntimeError as e:
-            raise self._runtime_error(str(e).split("\n")[0].rstrip(".")) from None
-        return fetched, updated, key, self._failed_check(checks)
+            jax.block_until_ready((fetched, updated))
+        except (JaxGraphError, TypeError, ValueError, jax.errors.JaxRuntimeError) as e:
+            raise self._run_error(e) from None
+        return fetched, updated, key, self._failed_check(checks) if checks else None
+
+    def _run_error(self, error: Exception) -> JaxGraphError:
+        """The jaxgraph error of a failed call: a lowering error names its op, JAX's shape
+        checks (the run's shapes do not fit) too, an XLA runtime error becomes the TF1 class of
+        its status code (``_runtime_error``)."""
+        if isinstance(error, JaxGraphError):
+            return _blame(self.lowered, error, error.message)
+        if isinstance(error, jax.errors.JaxRuntimeError):
+            return self._runtime_error(str(error).split("\n")[0].rstrip("."))
+        if self.spans_processes and any(word in str(error) for word in PEER_FAILURES):
+            return self._runtime_error(str(error).split("\n")[0].rstrip("."))
+        return _blame(self.lowered, error, str(error).split("\n")[0] or type(error).__name__)
 
     def _failed_check(self, checks: Sequence[Any]) -> InvalidArgumentError | None:
         """The error of the first check that failed (None if all passed)."""
-        if not checks:  # most runs: no device round trip at all
-            return None
         for (op, _), status in zip(self.lowered.checks, checks):
             status = np.atleast_1d(np.asarray(status))  # not jax.device_get: ~30x its cost on CPU
             if not status[0]:

@@ -4,7 +4,9 @@ ahead of the first call, and the error of a run that needs uninitialized Variabl
 
 from __future__ import annotations
 
+import operator
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
@@ -65,34 +67,66 @@ class Plan:
 
 
 _CONTAINERS = (list, tuple, dict)
+_LEAF_TYPES: dict[type, bool] = {}
+"""Types of fetches seen before that are no containers: ``fast_key`` checks a fetch, or a
+list's fetches, by their types (in C for a list; ``isinstance`` looks up ``__class__`` too)."""
 
 
 def fast_key(graph: Graph, fetches: Any, feed_dict: Any) -> Any:
     """The key of a run on ``Session._fast``, the cache of runs that skip flattening the fetches
     and converting the feeds: the graph, the fetch (or the container type and its fetches, for a
-    flat list or tuple) and each feed's key, shape and dtype. None for any other run (nested or
-    dict fetches, a feed value without shape and dtype): it takes the general path."""
+    flat list or tuple) and each feed's key, shape and dtype, in order. None for any other run
+    (nested or dict fetches, a feed value without shape and dtype): it takes the general path.
+    Every run builds one: of the spellings tried, a loop adding to a tuple costs least."""
     kind = type(fetches)
     if kind is list or kind is tuple:
-        for leaf in fetches:
-            if isinstance(leaf, _CONTAINERS):
-                return None
+        if not all(map(_LEAF_TYPES.get, map(type, fetches))) and not _flat(fetches):
+            return None
         fetch_key: Any = (kind, *fetches)
-    elif isinstance(fetches, _CONTAINERS):
-        return None
-    else:
+    elif _LEAF_TYPES.get(kind) or _flat((fetches,)):
         fetch_key = fetches
+    else:
+        return None
     if not feed_dict:
         return graph, fetch_key
     if type(feed_dict) is not dict:
         return None
-    key = [graph, fetch_key]
+    key = (graph, fetch_key)
     try:
         for k, v in feed_dict.items():
             key += (k, v.shape, v.dtype)
     except AttributeError:
         return None
-    return tuple(key)
+    return key
+
+
+def _flat(fetches: list | tuple) -> bool:
+    """Whether none of ``fetches`` is a container (their types are then remembered)."""
+    if any(isinstance(leaf, _CONTAINERS) for leaf in fetches):
+        return False
+    _LEAF_TYPES.update(dict.fromkeys(map(type, fetches), True))
+    return True
+
+
+def fast_results(fetches: Any, slots: Sequence[int | None]) -> Callable[[Sequence], Any]:
+    """How a run on the fast path builds its results from the fetched tensors' values (``fetches``:
+    one fetch, or a flat list or tuple; ``slots``: ``Plan.slots``): the value itself, or a list or
+    tuple of them, None for an Operation. C-level (``itemgetter``) where it can be."""
+    indices = [-1 if slot is None else slot for slot in slots]  # -1: the None appended
+    kind = type(fetches)
+    if kind is not list and kind is not tuple:
+        return _no_value if slots[0] is None else operator.itemgetter(0)
+    if len(indices) == 1:
+        return lambda fetched: kind(((*fetched, None)[indices[0]],))
+    pick = operator.itemgetter(*indices)
+    if kind is tuple:
+        return lambda fetched: pick((*fetched, None))
+    return lambda fetched: list(pick((*fetched, None)))
+
+
+def _no_value(fetched: Sequence) -> None:
+    """The result of fetching one Operation."""
+    return None
 
 
 def fast_path_fits(plan: Plan, feed_items: list, feed_values: list) -> bool:

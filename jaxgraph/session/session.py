@@ -39,6 +39,8 @@ from jaxgraph.errors import (
     api_boundary,
     describe_location,
     error_class_for_status,
+    filter_traceback,
+    filtering_enabled,
 )
 from jaxgraph.ir.dtypes import computed_as, narrowing_problem
 from jaxgraph.ir.graph import Graph, Tensor, paused_gc
@@ -59,16 +61,55 @@ from jaxgraph.session.feeds import (
     _with_values,
 )
 from jaxgraph.session.loop_buckets import LoopBuckets, TripCountExceeded, compiled_for
-from jaxgraph.session.plan import Plan, arg_specs, compile_ahead, fast_key, fast_path_fits, uninitialized
+from jaxgraph.session.plan import (
+    Plan,
+    arg_specs,
+    compile_ahead,
+    fast_key,
+    fast_path_fits,
+    fast_results,
+    uninitialized,
+)
 from jaxgraph.session.structure import structure_key
 from jaxgraph.session.variable_store import VariableStore
 from jaxgraph.tracer.function import Function
 
-FEED_HOOKS: list[Callable[[Session, Any, dict | None], dict | None]] = []
-"""Installed by higher layers (``jaxgraph.data``'s iterators): before a run, each hook gets the
-Session, the fetches (as given) and the feed_dict, and returns the feed_dict the run uses (with
-the values of the tensors it provides added). A hook returns at once for a graph it has nothing
-for: every run calls it."""
+FeedHook = Callable[["Session", Any, "dict | None"], "dict | None"]
+
+
+class FeedHooks:
+    """Installed by higher layers (``jaxgraph.data``'s iterators, ``jaxgraph.distribute``):
+    before a run, each hook gets the Session, the fetches (as given) and the feed_dict, and
+    returns the feed_dict the run uses (with the values of the tensors it provides added).
+
+    Each hook comes with ``wants(session)``: whether it may have anything for that Session's
+    runs. A Session calls only the hooks that want it (most Sessions: none, so a run pays
+    nothing for them); it asks again after ``changed()``, which a layer calls when a hook
+    may want a Session it did not want before (a graph's first iterator, say)."""
+
+    def __init__(self) -> None:
+        self._hooks: list[tuple[FeedHook, Callable[[Session], bool]]] = []
+        self.epoch = 0
+        """Bumped by ``add`` and ``changed``: a Session whose hooks are older asks again."""
+
+    def add(self, hook: FeedHook, wants: Callable[[Session], bool]) -> None:
+        """Installs ``hook``, called by the runs of each Session ``wants`` says yes to."""
+        self._hooks.append((hook, wants))
+        self.changed()
+
+    def changed(self) -> None:
+        """Makes every Session ask the hooks' ``wants`` again before its next run."""
+        self.epoch += 1
+
+    def wanting(self, session: Session) -> tuple[int, list[FeedHook]]:
+        """The epoch now and the hooks that want ``session`` (the epoch read first: a change
+        made meanwhile makes the Session ask again)."""
+        epoch = self.epoch
+        return epoch, [hook for hook, wants in self._hooks if wants(session)]
+
+
+FEED_HOOKS = FeedHooks()
+"""The feed hooks of every Session (``FeedHooks``)."""
 
 
 def is_fetch_leaf(x: Any) -> bool:
@@ -113,7 +154,7 @@ class Session:
         self._variables = VariableStore(self._place)
         self._key: jax.Array | None = None
         self._cache: dict[Any, Plan] = {}
-        self._fast: dict[Any, tuple[Plan, Any]] = {}  # by plan.fast_key: (plan, treedef or None)
+        self._fast: dict[Any, tuple[Plan, Callable]] = {}  # by plan.fast_key: (plan, its fast_results)
         self._structures: dict[Any, tuple[Plan, list[str]]] = {}  # by structure_key
         self._lock = threading.RLock()  # runs: Variable values and the RNG key
         self._plan_lock = threading.Lock()  # _cache, _structures, _building, the counts
@@ -129,26 +170,67 @@ class Session:
         self._ops_at_last_run = -1
         self._growth_streak = 0
         self._default_stack: contextlib.ExitStack | None = None
+        self._hooks: list[FeedHook] = []
+        self._hooks_epoch = -1
+        self._ask_hooks()
 
     # ---- running ---------------------------------------------------------------------------
-    @api_boundary
     def run(self, fetches: Any, feed_dict: dict | None = None, options: Any = None,
             run_metadata: Any = None) -> Any:  # fmt: skip
-        """Runs the ops ``fetches`` need; returns their values in the same structure."""
-        if fetches is None:
-            raise TypeError(f"Fetch argument None has invalid type {type(None)}")
-        for hook in FEED_HOOKS:
-            feed_dict = hook(self, fetches, feed_dict)
-        return self._run(self.graph, fetches, feed_dict)
+        """Runs the ops ``fetches`` need; returns their values in the same structure. Its errors
+        end their traceback at the caller's line, as ``api_boundary``'s do (written out here:
+        a run of a small graph pays for every Python frame)."""
+        __tracebackhide__ = True  # noqa: F841 - pytest's marker, for the unfiltered case
+        try:
+            if fetches is None:
+                raise TypeError(f"Fetch argument None has invalid type {type(None)}")
+            if self._hooks_epoch != FEED_HOOKS.epoch:
+                self._ask_hooks()
+            for hook in self._hooks:
+                feed_dict = hook(self, fetches, feed_dict)
+            return self._run(self.graph, fetches, feed_dict)
+        except JaxGraphError as e:
+            if filtering_enabled():
+                e.with_traceback(filter_traceback(e.__traceback__))
+            raise
+
+    def _ask_hooks(self) -> None:
+        """Takes the feed hooks that want this Session (``FeedHooks``): the hooks first, then
+        their epoch, so a run never pairs the new epoch with the old hooks."""
+        epoch, self._hooks = FEED_HOOKS.wanting(self)
+        self._hooks_epoch = epoch
 
     def _run(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None = None) -> Any:
-        """Runs once; again, compiled with a larger loop bucket, after a run that changed nothing
-        because an unbounded loop outran its gradient's bucket (``loop_buckets``)."""
+        """Runs once: a fetch set and feed signature run before on the fast path (its plan by
+        ``plan.fast_key``: no flattening, no feed conversion), any other on the general path
+        (``_run_general``); returns the fetched values in the fetches' structure."""
+        if graph is self.graph and (len(graph.operations) != self._ops_at_last_run or self._growth_streak):
+            self._notice_graph_growth(graph)
+        run_key = fast_key(graph, fetches, feed_dict)
+        try:
+            hit = self._fast.get(run_key)
+        except TypeError:  # an unhashable fetch: the general path reports it
+            hit = run_key = None
+        if hit is None:
+            return self._run_general(graph, fetches, feed_dict, name, run_key)
+        plan, results = hit
+        return results(self._execute(plan, graph, [*feed_dict.values()] if feed_dict else []))
+
+    def _run_general(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None,
+                     run_key: Any) -> Any:  # fmt: skip
+        """A run on the general path (``_lookup``), the host ops' results included. Runs again,
+        compiled with a larger loop bucket, after a run that changed nothing because an
+        unbounded loop outran its gradient's bucket (``loop_buckets``)."""
         while True:
             try:
-                return self._run_once(graph, fetches, feed_dict, name)
+                plan, treedef, feed_values = self._lookup(graph, fetches, feed_dict, name, run_key)
+                fetched = self._execute(plan, graph, feed_values)
+                break
             except TripCountExceeded as overflow:
                 self._grow_bucket(graph, fetches, feed_dict, name, overflow)
+        if plan.host is not None:
+            fetched = plan.host.run(fetched, feed_values)
+        return jax.tree_util.tree_unflatten(treedef, [None if s is None else fetched[s] for s in plan.slots])
 
     def _grow_bucket(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None,
                      overflow: TripCountExceeded) -> None:  # fmt: skip
@@ -163,27 +245,6 @@ class Session:
         with self._plan_lock:
             for key in [k for k, p in self._cache.items() if compiled_for(p.executable, overflow)]:
                 self._cache[key] = plan
-
-    def _run_once(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None) -> Any:
-        if graph is self.graph:
-            self._notice_graph_growth(graph)
-        run_key = fast_key(graph, fetches, feed_dict)
-        try:
-            hit = self._fast.get(run_key)
-        except TypeError:  # an unhashable fetch: the general path reports it
-            hit = run_key = None
-        if hit is not None:
-            plan, treedef = hit
-            feed_values = list(feed_dict.values()) if feed_dict else []
-        else:
-            plan, treedef, feed_values = self._lookup(graph, fetches, feed_dict, name, run_key)
-        fetched = self._execute(plan, graph, feed_values)
-        if plan.host is not None:
-            fetched = plan.host.run(fetched, feed_values)
-        if treedef is None:  # one bare fetch: the common case
-            return None if plan.slots[0] is None else fetched[0]
-        results = [None if slot is None else fetched[slot] for slot in plan.slots]
-        return jax.tree_util.tree_unflatten(treedef, results)
 
     def _lookup(self, graph: Graph, fetches: Any, feed_dict: dict | None, name: str | None,
                 run_key: Any) -> tuple[Plan, Any, list]:  # fmt: skip
@@ -210,61 +271,68 @@ class Session:
         if plan is None:
             self._check_open()
             plan = self._cached_plan(cache_key, graph, leaves, feed_items, feed_values, name)
-        if treedef.num_nodes == 1 and treedef.num_leaves == 1:
-            treedef = None
         if run_key is not None and fast_path_fits(plan, feed_items, feed_values):
-            self._fast[run_key] = (plan, treedef)
+            self._fast[run_key] = (plan, fast_results(fetches, plan.slots))
         return plan, treedef, feed_values
 
     def _execute(self, plan: Plan, graph: Graph, feed_values: list) -> list:
         """Calls the plan's executable and commits the Variables and the key it updated,
-        atomically with respect to other runs (a plan touching neither needs no lock)."""
+        atomically with respect to other runs (a plan touching neither needs no lock). The
+        executable takes the Variables' values, the feeds (converted where the plan says) and
+        the RNG key (None for a plan drawing no random numbers). A failed run-time check commits
+        only the donated Variables (``_failed_check``); a failed run raises its error after
+        forgetting the Variables it consumed (``_forget_lost_variables``)."""
         if plan.stateless:
             if self._closed:
                 self._check_open()
-            return self._call(plan, self._feed_args([], plan, feed_values))[0]
+            feeds = feed_values if plan.plain_feeds else self._converted_feeds(plan, feed_values)
+            try:  # a plan taking no Variable: nothing donated, nothing to commit or forget
+                fetched, _, _, failed = plan.executable(*feeds, None)
+            except JaxGraphError as e:
+                raise plan.user_error(e) from None
+            if failed is not None:
+                raise plan.user_error(failed)
+            return fetched
         with self._lock:
-            self._check_open()
+            if self._closed:
+                self._check_open()
             variables = self._variables
             args = variables.arguments(plan.var_args, plan.groups)
-            if any(arg is None for arg in args):  # not `None in args`: that compares arrays
-                missing = [n for n, v in zip(plan.var_args, args, strict=True) if v is None]
-                raise uninitialized(
-                    plan, [m for n in missing for m in plan.groups.get(n, (n,)) if m not in variables]
-                )
-            fetched, updated, key = self._call(plan, self._feed_args(args, plan, feed_values, graph))
+            if args is None:
+                missing = [m for n in plan.var_args for m in plan.groups.get(n, (n,)) if m not in variables]
+                raise uninitialized(plan, missing)
+            args += feed_values if plan.plain_feeds else self._converted_feeds(plan, feed_values)
+            args.append(self._rng_key(graph) if plan.uses_key else None)
+            try:
+                fetched, updated, key, failed = plan.executable(*args)
+            except JaxGraphError as e:
+                raise plan.user_error(self._forget_lost_variables(plan, args, e)) from None
+            if failed is not None:
+                raise self._failed_check(plan, updated, failed)
             variables.commit_all(plan.updated, updated, plan.groups)
             if plan.uses_key:
                 self._key = key
         return fetched
 
-    def _feed_args(self, args: list, plan: Plan, feed_values: list, graph: Graph | None = None) -> list:
-        """``args`` (the Variables' values) followed by the converted feeds and the RNG key."""
-        if plan.plain_feeds:
-            args += feed_values
-        else:
+    @staticmethod
+    def _converted_feeds(plan: Plan, feed_values: list) -> list:
+        """The feeds as the executable takes them: converted to the dtypes their placeholders
+        compute in where the plan says (``feeds._convert_feed``), string feeds left out."""
+        return [
+            value if dtype is None else _convert_feed(tensor, value, dtype)
             for value, dtype, tensor in zip(
                 plan.device_feeds(feed_values), plan.feed_dtypes, plan.feeds, strict=False
-            ):
-                args.append(value if dtype is None else _convert_feed(tensor, value, dtype))
-        args.append(self._rng_key(graph) if plan.uses_key else None)
-        return args
+            )
+        ]
 
-    def _call(self, plan: Plan, args: list) -> tuple[list, list, Any]:
-        """Runs the executable: ``(fetched, updated, key)``. A failed run-time check commits the
-        donated Variables (their old values) and raises its error; a failed run raises its
-        error after forgetting the Variables it consumed (``_forget_lost_variables``)."""
-        try:
-            fetched, updated, key, failed = plan.executable(*args)
-        except JaxGraphError as e:
-            raise plan.user_error(self._forget_lost_variables(plan, args, e)) from None
-        if failed is not None:  # the donated Variables hold their old values; the key stays
-            donated = set(plan.executable.lowered.donated_vars)
-            for n, v in zip(plan.updated, updated, strict=False):
-                if n in donated:
-                    self._variables.commit(n, v, plan.groups)
-            raise plan.user_error(failed)
-        return fetched, updated, key
+    def _failed_check(self, plan: Plan, updated: list, failed: JaxGraphError) -> JaxGraphError:
+        """The error of a run whose run-time check failed, after committing the Variables it
+        donated: they hold their old values (``jaxgraph.lowering.executable``); the key stays."""
+        donated = set(plan.executable.lowered.donated_vars)
+        for n, v in zip(plan.updated, updated, strict=False):
+            if n in donated:
+                self._variables.commit(n, v, plan.groups)
+        return plan.user_error(failed)
 
     def _forget_lost_variables(self, plan: Plan, args: list, error: JaxGraphError) -> JaxGraphError:
         """``error`` of a failed run, after removing the Variables whose donated buffers the

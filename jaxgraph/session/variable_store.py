@@ -120,13 +120,17 @@ class VariableStore:
         self._view_all(_Stack(array, members))
         return array
 
-    def arguments(self, names: Sequence[str], groups: Mapping[str, tuple[str, ...]]) -> list[Any]:
-        """``argument`` of each name; a dict lookup each while no Variable is stacked (the
-        common case: a run's Python cost grows with its number of Variables)."""
+    def arguments(self, names: Sequence[str], groups: Mapping[str, tuple[str, ...]]) -> list[Any] | None:
+        """``argument`` of each name; None when one has no value. One C-level pass over the
+        names while no Variable is stacked (the common case: a run's Python cost grows with
+        its number of Variables)."""
         if not groups and not self._views:
-            own = self._own
-            return [own.get(name) for name in names]
-        return [self.argument(name, groups) for name in names]
+            try:
+                return list(map(self._own.__getitem__, names))
+            except KeyError:
+                return None
+        args = [self.argument(name, groups) for name in names]
+        return None if any(arg is None for arg in args) else args  # not `None in`: it compares arrays
 
     def commit_all(
         self, names: Sequence[str], values: Sequence[jax.Array], groups: Mapping[str, tuple[str, ...]]
