@@ -394,10 +394,10 @@ class Graph:
                 op.attrs = attrs = opdef.complete_attrs(attrs)
                 if opdef.value_attr is None:  # not a constant: a value's digest costs more than the rule
                     values = tuple(attrs.values())
-                    key = (infer, *input_types, values, _types_of(values))
                     try:
+                        key = (infer, *input_types, values, _types_of(values))
                         types = _rule_results.get(key)
-                    except TypeError:  # an attribute that cannot be hashed (a list, say)
+                    except (TypeError, RecursionError):  # an attribute that cannot be hashed (a list, say)
                         key = None
             else:  # an op type without attributes (many are)
                 attrs = op.attrs
