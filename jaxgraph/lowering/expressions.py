@@ -291,28 +291,48 @@ def _public_jax_name(fn: Any) -> str | None:
 
 
 @functools.cache
-def _parsed(template: str, arity: int, attrs: tuple[str, ...]) -> ast.expr:
-    """A template parsed once, its ``{0}``... as names ``_in0``... and ``{axis}``... as ``_at_axis``."""
-    text = template.format(*[f"_in{i}" for i in range(arity)], **{k: f"_at_{k}" for k in attrs})
-    return ast.parse(text, mode="eval").body
+def _parsed(template: str, arity: int, attrs: tuple[str, ...]) -> tuple[ast.expr, frozenset[int]]:
+    """A template parsed once, its ``{0}``... as names ``_in0``... and ``{axis}``... as
+    ``_at_axis``; and the ids of the nodes an instance must copy: the root and every node
+    holding a placeholder (the others, ``jnp.tanh`` of ``jnp.tanh({0})``, are shared)."""
+    placeholders = [f"_in{i}" for i in range(arity)]
+    fields = {k: f"_at_{k}" for k in attrs}
+    tree = ast.parse(template.format(*placeholders, **fields), mode="eval").body
+    names = {*placeholders, *fields.values()}
+    copied = {id(tree)}
+
+    def visit(node: ast.AST) -> bool:
+        holds = isinstance(node, ast.Name) and node.id in names
+        for child in ast.iter_child_nodes(node):
+            holds = visit(child) or holds
+        if holds:
+            copied.add(id(node))
+        return holds
+
+    visit(tree)
+    return tree, frozenset(copied)
 
 
-def _instance(node: Any, replacements: dict[str, ast.expr]) -> Any:
+def _instance(node: Any, replacements: dict[str, ast.expr], copied: frozenset[int]) -> Any:
     """A copy of a parsed template's tree with the placeholder names replaced (parsing the
-    template again for each op was a ``compile`` call per op)."""
+    template again for each op was a ``compile`` call per op), sharing its parts without a
+    placeholder (no pass changes a generated tree below its root; copying them was half of
+    filling templates)."""
+    if isinstance(node, list):
+        return [_instance(item, replacements, copied) for item in node]
+    if not isinstance(node, ast.AST) or id(node) not in copied:
+        return node
     if isinstance(node, ast.Name):
         return replacements.get(node.id) or ast.Name(id=node.id, ctx=node.ctx)
-    if isinstance(node, list):
-        return [_instance(item, replacements) for item in node]
-    if not isinstance(node, ast.AST):
-        return node
-    return type(node)(**{field: _instance(value, replacements) for field, value in ast.iter_fields(node)})
+    fields = {field: _instance(value, replacements, copied) for field, value in ast.iter_fields(node)}
+    return type(node)(**fields)
 
 
 def fill(template: str, args: list[ast.expr], attrs: dict[str, ast.expr]) -> ast.expr:
     """The template with ``{0}``, ``{1}``... the arguments and ``{axis}``... the attributes."""
     replacements = {f"_in{i}": a for i, a in enumerate(args)} | {f"_at_{k}": v for k, v in attrs.items()}
-    return _instance(_parsed(template, len(args), tuple(sorted(attrs))), replacements)
+    tree, copied = _parsed(template, len(args), tuple(sorted(attrs)))
+    return _instance(tree, replacements, copied)
 
 
 def call_of(function: str, *args: str) -> ast.expr:
