@@ -47,6 +47,10 @@ SMALL_CONSTANT = 16
 
 _PUBLIC_JAX = (("jnp", jnp), ("jax.nn", jax.nn), ("lax", lax))
 
+LOAD, STORE = ast.Load(), ast.Store()
+"""The expression contexts, one object each for every node, as ``ast.parse`` shares them (one
+per name made a large program's trees a tenth bigger, for the collector to walk)."""
+
 
 # ---- names -------------------------------------------------------------------------------------
 def all_names(ops: Iterable[Operation]) -> list[str]:
@@ -182,14 +186,14 @@ class Expr:
 
 
 def load_name(ident: str) -> ast.expr:
-    return ast.Name(id=ident, ctx=ast.Load())
+    return ast.Name(id=ident, ctx=LOAD)
 
 
 def attribute(path: str) -> ast.expr:
     """``jnp.float32`` as an AST."""
     node = load_name(path.split(".")[0])
     for part in path.split(".")[1:]:
-        node = ast.Attribute(value=node, attr=part, ctx=ast.Load())
+        node = ast.Attribute(value=node, attr=part, ctx=LOAD)
     return node
 
 
@@ -219,7 +223,7 @@ def literal(value: Any) -> ast.expr:
     if isinstance(value, DType):
         return dtype_node(value)
     if isinstance(value, tuple):
-        return ast.Tuple(elts=[literal(v) for v in value], ctx=ast.Load())
+        return ast.Tuple(elts=[literal(v) for v in value], ctx=LOAD)
     if isinstance(value, float):
         return number_node(value, np.dtype(np.float64))
     if isinstance(value, int) and not isinstance(value, bool):
@@ -247,7 +251,7 @@ def constant_source(array: np.ndarray) -> str:
             nested = [nested[i : i + dim] for i in range(0, len(nested), dim)]
 
         def as_list(x: Any) -> ast.expr:
-            return ast.List(elts=[as_list(e) for e in x], ctx=ast.Load()) if isinstance(x, list) else x
+            return ast.List(elts=[as_list(e) for e in x], ctx=LOAD) if isinstance(x, list) else x
 
         data = as_list(nested) if array.ndim else elements[0]
         call = ast.Call(attribute("np.array"), [data], [ast.keyword("dtype", attribute("jnp." + dtype.name))])

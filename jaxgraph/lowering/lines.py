@@ -27,7 +27,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 
 from jaxgraph.ir.graph import Operation
-from jaxgraph.lowering.expressions import unparse
+from jaxgraph.lowering.expressions import STORE, unparse
 
 WIDTH = 100
 """Parameter and result lists wrap at this width."""
@@ -107,8 +107,8 @@ def statement(
     if not targets:
         stmt: ast.stmt = ast.Expr(value=value)
     else:
-        names = [ast.Name(id=t, ctx=ast.Store()) for t in targets]
-        target = names[0] if len(names) == 1 and not unpack else ast.Tuple(elts=names, ctx=ast.Store())
+        names = [ast.Name(id=t, ctx=STORE) for t in targets]
+        target = names[0] if len(names) == 1 and not unpack else ast.Tuple(elts=names, ctx=STORE)
         stmt = ast.Assign(targets=[target], value=value, type_comment=None, lineno=1)
     return Line(unparse(stmt) + _locations(ops), op=op, stmt=stmt, targets=tuple(targets))
 
