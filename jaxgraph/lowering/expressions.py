@@ -148,6 +148,7 @@ class _Unwritten(Exception):
 
 
 def _shifted(marks: tuple[Mark, ...], by: int) -> tuple[Mark, ...]:
+    """``marks`` ``by`` columns further right (the text they are in was put after ``by`` more)."""
     return tuple([(start + by, end + by, op) for start, end, op in marks]) if marks and by else marks
 
 
