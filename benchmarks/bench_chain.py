@@ -19,6 +19,9 @@ The chain ``y = tanh(y @ W_i + b_i)`` for ``i < L`` (width 16, batch 16), loss
   Python that has it; never a dependency; ``chain_tf1.py``): graph building, the first
   ``sess.run`` and the steady step.
 * XLA's memory analysis (argument + output + temporary bytes) of jaxgraph's and JAX's programs.
+* ``gc``: the seconds Python's cyclic garbage collector ran during the first result's compile
+  and first step (part of the phases above: a collection walks every object made since the
+  last, so a large program's graph copies, trees and jaxprs cost it time).
 
 Both programs start from the same parameters; their first losses are checked equal. Run
 ``python benchmarks/bench_chain.py [--sizes 100 300 1000 3000] [--quick] [--json out.json]``;
@@ -29,13 +32,14 @@ prints Markdown tables (seconds, and ratios to hand-written JAX) and writes the 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +66,7 @@ default on CPU, also on a GPU, whose default rolls only programs of 20,000 ops o
 JAXGRAPH_PHASES = ("trace", "gradients", "optimizer", "build", "passes", "codegen", "jax trace",
                    "jax lower", "xla compile", "first step", "first result", "steady step")  # fmt: skip
 JAX_PHASES = ("jax trace", "jax lower", "xla compile", "first step", "first result", "steady step")
+EXTRA_ROWS = ("gc", "memory")
 TF_PHASES = ("build", "first step", "first result", "steady step")
 
 _JAX_EVENTS = {
@@ -76,6 +81,25 @@ def _record(event: str, duration: float, **_: Any) -> None:
     """``jax.monitoring`` listener: adds up JAX's compile phases (reset before each run)."""
     if event in _JAX_EVENTS:
         _recorded[_JAX_EVENTS[event]] += duration
+
+
+@contextlib.contextmanager
+def collections_timed() -> Iterator[dict[str, float]]:
+    """Adds up, under ``"gc"``, the seconds Python's garbage collections take inside the block."""
+    timed = {"gc": 0.0}
+    started = [0.0]
+
+    def watch(phase: str, _: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            timed["gc"] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(watch)
+    try:
+        yield timed
+    finally:
+        gc.callbacks.remove(watch)
 
 
 # ---- jaxgraph ------------------------------------------------------------------------------------
@@ -122,10 +146,12 @@ def run_jaxgraph(params: list, xb: jax.Array, options: dict[str, Any]) -> tuple[
     sess.run(t["init"])
     fetches, feed = [t["loss"], t["train_op"]], {t["x"]: xb}
     _recorded.clear()
-    start = time.perf_counter()
-    loss = sess.run(fetches, feed)[0]
-    block(loss)
-    first_run = time.perf_counter() - start
+    with collections_timed() as collected:
+        start = time.perf_counter()
+        loss = sess.run(fetches, feed)[0]
+        block(loss)
+        first_run = time.perf_counter() - start
+    times["gc"] = collected["gc"]
     made = _executable(sess).made
     times["passes"] = made["ir"][1] + made["ir-opt"][1]
     times["codegen"] = made["jax"][1]
@@ -178,19 +204,21 @@ def run_jax(params: list, xb: jax.Array) -> tuple[dict, Any, Callable]:
     """Hand-written JAX's phases (trace, lower, compile, first step), first loss and step."""
     state = {"p": jax.device_put(params)}
     times = {}
-    start = time.perf_counter()
-    traced = jax_step().trace(state["p"], xb)
-    times["jax trace"] = time.perf_counter() - start
-    start = time.perf_counter()
-    lowered = traced.lower()
-    times["jax lower"] = time.perf_counter() - start
-    start = time.perf_counter()
-    compiled = lowered.compile()
-    times["xla compile"] = time.perf_counter() - start
-    start = time.perf_counter()
-    loss, state["p"] = compiled(state["p"], xb)
-    block(loss)
-    times["first step"] = time.perf_counter() - start
+    with collections_timed() as collected:
+        start = time.perf_counter()
+        traced = jax_step().trace(state["p"], xb)
+        times["jax trace"] = time.perf_counter() - start
+        start = time.perf_counter()
+        lowered = traced.lower()
+        times["jax lower"] = time.perf_counter() - start
+        start = time.perf_counter()
+        compiled = lowered.compile()
+        times["xla compile"] = time.perf_counter() - start
+        start = time.perf_counter()
+        loss, state["p"] = compiled(state["p"], xb)
+        block(loss)
+        times["first step"] = time.perf_counter() - start
+    times["gc"] = collected["gc"]
     times["first result"] = sum(times[k] for k in ("jax trace", "jax lower", "xla compile", "first step"))
     times["memory"] = _memory(compiled)
 
@@ -212,6 +240,7 @@ def bench_size(depth: int, runs: int, tf1: str | None) -> dict[str, dict[str, fl
     params = chain_params(depth)
     xb = jnp.asarray(chain_input())
     results: dict[str, dict[str, float]] = {}
+    gc.collect()  # each program's first result starts from a collected heap
     theirs_times, theirs_loss, theirs_step = run_jax(params, xb)
     results["JAX"] = theirs_times
     for name, options in VARIANTS.items():
@@ -261,7 +290,7 @@ def tables(results: dict[int, dict[str, dict[str, float]]]) -> str:
         ops = programs[next(iter(VARIANTS))].get("ops", 0)
         head = ["phase (s)", *names, *(f"{n} / JAX" for n in VARIANTS if n in programs)]
         out += [f"\nL = {depth} ({ops:.0f} ops)\n", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        for phase in (*JAXGRAPH_PHASES, "memory"):
+        for phase in (*JAXGRAPH_PHASES, *EXTRA_ROWS):
             cells = [_cell(programs[n].get(phase), phase) for n in names]
             ratios = [
                 _ratio(programs[n].get(phase), programs["JAX"].get(phase)) for n in VARIANTS if n in programs

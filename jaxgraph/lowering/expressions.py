@@ -47,6 +47,10 @@ SMALL_CONSTANT = 16
 
 _PUBLIC_JAX = (("jnp", jnp), ("jax.nn", jax.nn), ("lax", lax))
 
+LOAD, STORE = ast.Load(), ast.Store()
+"""The expression contexts, one object each for every node, as ``ast.parse`` shares them (one
+per name made a large program's trees a tenth bigger, for the collector to walk)."""
+
 
 # ---- names -------------------------------------------------------------------------------------
 def all_names(ops: Iterable[Operation]) -> list[str]:
@@ -101,64 +105,124 @@ _UNARY = {ast.USub: "-", ast.UAdd: "+", ast.Invert: "~"}
 _INFINITY = "1e" + repr(sys.float_info.max_10_exp + 1)
 
 
+Mark = tuple[int, int, Any]
+"""An op expression in a line of code: its first and end columns, and the op (``jaxgraph_op``).
+Columns count UTF-8 bytes, as Python's (``col_offset``, a traceback's ``colno``) do."""
+
+
+def columns(text: str) -> int:
+    """How many columns ``text`` spans: its UTF-8 bytes (a string constant may hold others than
+    ASCII)."""
+    return len(text) if text.isascii() else len(text.encode())
+
+
 def unparse(node: ast.AST) -> str:
     """``ast.unparse(node)``, written directly for the forms generated code is made of (names,
     attributes, calls, arithmetic, numbers, tuples, assignments), each sub-expression's text
     kept on its node so an expression inlined into its user is not written again; any other
     form goes to ``ast.unparse`` (its generic visitor made it most of code generation's time)."""
+    return written(node)[0]
+
+
+def written(node: ast.AST) -> tuple[str, tuple[Mark, ...] | None]:
+    """``unparse(node)`` and the columns of the op expressions in it (the nodes carrying
+    ``jaxgraph_op``), an expression before those inside it; None for the columns of a form left
+    to ``ast.unparse``. Found while writing, so that a line of generated code need not keep its
+    tree to blame an error on the op at a column (a large program's trees were a fifth of the
+    objects Python's collector walks)."""
     try:
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
-            head = _text(target, _TUPLE) if isinstance(target, ast.Tuple) else _text(target, _TEST)
-            return f"{head} = {_text(node.value, _TEST)}"
+            head, _ = _part(target, _TUPLE if isinstance(target, ast.Tuple) else _TEST)
+            text, marks = _part(node.value, _TEST)
+            return f"{head} = {text}", _shifted(marks, columns(head) + 3)
         if isinstance(node, ast.Expr):
-            return _text(node.value, _YIELD)
-        return _text(node, _TEST)
+            return _part(node.value, _YIELD)
+        return _part(node, _TEST)
     except _Unwritten:
-        return ast.unparse(node)
+        return ast.unparse(node), None
 
 
 class _Unwritten(Exception):
     """A form ``unparse`` leaves to ``ast.unparse``."""
 
 
-def _text(node: ast.AST, context: int) -> str:
-    """``node``'s text where the surrounding form binds with precedence ``context``."""
+def _shifted(marks: tuple[Mark, ...], by: int) -> tuple[Mark, ...]:
+    """``marks`` ``by`` columns further right (the text they are in was put after ``by`` more)."""
+    return tuple([(start + by, end + by, op) for start, end, op in marks]) if marks and by else marks
+
+
+def _part(node: ast.AST, context: int) -> tuple[str, tuple[Mark, ...]]:
+    """``node``'s text where the surrounding form binds with precedence ``context``, and the
+    columns of the op expressions in it."""
+    kind = type(node)
     cached = node.__dict__.get("_jaxgraph_text")
     if cached is None:
         cached = node._jaxgraph_text = _bare(node)
-    text, precedence = cached
-    return f"({text})" if precedence < context else text
+    text, marks, precedence = cached
+    op = node.__dict__.get("jaxgraph_op")
+    if precedence < context:  # Python counts a tuple's parentheses in its columns, no other's
+        width = columns(text)
+        text, marks = f"({text})", _shifted(marks, 1)
+        own = (0, width + 2) if kind is ast.Tuple else (1, width + 1)
+    else:
+        own = (0, columns(text))
+    return text, marks if op is None else ((*own, op), *marks)
 
 
-def _bare(node: ast.AST) -> tuple[str, int]:
-    """``node``'s text without enclosing parentheses, and its precedence."""
+def _joined(parts: list[str | tuple[str, tuple[Mark, ...]]]) -> tuple[str, tuple[Mark, ...]]:
+    """The parts' texts one after the other, with the columns of their op expressions."""
+    texts: list[str] = []
+    marks: list[Mark] = []
+    column = 0
+    for part in parts:
+        text, inner = (part, ()) if type(part) is str else part
+        if inner:
+            marks += _shifted(inner, column)
+        texts.append(text)
+        column += columns(text)
+    return "".join(texts), tuple(marks)
+
+
+def _listed(items: list[tuple[str, tuple[Mark, ...]]]) -> list[str | tuple[str, tuple[Mark, ...]]]:
+    """``items`` with ``", "`` between them, as parts for ``_joined``."""
+    parts: list[str | tuple[str, tuple[Mark, ...]]] = []
+    for item in items:
+        parts += [", ", item] if parts else [item]
+    return parts
+
+
+def _bare(node: ast.AST) -> tuple[str, tuple[Mark, ...], int]:
+    """``node``'s text without enclosing parentheses, the columns of the op expressions inside it
+    (not its own: ``_part`` adds that), and its precedence."""
     kind = type(node)
     if kind is ast.Name:
-        return node.id, _ATOM
+        return node.id, (), _ATOM
     if kind is ast.Constant:
         value = node.value
         if type(value) is float:
-            return repr(value).replace("inf", _INFINITY).replace("nan", f"({_INFINITY}-{_INFINITY})"), _ATOM
+            text = repr(value).replace("inf", _INFINITY).replace("nan", f"({_INFINITY}-{_INFINITY})")
+            return text, (), _ATOM
         if value is None or type(value) in (bool, int, str) and node.kind is None:
-            return repr(value), _ATOM
+            return repr(value), (), _ATOM
     elif kind is ast.Attribute and type(node.value) is not ast.Constant:
-        return f"{_text(node.value, _ATOM)}.{node.attr}", _ATOM
+        return *_joined([_part(node.value, _ATOM), "." + node.attr]), _ATOM
     elif kind is ast.Call:
-        args = [_text(a, _TEST) for a in node.args if type(a) is not ast.Starred]
+        args = [_part(a, _TEST) for a in node.args if type(a) is not ast.Starred]
         if len(args) == len(node.args) and all(k.arg is not None for k in node.keywords):
-            args += [f"{k.arg}={_text(k.value, _TEST)}" for k in node.keywords]
-            return f"{_text(node.func, _ATOM)}({', '.join(args)})", _ATOM
+            args += [_joined([k.arg + "=", _part(k.value, _TEST)]) for k in node.keywords]
+            return *_joined([_part(node.func, _ATOM), "(", *_listed(args), ")"]), _ATOM
     elif kind is ast.BinOp and type(node.op) in _BINARY:
         symbol, precedence = _BINARY[type(node.op)]
         left, right = (precedence + 1, precedence) if symbol == "**" else (precedence, precedence + 1)
-        return f"{_text(node.left, left)} {symbol} {_text(node.right, right)}", precedence
+        parts = [_part(node.left, left), f" {symbol} ", _part(node.right, right)]
+        return *_joined(parts), precedence
     elif kind is ast.UnaryOp and type(node.op) in _UNARY:
-        return _UNARY[type(node.op)] + _text(node.operand, _FACTOR), _FACTOR
+        return *_joined([_UNARY[type(node.op)], _part(node.operand, _FACTOR)]), _FACTOR
     elif kind is ast.Tuple:
-        items = [_text(e, _TEST) for e in node.elts]
+        items = [_part(e, _TEST) for e in node.elts]
         if items and not any(type(e) is ast.Starred for e in node.elts):
-            return ", ".join(items) + ("," if len(items) == 1 else ""), _TUPLE
+            return *_joined([*_listed(items), "," if len(items) == 1 else ""]), _TUPLE
     raise _Unwritten(kind)
 
 
@@ -182,14 +246,14 @@ class Expr:
 
 
 def load_name(ident: str) -> ast.expr:
-    return ast.Name(id=ident, ctx=ast.Load())
+    return ast.Name(id=ident, ctx=LOAD)
 
 
 def attribute(path: str) -> ast.expr:
     """``jnp.float32`` as an AST."""
     node = load_name(path.split(".")[0])
     for part in path.split(".")[1:]:
-        node = ast.Attribute(value=node, attr=part, ctx=ast.Load())
+        node = ast.Attribute(value=node, attr=part, ctx=LOAD)
     return node
 
 
@@ -219,7 +283,7 @@ def literal(value: Any) -> ast.expr:
     if isinstance(value, DType):
         return dtype_node(value)
     if isinstance(value, tuple):
-        return ast.Tuple(elts=[literal(v) for v in value], ctx=ast.Load())
+        return ast.Tuple(elts=[literal(v) for v in value], ctx=LOAD)
     if isinstance(value, float):
         return number_node(value, np.dtype(np.float64))
     if isinstance(value, int) and not isinstance(value, bool):
@@ -247,7 +311,7 @@ def constant_source(array: np.ndarray) -> str:
             nested = [nested[i : i + dim] for i in range(0, len(nested), dim)]
 
         def as_list(x: Any) -> ast.expr:
-            return ast.List(elts=[as_list(e) for e in x], ctx=ast.Load()) if isinstance(x, list) else x
+            return ast.List(elts=[as_list(e) for e in x], ctx=LOAD) if isinstance(x, list) else x
 
         data = as_list(nested) if array.ndim else elements[0]
         call = ast.Call(attribute("np.array"), [data], [ast.keyword("dtype", attribute("jnp." + dtype.name))])
@@ -291,28 +355,48 @@ def _public_jax_name(fn: Any) -> str | None:
 
 
 @functools.cache
-def _parsed(template: str, arity: int, attrs: tuple[str, ...]) -> ast.expr:
-    """A template parsed once, its ``{0}``... as names ``_in0``... and ``{axis}``... as ``_at_axis``."""
-    text = template.format(*[f"_in{i}" for i in range(arity)], **{k: f"_at_{k}" for k in attrs})
-    return ast.parse(text, mode="eval").body
+def _parsed(template: str, arity: int, attrs: tuple[str, ...]) -> tuple[ast.expr, frozenset[int]]:
+    """A template parsed once, its ``{0}``... as names ``_in0``... and ``{axis}``... as
+    ``_at_axis``; and the ids of the nodes an instance must copy: the root and every node
+    holding a placeholder (the others, ``jnp.tanh`` of ``jnp.tanh({0})``, are shared)."""
+    placeholders = [f"_in{i}" for i in range(arity)]
+    fields = {k: f"_at_{k}" for k in attrs}
+    tree = ast.parse(template.format(*placeholders, **fields), mode="eval").body
+    names = {*placeholders, *fields.values()}
+    copied = {id(tree)}
+
+    def visit(node: ast.AST) -> bool:
+        holds = isinstance(node, ast.Name) and node.id in names
+        for child in ast.iter_child_nodes(node):
+            holds = visit(child) or holds
+        if holds:
+            copied.add(id(node))
+        return holds
+
+    visit(tree)
+    return tree, frozenset(copied)
 
 
-def _instance(node: Any, replacements: dict[str, ast.expr]) -> Any:
+def _instance(node: Any, replacements: dict[str, ast.expr], copied: frozenset[int]) -> Any:
     """A copy of a parsed template's tree with the placeholder names replaced (parsing the
-    template again for each op was a ``compile`` call per op)."""
+    template again for each op was a ``compile`` call per op), sharing its parts without a
+    placeholder (no pass changes a generated tree below its root; copying them was half of
+    filling templates)."""
+    if isinstance(node, list):
+        return [_instance(item, replacements, copied) for item in node]
+    if not isinstance(node, ast.AST) or id(node) not in copied:
+        return node
     if isinstance(node, ast.Name):
         return replacements.get(node.id) or ast.Name(id=node.id, ctx=node.ctx)
-    if isinstance(node, list):
-        return [_instance(item, replacements) for item in node]
-    if not isinstance(node, ast.AST):
-        return node
-    return type(node)(**{field: _instance(value, replacements) for field, value in ast.iter_fields(node)})
+    fields = {field: _instance(value, replacements, copied) for field, value in ast.iter_fields(node)}
+    return type(node)(**fields)
 
 
 def fill(template: str, args: list[ast.expr], attrs: dict[str, ast.expr]) -> ast.expr:
     """The template with ``{0}``, ``{1}``... the arguments and ``{axis}``... the attributes."""
     replacements = {f"_in{i}": a for i, a in enumerate(args)} | {f"_at_{k}": v for k, v in attrs.items()}
-    return _instance(_parsed(template, len(args), tuple(sorted(attrs))), replacements)
+    tree, copied = _parsed(template, len(args), tuple(sorted(attrs)))
+    return _instance(tree, replacements, copied)
 
 
 def call_of(function: str, *args: str) -> ast.expr:

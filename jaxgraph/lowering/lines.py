@@ -2,9 +2,10 @@
 functions of at most ``CHUNK_LINES`` lines, and wrapping.
 
 Split out of ``codegen`` (the driver) because layout is its own concern: a ``Line`` keeps,
-besides its text and indentation, the op it assigns and the statement it was written from,
-from which ``spans`` finds the columns of every op expression in it (only when a run-time
-error needs them: ``LoweredGraph.op_at_line``); the helpers here write
+besides its text and indentation, the op it assigns and the columns of every op expression in
+it (``spans``, for a run-time error to blame the op at a column: ``LoweredGraph.op_at_line``),
+found while writing it, not its tree (a large program's trees were a fifth of the objects
+Python's collector walks); the helpers here write
 ``targets = value  # model.py:8``, group runs of one name scope under one
 ``with jax.named_scope(...)``, split a long body into functions (``chunked``) and wrap long
 parameter and result lists at ``WIDTH``.
@@ -27,7 +28,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 
 from jaxgraph.ir.graph import Operation
-from jaxgraph.lowering.expressions import unparse
+from jaxgraph.lowering.expressions import STORE, Mark, columns, written
 
 WIDTH = 100
 """Parameter and result lists wrap at this width."""
@@ -43,43 +44,46 @@ AST_PARSE_LOCK = threading.Lock()
 depth mismatch", CPython issue 106905): Sessions compile fetch sets in parallel threads."""
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Line:
-    """One generated line, ``indent`` levels deep, with the op it assigns, the statement it
-    was written from (at column ``column`` of ``text``; for the columns of its op expressions,
-    see ``spans``) and the names it assigns."""
+    """One generated line, ``indent`` levels deep, with the op it assigns, the op expressions of
+    the statement it was written from (their columns in that statement's text, which starts at
+    column ``column`` of ``text``: see ``spans``; columns count UTF-8 bytes, as Python's do) and
+    the names it assigns. (Slots: a large program keeps tens of thousands, for blaming errors.)"""
 
     text: str
     indent: int = 0
     op: Operation | None = None
-    stmt: ast.stmt | None = None
+    marks: tuple[Mark, ...] = ()
     column: int = 0
     targets: tuple[str, ...] = ()
 
     def nested(self, levels: int = 1, prefix: str = "") -> Line:
-        shift = len(prefix)
+        shift = columns(prefix)
         return Line(
-            prefix + self.text, self.indent + levels, self.op, self.stmt, self.column + shift, self.targets
+            prefix + self.text, self.indent + levels, self.op, self.marks, self.column + shift, self.targets
         )
 
 
-def spans(line: Line) -> list[tuple[int, int, Operation]]:
-    """The columns (in ``line``'s text, indentation excluded) of every op expression in it: its
-    statement parsed back from its text, walked alongside the statement it was written from
-    (whose op expressions carry ``jaxgraph_op``). Empty when the two differ in shape."""
-    if line.stmt is None:
-        return []
+def spans(line: Line) -> list[Mark]:
+    """The columns (in ``line``'s text, indentation excluded) of every op expression in it, an
+    expression before those inside it."""
+    return [(start + line.column, end + line.column, op) for start, end, op in line.marks]
+
+
+def _parsed_marks(stmt: ast.stmt, text: str) -> tuple[Mark, ...]:
+    """The op expressions of ``stmt`` written as ``text`` by ``ast.unparse`` (a form ``written``
+    leaves to it): ``text`` parsed back, walked alongside ``stmt``; none when the two differ in
+    shape."""
     with AST_PARSE_LOCK:
-        tree = ast.parse(line.text[line.column :])
+        tree = ast.parse(text)
     found = []
-    for made, parsed in zip(ast.walk(line.stmt), ast.walk(tree.body[0])):
+    for made, parsed in zip(ast.walk(stmt), ast.walk(tree.body[0])):
         if type(made) is not type(parsed):  # unparse changed the tree's shape: no columns
-            return []
+            return ()
         if getattr(made, "jaxgraph_op", None) is not None:
-            found.append(
-                (parsed.col_offset + line.column, parsed.end_col_offset + line.column, made.jaxgraph_op)
-            )
-    return found
+            found.append((parsed.col_offset, parsed.end_col_offset, made.jaxgraph_op))
+    return tuple(found)
 
 
 @functools.cache
@@ -107,10 +111,13 @@ def statement(
     if not targets:
         stmt: ast.stmt = ast.Expr(value=value)
     else:
-        names = [ast.Name(id=t, ctx=ast.Store()) for t in targets]
-        target = names[0] if len(names) == 1 and not unpack else ast.Tuple(elts=names, ctx=ast.Store())
+        names = [ast.Name(id=t, ctx=STORE) for t in targets]
+        target = names[0] if len(names) == 1 and not unpack else ast.Tuple(elts=names, ctx=STORE)
         stmt = ast.Assign(targets=[target], value=value, type_comment=None, lineno=1)
-    return Line(unparse(stmt) + _locations(ops), op=op, stmt=stmt, targets=tuple(targets))
+    text, marks = written(stmt)
+    if marks is None:
+        marks = _parsed_marks(stmt, text)
+    return Line(text + _locations(ops), op=op, marks=marks, targets=tuple(targets))
 
 
 def scoped(groups: list[tuple[str, list[Line]]]) -> list[Line]:
@@ -140,8 +147,30 @@ def wrapped(head: str, items: Sequence[str], tail: str) -> list[Line]:
     text = head + ", ".join(items) + tail
     if len(text) <= WIDTH:
         return [Line(text)]
-    body = textwrap.wrap(", ".join(items), WIDTH - 4, break_long_words=False, break_on_hyphens=False)
+    body = filled(", ".join(items), WIDTH - 4)
     return [Line(head)] + [Line(line, 1) for line in body[:-1]] + [Line(body[-1] + tail, 1)]
+
+
+_WHITESPACE = frozenset("\t\n\x0b\x0c\r")
+"""The whitespace ``textwrap`` splits at, besides the space."""
+
+
+def filled(text: str, width: int) -> list[str]:
+    """``textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)``, written
+    directly for text whose only whitespace is single spaces (lists of names, as parameter lists
+    are: textwrap's general splitting was a tenth of chunking a large program), else textwrap's."""
+    words = text.split(" ")
+    if "" in words or not _WHITESPACE.isdisjoint(text):
+        return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+    lines, line = [], words[0]
+    for word in words[1:]:
+        if len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line)
+            line = word
+    lines.append(line)
+    return lines
 
 
 def tuple_text(items: list[str]) -> str:
@@ -215,7 +244,4 @@ def _assignment(targets: list[str], call: str, args: list[str]) -> list[Line]:
 def _items(items: list[str]) -> list[Line]:
     """``items`` separated by commas, wrapped at ``WIDTH``, one level deep."""
     text = ", ".join(items) + ("," if len(items) == 1 else "")
-    return [
-        Line(line, 1)
-        for line in textwrap.wrap(text, WIDTH - 4, break_long_words=False, break_on_hyphens=False)
-    ]
+    return [Line(line, 1) for line in filled(text, WIDTH - 4)]

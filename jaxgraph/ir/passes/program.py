@@ -22,6 +22,27 @@ class Optimized:
     fetches: list[Tensor | Operation]
     feeds: list[Tensor]
     after_each_pass: list[tuple[str, Graph]] = dataclasses.field(default_factory=list)
+    settled: set[str] = dataclasses.field(default_factory=set)
+    """Idempotent passes whose output this program is (``settled_by``): running one again would
+    change nothing. A pass that gives back its input unchanged keeps them; a new program (every
+    ``Rebuild``'s) starts with none."""
+
+
+def settled_by(name: str, run: Callable[[Optimized], Optimized]) -> Callable[[Optimized], Optimized]:
+    """The idempotent pass ``run`` (its output is its own fixed point), skipped on a program it
+    already settled and not changed since: ``cse-again`` after folding and simplification
+    changed nothing (most large graphs) costs a look-up instead of a walk of every op."""
+
+    def settle(program: Optimized) -> Optimized:
+        if name in program.settled:
+            return program
+        result = run(program)
+        result.settled.add(name)
+        return result
+
+    settle.__name__ = settle.__qualname__ = run.__name__
+    settle.__doc__ = run.__doc__
+    return settle
 
 
 class Rebuild:

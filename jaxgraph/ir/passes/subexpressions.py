@@ -6,16 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from jaxgraph.ir.graph import Operation, Tensor
-from jaxgraph.ir.passes.program import Optimized, Rebuild
+from jaxgraph.ir.passes.program import Optimized, Rebuild, settled_by
 
 
 def _position(t: Tensor) -> tuple[int, int]:
     return t.op.index, t.value_index
 
 
-def cse(program: Optimized) -> Optimized:
-    """Merges each pure op into the first equal one."""
+def _cse(program: Optimized) -> Optimized:
+    """Merges each pure op into the first equal one (once merged, no two pure ops are equal, so
+    a second run changes nothing: ``settled_by``)."""
     return Rebuild.unless_unchanged(program, _merged)
+
+
+cse = settled_by("cse", _cse)
 
 
 def _merged(rebuild: Rebuild) -> Optimized:

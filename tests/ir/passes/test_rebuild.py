@@ -75,3 +75,34 @@ def test_the_gc_pause_ends_as_it_began(enabled):
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+def _with_a_duplicate() -> Optimized:
+    x = jg.placeholder(jg.float32, (2,), name="x")
+    y = jg.add(jg.tanh(x, name="first"), jg.tanh(x, name="again"), name="y")
+    return _extracted([y], [x])
+
+
+def test_cse_settles_its_output_and_skips_a_program_it_settled():
+    program = _with_a_duplicate()
+    assert program.settled == set()
+    merged = cse(program)
+    assert merged.settled == {"cse"} and program.settled == set()
+    assert [op.name for op in merged.graph.operations] == ["x", "first", "y"]
+    assert cse(merged) is merged
+    # the skip is by the mark alone: a program marked settled is given back as it is
+    program.settled.add("cse")
+    assert cse(program) is program
+    assert [op.name for op in program.graph.operations] == ["x", "first", "again", "y"]
+
+
+def test_a_pass_that_changes_nothing_keeps_the_settled_mark_and_a_change_drops_it():
+    x = jg.placeholder(jg.float32, (2,), name="x")
+    twice = jg.add(jg.tanh(x, name="first"), jg.tanh(x, name="again"), name="twice")
+    y = twice + jg.constant(0.0) * 2.0
+    merged = cse(_extracted([y], [x]))
+    assert merged.settled == {"cse"}
+    assert simplify(merged) is merged and merged.settled == {"cse"}  # nothing to simplify
+    folded = fold(merged)  # 0 * 2 folds: a new program, which cse has not seen
+    assert folded is not merged and folded.settled == set()
+    assert simplify(folded).settled == set()  # + 0 goes: a new program again

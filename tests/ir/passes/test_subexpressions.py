@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import jaxgraph as jg
 from jaxgraph.ir.passes import optimize
+from jaxgraph.ir.passes.pruning import extract
+from jaxgraph.ir.passes.subexpressions import cse
 from tests.helpers import assert_close
 
 
@@ -42,3 +46,23 @@ def test_placeholders_random_draws_and_control_dependent_ops_stay_apart():
     optimized = optimize([a + b, *draws, plain, held], [a, b], verify_each=True)
     types = [op.type for op in optimized.graph.operations]
     assert types.count("placeholder") == 2 and types.count("random_uniform") == 2 and types.count("tanh") == 2
+
+
+_BINARY = {"add": jg.add, "mul": jg.multiply, "sub": jg.subtract, "max": jg.maximum}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(_BINARY)), st.integers(0, 99), st.integers(0, 99)),
+                min_size=1, max_size=25))  # fmt: skip
+def test_cse_is_idempotent_so_a_settled_program_may_skip_it(steps):
+    """``cse`` is skipped on its own output (``settled_by``): a second run must change nothing."""
+    graph = jg.Graph()
+    with graph.as_default():
+        values = [jg.placeholder(jg.float32, (2,), name="a"), jg.placeholder(jg.float32, (2,), name="b")]
+        for kind, i, j in steps:
+            values.append(_BINARY[kind](values[i % len(values)], values[j % len(values)]))
+        fetched = jg.add_n(values[2:])
+    program = extract([fetched], values[:2])
+    once = cse(program)
+    once.settled.clear()  # forget that it is cse's output: cse walks it again
+    assert cse(once) is once
