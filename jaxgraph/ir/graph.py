@@ -1,8 +1,8 @@
 """Graph, Operation and Tensor: the jaxgraph IR, and nothing about building it from Python.
 
 A Graph is an ordered list of Operations (insertion order is a topological order), an index by
-name and use-lists (``tensor.consumers()`` in O(uses)). Like torch.fx's Graph it has editing
-primitives for passes — ``add_op``, ``replace_all_uses_with``, ``erase``, ``inserting_before``
+name and use-lists (``tensor.consumers()`` in O(uses); made when first asked for). Like
+torch.fx's Graph it has editing primitives for passes — ``add_op``, ``replace_all_uses_with``, ``erase``, ``inserting_before``
 — and ``verify()``. Adding an Operation runs its op's type rule, so every Tensor has a static
 type from birth.
 
@@ -111,15 +111,24 @@ class Tensor:
     elementwise comparison. Arithmetic operators are attached by ``jaxgraph.ops.overloads``.
     """
 
-    __slots__ = ("op", "value_index", "type", "uses", "__weakref__")
+    __slots__ = ("op", "value_index", "type", "_uses", "__weakref__")
     __array_priority__ = 100
 
-    def __init__(self, op: Operation, value_index: int, type: TensorType):
+    def __init__(self, op: Operation, value_index: int, type: TensorType, uses: list | None = None):
         self.op = op
         self.value_index = value_index
         self.type = type
-        self.uses: list[Operation] = []
-        """The ops reading this tensor, once per input slot (the graph keeps it current)."""
+        self._uses: list[Operation] | None = uses
+
+    @property
+    def uses(self) -> list[Operation]:
+        """The ops reading this tensor, once per input slot. Kept by the graph from the first
+        time any tensor of it is asked (``Graph.index_uses``): building a graph asks none."""
+        uses = self._uses
+        if uses is None:
+            self.op.graph.index_uses()
+            uses = self._uses
+        return uses
 
     @property
     def name(self) -> str:
@@ -210,11 +219,13 @@ class Operation:
                 f"cannot replace '{old.name}' ({old.type}) by '{new.name}' ({new.type})", self
             )
         inputs = list(self._inputs)
+        kept = self.graph._uses_kept
         for i, t in enumerate(inputs):
             if t is old:
                 inputs[i] = new
-                old.uses.remove(self)
-                new.uses.append(self)
+                if kept:
+                    old._uses.remove(self)
+                    new._uses.append(self)
         self._inputs = tuple(inputs)
 
     def __repr__(self) -> str:
@@ -303,6 +314,8 @@ class Graph:
         self.seed: int | None = None
         """The graph-level random seed (TF1's ``set_random_seed``), printed in the IR text."""
         self._insert_at: int | None = None
+        self._uses_kept = False
+        """Whether tensors' use-lists exist and are kept current (``index_uses``)."""
         self.holds_strings = False
         """Whether an op of this graph makes a string tensor (so the Session must look for
         host ops: ``jaxgraph.session.host_ops``)."""
@@ -444,14 +457,17 @@ class Graph:
     def _place(self, op: Operation, types: Sequence[TensorType], strings: bool) -> Operation:
         """Gives ``op`` (of a name no op has) its outputs and puts it in the graph, the index by
         name and its inputs' use-lists. ``strings``: whether ``types`` has a string type."""
-        if len(types) == 1:
-            op.outputs = (Tensor(op, 0, types[0]),)
+        if not self._uses_kept:  # the common case while a graph is built
+            if len(types) == 1:
+                op.outputs = (Tensor(op, 0, types[0]),)
+            else:
+                op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
         else:
-            op.outputs = tuple([Tensor(op, i, t) for i, t in enumerate(types)])
+            op.outputs = tuple([Tensor(op, i, t, []) for i, t in enumerate(types)])
+            for t in op._inputs:
+                t._uses.append(op)
         if strings:
             self.holds_strings = True
-        for t in op._inputs:
-            t.uses.append(op)
         self._by_name[op.name] = op
         if self._insert_at is None:
             op.index = len(self.operations)
@@ -483,6 +499,20 @@ class Graph:
             op.replace_input_with(old, new)
         return changed
 
+    def index_uses(self) -> None:
+        """Gives every tensor its use-list (in graph order) and keeps them current from now on:
+        done when one is first asked for (``Tensor.uses``), as building a graph needs none and a
+        list per tensor made while building costs time and the garbage collector's walks."""
+        if self._uses_kept:
+            return
+        for op in self.operations:
+            for t in op.outputs:
+                t._uses = []
+        for op in self.operations:
+            for t in op._inputs:
+                t._uses.append(op)
+        self._uses_kept = True
+
     def erase(self, op: Operation) -> None:
         """Removes ``op``, which no op may still read (as a data or control input)."""
         users = [u for t in op.outputs for u in t.uses]
@@ -490,7 +520,7 @@ class Graph:
         if users:
             raise InvalidArgumentError(f"cannot erase '{op.name}': '{users[0].name}' still uses it", op)
         for t in op.inputs:
-            t.uses.remove(op)
+            t._uses.remove(op)
         del self.operations[op.index]
         del self._by_name[op.name]
         self._renumber(op.index)

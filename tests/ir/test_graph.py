@@ -138,3 +138,25 @@ def test_source_locations_are_the_calling_lines_also_for_code_made_again_and_aga
             exec(compile("\n" * blank_lines + "t = jg.constant(3.0)", "<cell>", "exec"), namespace)
             location = namespace["t"].op.location
             assert (location.file, location.line) == ("<cell>", blank_lines + 1)
+
+
+def test_use_lists_are_made_when_first_asked_for_and_kept_current_after():
+    """Building asks for no use-list (none is made); the first ask indexes the whole graph in
+    graph order, and later edits (new ops, replaced inputs, erased ops) keep them current.
+    Edits made before any ask are seen by the index."""
+    g, (x, y, z, w) = small_graph()
+    assert x._uses is None and g._uses_kept is False
+    with g.inserting_before(z.op):
+        v = g.add_op("neg", [x], {}, "v").outputs[0]
+    z.op.replace_input_with(y, v)  # before the index: z now reads x and v
+    assert x.uses == [y.op, v.op, z.op, w.op] and y.uses == [] and v.uses == [z.op]
+    assert x.consumers() == [y.op, v.op, z.op, w.op]
+    u = g.add_op("exp", [v], {}, "u").outputs[0]
+    assert v.uses == [z.op, u.op] and u.uses == []
+    g.erase(y.op)
+    assert x.uses == [v.op, z.op, w.op]
+    with g.inserting_before(w.op):
+        t = g.add_op("exp", [x], {}, "t").outputs[0]
+    w.op.replace_input_with(x, t)
+    assert x.uses == [v.op, z.op, t.op] and t.uses == [w.op]
+    assert str(g.verify()) == str(parse(str(g)))
