@@ -11,6 +11,7 @@ import pytest
 import jaxgraph as jg
 from jaxgraph.errors import FailedPreconditionError, InvalidArgumentError
 from jaxgraph.session import session as session_module
+from jaxgraph.session.feed_hooks import FeedHooks
 from jaxgraph.session.plan import fast_results
 from jaxgraph.session.variable_store import VariableStore
 
@@ -149,7 +150,7 @@ def test_fast_results_build_each_structure():
 
 
 def test_feed_hooks_are_called_only_for_the_sessions_they_want(monkeypatch):
-    hooks = session_module.FeedHooks()
+    hooks = FeedHooks()
     monkeypatch.setattr(session_module, "FEED_HOOKS", hooks)
     x = jg.placeholder(jg.float32, (), name="x")
     doubled = x * 2.0
