@@ -2,8 +2,8 @@
 
 A Graph is an ordered list of Operations (insertion order is a topological order), an index by
 name and use-lists (``tensor.consumers()`` in O(uses); made when first asked for). Like
-torch.fx's Graph it has editing primitives for passes — ``add_op``, ``replace_all_uses_with``, ``erase``, ``inserting_before``
-— and ``verify()``. Adding an Operation runs its op's type rule, so every Tensor has a static
+torch.fx's Graph it has editing primitives for passes — ``add_op``, ``replace_all_uses_with``,
+``erase``, ``inserting_before`` — and ``verify()``. Adding an Operation runs its op's type rule, so every Tensor has a static
 type from birth.
 
 TF1's graph-building state (the default-graph stack, name scopes, control-dependency and device

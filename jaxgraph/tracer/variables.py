@@ -80,17 +80,18 @@ class Variable:
         if callable(initial_value):
             with graph.name_scope("Initializer"):
                 initial_value = initial_value()
-        # the ops below run no user code: they share the user's line, found once
-        location = graph._location_override = graph._location_override or user_location(2)
+        # the ops below run no user code: they share the user's line, found once (the caller
+        # restores the graph's location override)
+        graph._location_override = graph._location_override or user_location(2)
         value = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
         shape = tuple(value.shape) if shape is None else tuple(shape)
         attrs = {"dtype": value.dtype, "shape": shape, "sharding": sharding_spec(sharding)}
-        handle = graph.create_op("variable", [], attrs, var_name + "/", location=location).outputs[0]
+        handle = graph.create_op("variable", [], attrs, var_name + "/").outputs[0]
         self._handle = handle
         self.initial_value = value
-        self._initializer = graph.create_op("assign", [handle, value], name="Assign", location=location)
+        self._initializer = graph.create_op("assign", [handle, value], name="Assign")
         self._version = 0
-        self._read = graph.create_op("read", [handle], name="read", location=location).outputs[0]
+        self._read = graph.create_op("read", [handle], name="read").outputs[0]
         self._read_version = 0
         self._snapshot = self._read
 
