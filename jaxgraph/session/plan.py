@@ -4,6 +4,7 @@ ahead of the first call, and the error of a run that needs uninitialized Variabl
 
 from __future__ import annotations
 
+import copy
 import operator
 import re
 from collections.abc import Callable, Sequence
@@ -27,8 +28,7 @@ class Plan:
                  "groups")  # fmt: skip
 
     def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list,
-                 value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None,
-                 renames: dict[str, Operation] | None = None):  # fmt: skip
+                 value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None):  # fmt: skip
         lowered = executable.lowered
         self.executable = executable
         self.feeds = feeds
@@ -46,11 +46,22 @@ class Plan:
         """The executable takes the feed values as given (none converted, none on the host)."""
         self.stateless = not (self.var_args or self.updated or lowered.uses_key)
         """Reads no Variable and no RNG key: runs without the Session's run lock."""
-        self.renames = renames
+        self.renames: tuple[list[str], list[Operation]] | None = None
         """For an executable compiled for a structurally identical fetch set (``structure``):
-        the ops it was compiled for, by name, mapped to this fetch set's ops; None: its own."""
+        the names of the ops it was compiled for and this fetch set's ops at the same
+        positions; None: its own."""
         self.groups = variable_groups(lowered.var_ops)
         """The members of each Variable group the executable takes stacked, by group name."""
+
+    def rebound(self, feeds: list[Tensor], feed_dtypes: list, slots: list,
+                renames: tuple[list[str], list[Operation]]) -> Plan:  # fmt: skip
+        """This plan's executable for a structurally identical fetch set (``Plan.renames``):
+        what follows from the executable is copied, not derived again (a loop that builds its
+        fetches each iteration makes one such plan per run)."""
+        plan = copy.copy(self)
+        plan.feeds, plan.feed_dtypes, plan.slots, plan.renames = feeds, feed_dtypes, slots, renames
+        plan.plain_feeds = all(dtype is None for dtype in feed_dtypes)  # no host ops: not shared
+        return plan
 
     def device_feeds(self, feed_values: list) -> list:
         """The feed values the executable takes (string feeds stay on the host)."""
@@ -59,8 +70,11 @@ class Plan:
     def user_error(self, error: JaxGraphError) -> JaxGraphError:
         """``error`` naming this fetch set's op where the executable's names another fetch set's
         (the structurally identical one it was compiled for; quoted names in the message too)."""
-        op = self.renames.get(error.op.name) if self.renames and error.op is not None else None
-        if op is None:
+        if self.renames is None or error.op is None:
+            return error
+        names, ops = self.renames
+        op = dict(zip(names, ops, strict=True)).get(error.op.name)
+        if op is None or op.name == error.op.name:
             return error
         quoted = re.compile("'" + re.escape(error.op.name) + "(?=[':])")
         return type(error)(quoted.sub(lambda _: "'" + op.name, error.message), op)

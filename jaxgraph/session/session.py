@@ -43,7 +43,7 @@ from jaxgraph.errors import (
     filtering_enabled,
 )
 from jaxgraph.ir.dtypes import computed_as, narrowing_problem
-from jaxgraph.ir.graph import Graph, Tensor, paused_gc
+from jaxgraph.ir.graph import Graph, Operation, Tensor, paused_gc
 from jaxgraph.ir.passes.specialize import specialize
 from jaxgraph.lowering import compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES, replicated, variable_sharding
@@ -74,6 +74,8 @@ from jaxgraph.session.plan import (
 from jaxgraph.session.structure import structure_key
 from jaxgraph.session.variable_store import VariableStore
 from jaxgraph.tracer.function import Function
+
+_LOG = logging.getLogger("jaxgraph")
 
 
 def is_fetch_leaf(x: Any) -> bool:
@@ -120,6 +122,7 @@ class Session:
         self._cache: dict[Any, Plan] = {}
         self._fast: dict[Any, tuple[Plan, Callable]] = {}  # by plan.fast_key: (plan, its fast_results)
         self._structures: dict[Any, tuple[Plan, list[str]]] = {}  # by structure_key
+        self._statics: dict[Operation, tuple | None] = {}  # structure_key's memo of its ops
         self._lock = threading.RLock()  # runs: Variable values and the RNG key
         self._plan_lock = threading.Lock()  # _cache, _structures, _building, the counts
         self._building: dict[Any, threading.Lock] = {}
@@ -201,10 +204,10 @@ class Session:
         """Grows the bucket ``overflow`` names and compiles the fetch set that raised it again."""
         reason = self._loop_buckets.grow(graph, overflow)
         self.recompile_reasons.append(reason)
-        logging.getLogger("jaxgraph").info("recompiling a fetch set: %s", reason)
+        _LOG.info("recompiling a fetch set: %s", reason)
         leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
-        plan = self._plan(graph, leaves, feed_items, feed_values, name)
+        plan = self._plan(graph, _resolve(graph, leaves, feed_items, feed_values), feed_values, name)
         compile_ahead(plan, feed_values)
         with self._plan_lock:
             for key in [k for k, p in self._cache.items() if compiled_for(p.executable, overflow)]:
@@ -324,7 +327,18 @@ class Session:
 
     def _cached_plan(self, cache_key: Any, graph: Graph, leaves: list, feed_items: list,
                      feed_values: list, name: str | None = None) -> Plan:  # fmt: skip
-        """The plan of ``cache_key``, built and XLA-compiled at most once, outside the run lock."""
+        """The plan of ``cache_key``: on the executable of a structurally identical fetch set
+        compiled before (``_shared_plan``), else built and XLA-compiled at most once, outside
+        the run lock, with the garbage collector paused (``paused_gc``)."""
+        resolved = _resolve(graph, leaves, feed_items, feed_values)
+        fetch_elements, slots, feeds, feed_dtypes = resolved
+        specs = [(v.shape, v.dtype) for v in feed_values]
+        # the key of the fetch set as given: specializing and the host split follow from it
+        structure = structure_key(fetch_elements, feeds, specs, self._statics)
+        plan = structure and self._shared_plan(structure, feeds, feed_dtypes, slots)
+        if plan:
+            with self._plan_lock:
+                return self._cache.setdefault(cache_key, plan)
         with self._plan_lock:
             plan = self._cache.get(cache_key)
             if plan is not None:
@@ -335,9 +349,8 @@ class Session:
             if plan is None:
                 try:
                     with paused_gc():  # see paused_gc: JAX's tracing makes many objects too
-                        plan = self._plan(graph, leaves, feed_items, feed_values, name, cache_key)
-                        if plan.renames is None:  # compiled now, not shared
-                            compile_ahead(plan, feed_values)
+                        plan = self._plan(graph, resolved, feed_values, name, structure, cache_key)
+                        compile_ahead(plan, feed_values)
                     with self._plan_lock:
                         self._cache[cache_key] = plan
                         if plan.value_feeds:  # the key with the values that decided shapes
@@ -358,7 +371,7 @@ class Session:
             return
         if len(cache_key) > 3:  # a value feed's new value
             self.recompile_reasons.append(_value_changes(before[-1], cache_key))
-            logging.getLogger("jaxgraph").info("recompiling a fetch set: %s", self.recompile_reasons[-1])
+            _LOG.info("recompiling a fetch set: %s", self.recompile_reasons[-1])
             return
         old = {_feed_label(k): (shape, dtype) for k, shape, dtype in before[-1][2]}
         new = {_feed_label(k): (shape, dtype) for k, shape, dtype in feeds}
@@ -369,7 +382,7 @@ class Session:
         changes += [f"feed {k} removed" for k in old if k not in new]
         reason = "; ".join(changes) or "same feeds (another fetch structure)"
         self.recompile_reasons.append(reason)
-        logging.getLogger("jaxgraph").info("recompiling a fetch set: %s", reason)
+        _LOG.info("recompiling a fetch set: %s", reason)
 
     def _notice_graph_growth(self, graph: Graph) -> None:
         """Warns once when ops keep being added between runs (TF1's classic training-loop bug).
@@ -396,20 +409,14 @@ class Session:
             self._key = jax.random.PRNGKey(seed)
         return self._key
 
-    def _plan(self, graph: Graph, leaves: list, feed_items: list, feed_values: list,
-              name: str | None = None, cache_key: Any = None) -> Plan:  # fmt: skip
-        """Compiles a fetch set; with a dump folder set, writes its stages there, named ``name``
-        (default: after the fetches). With ``cache_key`` (a run's, not a dump's), a fetch set
-        structurally identical to one compiled before shares its executable instead
-        (``_shared_plan``), and a compilation says why it compiled again
-        (``_explain_recompile``)."""
-        fetch_elements, slots, feeds, feed_dtypes = _resolve(graph, leaves, feed_items, feed_values)
-        structure = None
-        if cache_key is not None:  # the key of the fetch set as given: specializing follows from it
-            structure = structure_key(fetch_elements, feeds, [(v.shape, v.dtype) for v in feed_values])
-            shared = structure and self._shared_plan(structure, feeds, feed_dtypes, slots)
-            if shared:
-                return shared
+    def _plan(self, graph: Graph, resolved: tuple, feed_values: list, name: str | None = None,
+              structure: tuple | None = None, cache_key: Any = None) -> Plan:  # fmt: skip
+        """Compiles a fetch set (``resolved``: ``feeds._resolve``'s); with a dump folder set,
+        writes its stages there, named ``name`` (default: after the fetches). Its
+        ``structure`` (``structure_key``'s, None: none) is remembered for fetch sets that may
+        share the executable (``_shared_plan``); with ``cache_key`` (a run's, not a dump's), a
+        compilation says why it compiled again (``_explain_recompile``)."""
+        fetch_elements, slots, feeds, feed_dtypes = resolved
         host = host_ops.split(fetch_elements, feeds)
         if host is not None:
             fetch_elements, feeds, feed_dtypes = (
@@ -451,11 +458,8 @@ class Session:
             self.reuse_count += 1
         template, names = found
         place(self.config, ops, template.executable.devices[0])
-        renames = {name: op for name, op in zip(names, ops, strict=True) if name != op.name}
-        logging.getLogger("jaxgraph").debug(
-            "a new fetch set runs on the executable of a structurally identical one"
-        )
-        return Plan(template.executable, feeds, feed_dtypes, slots, renames=renames)
+        _LOG.debug("a new fetch set runs on the executable of a structurally identical one")
+        return template.rebound(feeds, feed_dtypes, slots, (names, ops))
 
     # ---- inspection ------------------------------------------------------------------------
     @api_boundary
@@ -540,7 +544,7 @@ class Session:
             raise InvalidArgumentError(f"unknown dump stage '{stage}'; stages are {', '.join(STAGES)}")
         leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
-        plan = self._plan(graph, leaves, feed_items, feed_values, name)
+        plan = self._plan(graph, _resolve(graph, leaves, feed_items, feed_values), feed_values, name)
         return plan.executable.dump(stage, arg_specs(plan, feed_values))
 
     # ---- lifetime --------------------------------------------------------------------------
@@ -551,6 +555,7 @@ class Session:
             self._cache.clear()
             self._fast.clear()
             self._structures.clear()
+            self._statics.clear()
 
     def __enter__(self) -> Session:
         """Makes this the default Session and its graph the default graph (an IR graph parsed

@@ -22,8 +22,7 @@ key and always compiles on its own.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Container, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -41,108 +40,122 @@ class _Unshareable(Exception):
 
 _BY_VALUE = (type(None), bool, int, str, bytes, DType, TensorShape, TensorType, ArrayValue, np.dtype)
 """Attribute types whose ``==`` and hash compare values (DTypes are canonical instances)."""
+_PLAIN = frozenset({type(None), bool, int, str, bytes})
+"""The most common of them, found by a set lookup of the exact type."""
 
 
 def structure_key(
-    fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor], feed_specs: Sequence[tuple]
+    fetches: Sequence[Tensor | Operation],
+    feeds: Sequence[Tensor],
+    feed_specs: Sequence[tuple],
+    statics: dict[Operation, tuple | None],
 ) -> tuple[tuple, list[Operation]] | None:
     """The structural key of a fetch set (module docstring) and the ops it covers, in the
     order of the key; None when an attribute has no by-value key. ``feed_specs``: the fed
-    values' ``(shape, dtype)``, in the order of ``feeds``."""
+    values' ``(shape, dtype)``, in the order of ``feeds``; ``statics``: the build-time part of
+    each op keyed before (``_static``), which a Session keeps for its graph's ops: a loop that
+    builds new ops over the same Variables keys the shared ops again at every step.
+
+    One walk, depth first from the fetches in order (``jaxgraph.ir.passes.pruning.needed``'s
+    ops, each after its inputs and control inputs): an op's entry is written when it is placed,
+    its inputs' positions known by then. Two fetch sets of the same structure give their ops
+    in corresponding order."""
     fed = {t: ("feed", i) for i, t in enumerate(feeds)}
-    ops = canonical_order(fetches, fed)
-    position = {op: i for i, op in enumerate(ops)}
-    try:
-        statics = [_static(op) for op in ops]
-    except _Unshareable:
-        return None
-    entries = tuple([_entry(op, static, fed, position) for op, static in zip(ops, statics)])
+    ops: list[Operation] = []
+    entries: list[tuple] = []
+    position: dict[Operation, int] = {}  # -1: being walked (its inputs first)
+    effects: list[Operation] = []
+    writes = False
+    stack = [f.op if isinstance(f, Tensor) else f for f in reversed(fetches) if f not in fed]
+    while stack:  # plain loops, no comprehensions: each of those is a call (Python 3.11)
+        op = stack.pop()
+        at = position.get(op)
+        if at is None:  # first visit: the op again once its inputs and control inputs are placed
+            position[op] = -1
+            stack.append(op)
+            for dep in reversed(op.control_inputs):
+                if dep not in position:
+                    stack.append(dep)
+            for t in reversed(op.inputs):
+                if t not in fed and t.op not in position:
+                    stack.append(t.op)
+            continue
+        if at != -1:  # a later copy of an op placed before
+            continue
+        static = statics.get(op, _NEW)
+        if static is _NEW:
+            static = statics[op] = _static(op)
+        if static is None:
+            return None
+        kind, attrs, identity, effect = static
+        if effect is not None:
+            effects.append(op)
+            writes = writes or effect
+        position[op] = len(ops)
+        ops.append(op)
+        entries.append((kind, attrs, *_links(op, fed, position), op.device, identity))
     fetched = tuple(
         fed.get(f) or (position[f.op], f.value_index) if isinstance(f, Tensor) else ("op", position[f])
         for f in fetches
     )
     fed_types = tuple((t.type, *spec) for t, spec in zip(feeds, feed_specs, strict=True))
-    effects = [(op, static[3]) for op, static in zip(ops, statics) if static[3] is not None]
-    if any(writes for _, writes in effects):
-        order = tuple(position[op] for op in sorted((op for op, _ in effects), key=lambda op: op.index))
-    else:  # reads only: any order gives the same values
-        order = ()
-    return (entries, fetched, fed_types, order), ops
+    # where nothing writes, any order gives the same values
+    order = tuple(position[op] for op in sorted(effects, key=_graph_order)) if writes else ()
+    return (tuple(entries), fetched, fed_types, order), ops
 
 
-def _entry(op: Operation, static: tuple, fed: dict[Tensor, tuple], position: dict[Operation, int]) -> tuple:
-    """One op of a structural key: everything but its name (module docstring); ``static``:
-    its ``_static``."""
-    kind, attrs, identity, _ = static
-    inputs = [fed.get(t) or (position[t.op], t.value_index) for t in op.inputs]
-    controls = [position[c] for c in op.control_inputs] if op.control_inputs else ()
-    outputs = [t.type for t in op.outputs]  # not cached: ``set_shape`` refines an output's type
-    return kind, attrs, tuple(outputs), tuple(inputs), tuple(controls), op.device, identity
+def _links(op: Operation, fed: dict[Tensor, tuple], position: dict[Operation, int]) -> tuple:
+    """The parts of an op's entry read at every key: its output types (``set_shape`` refines
+    them), where its inputs come from (a position, or a feed's) and its control inputs'
+    positions (inputs can be replaced, control inputs added)."""
+    outputs = []
+    for t in op.outputs:
+        outputs.append(t.type)
+    inputs = []
+    for t in op.inputs:
+        inputs.append(fed.get(t) or (position[t.op], t.value_index))
+    if not op.control_inputs:
+        return tuple(outputs), tuple(inputs), ()
+    controls = []
+    for c in op.control_inputs:
+        controls.append(position[c])
+    return tuple(outputs), tuple(inputs), tuple(controls)
 
 
-_STATICS: weakref.WeakKeyDictionary[Operation, tuple | None] = weakref.WeakKeyDictionary()
-"""``_static`` of each op keyed before (None: unshareable): a loop that builds new ops over the
-same Variables keys the shared ops again at every step."""
+def _graph_order(op: Operation) -> int:
+    return op.index
+
+
 _NEW = object()
-"""Not in ``_STATICS`` yet."""
+"""Not in a ``statics`` memo yet."""
+
+_OP_TYPES: dict[str, tuple[bool | None, bool]] = {}
+"""By op type: its effect (``_static``) and whether it draws random numbers (``needs_key``)."""
 
 
-def _static(op: Operation) -> tuple:
+def _static(op: Operation) -> tuple | None:
     """What of an op's entry is fixed when it is built: its type, attributes key, identity
-    (``_identity``) and effect (None: pure; True: writes, draws or checks; False: reads).
-    Raises ``_Unshareable``."""
-    static = _STATICS.get(op, _NEW)
-    if static is _NEW:
-        try:
-            static = _STATICS[op] = _static_of(op)
-        except _Unshareable:
-            _STATICS[op] = None
-            raise
-    if static is None:
-        raise _Unshareable(op.type)
-    return static
+    (``_identity``) and effect (None: pure; True: writes, draws or checks; False: reads); None
+    when an attribute has no by-value key."""
+    kind = op.type
+    info = _OP_TYPES.get(kind)
+    if info is None:
+        opdef = get_op_def(kind)
+        info = _OP_TYPES[kind] = (
+            opdef.state != "read" if opdef.stateful and not opdef.parameter else None,
+            opdef.needs_key,
+        )
+    try:
+        attrs = _attrs_key(op.attrs) if op.attrs else ()
+    except _Unshareable:
+        return None
+    return kind, attrs, _identity(op, info[1]), info[0]
 
 
-def _static_of(op: Operation) -> tuple:
-    """``_static`` of an op not keyed before."""
-    opdef = get_op_def(op.type)
-    effect = opdef.state != "read" if opdef.stateful and not opdef.parameter else None
-    return op.type, _attrs_key(op.attrs) if op.attrs else (), _identity(op), effect
-
-
-def canonical_order(fetches: Sequence[Tensor | Operation], fed: Container[Tensor]) -> list[Operation]:
-    """The ops the fetches need (``jaxgraph.ir.passes.pruning.needed``'s), each after its inputs
-    and control inputs: depth first from the fetches in order, inputs in order, then control
-    inputs. Two fetch sets of the same structure give their ops in corresponding order."""
-    order: list[Operation] = []
-    seen: set[Operation] = set()
-    stack: list[tuple[Operation, bool]] = []
-    for fetch in reversed(fetches):
-        if not (isinstance(fetch, Tensor) and fetch in fed):
-            stack.append((fetch.op if isinstance(fetch, Tensor) else fetch, False))
-    while stack:
-        op, expanded = stack.pop()
-        if expanded:
-            order.append(op)
-            continue
-        if op in seen:
-            continue
-        seen.add(op)
-        stack.append((op, True))
-        for dep in reversed(op.control_inputs):
-            if dep not in seen:
-                stack.append((dep, False))
-        for t in reversed(op.inputs):
-            if t not in fed and t.op not in seen:
-                stack.append((t.op, False))
-    return order
-
-
-def _identity(op: Operation) -> str | None:
-    """The op's name where it decides a value (module docstring), else None."""
-    if op.type == "variable":
-        return op.name
-    if get_op_def(op.type).needs_key and op.attrs.get("seed") is None:
+def _identity(op: Operation, needs_key: bool) -> str | None:
+    """The op's name where it decides a value (module docstring), else None (``needs_key``: the
+    op draws random numbers)."""
+    if op.type == "variable" or (needs_key and op.attrs.get("seed") is None):
         return op.name
     return None
 
@@ -156,6 +169,8 @@ def _value_key(value: Any) -> Any:
     """One attribute value as a hashable by-value key, tagged by its type so ``1``, ``1.0`` and
     ``True`` differ (raises ``_Unshareable``)."""
     kind = type(value)
+    if kind in _PLAIN:
+        return (kind, value)
     if kind is float:
         return (float, value.hex())  # bit-exact: -0.0 and 0.0 differ, every NaN is one value
     if kind is complex:

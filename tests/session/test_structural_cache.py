@@ -211,11 +211,12 @@ def test_keys_taken_again_are_equal_and_an_unshareable_op_stays_unshareable():
     with jg.Graph().as_default():
         x, w, y = _mlp_graph()
         fetch = jg.sigmoid(y)
-        spec = [((2, 3), np.dtype(np.float32))]
-        first = structure_key([fetch], [x], spec)
-        again = structure_key([fetch], [x], spec)
+        spec, statics = [((2, 3), np.dtype(np.float32))], {}
+        first = structure_key([fetch], [x], spec, statics)
+        again = structure_key([fetch], [x], spec, statics)
         assert first[0] == again[0] and first[1] == again[1]
-        assert structure_key([jg.sigmoid(y)], [x], spec)[0] == first[0]  # new ops, same structure
+        assert structure_key([fetch], [x], spec, {}) == first  # without the memo
+        assert structure_key([jg.sigmoid(y)], [x], spec, statics)[0] == first[0]  # new ops, same structure
         loop = jg.while_loop(lambda i: i < 3, lambda i: i + 1, [jg.constant(0)])
-        assert structure_key([loop], [], []) is None
-        assert structure_key([loop], [], []) is None
+        assert structure_key([loop], [], [], statics) is None
+        assert structure_key([loop], [], [], statics) is None
