@@ -4,7 +4,6 @@ ahead of the first call, and the error of a run that needs uninitialized Variabl
 
 from __future__ import annotations
 
-import copy
 import operator
 import re
 from collections.abc import Callable, Sequence
@@ -24,8 +23,8 @@ class Plan:
     """An executable plus what ``run`` needs to call it: feed conversions and fetch slots."""
 
     __slots__ = ("executable", "feeds", "feed_dtypes", "slots", "var_args", "updated", "n_fetches",
-                 "value_feeds", "host", "uses_key", "plain_feeds", "stateless", "renames",
-                 "groups")  # fmt: skip
+                 "value_feeds", "host", "uses_key", "plain_feeds", "stateless", "compiled_for",
+                 "renames", "groups")  # fmt: skip
 
     def __init__(self, executable: Executable, feeds: list[Tensor], feed_dtypes: list, slots: list,
                  value_feeds: tuple[int, ...] = (), host: host_ops.HostPlan | None = None):  # fmt: skip
@@ -46,21 +45,29 @@ class Plan:
         """The executable takes the feed values as given (none converted, none on the host)."""
         self.stateless = not (self.var_args or self.updated or lowered.uses_key)
         """Reads no Variable and no RNG key: runs without the Session's run lock."""
-        self.renames: tuple[list[str], list[Operation]] | None = None
-        """For an executable compiled for a structurally identical fetch set (``structure``):
-        the names of the ops it was compiled for and this fetch set's ops at the same
-        positions; None: its own."""
+        self.compiled_for: list[str] | None = None
+        """The names of the ops of the fetch set the executable was compiled for, in the order
+        of its structural key (``structure``): set where other fetch sets may share it."""
+        self.renames: list[Operation] | None = None
+        """For an executable compiled for a structurally identical fetch set: this fetch set's
+        ops, at the positions of ``compiled_for``'s; None: its own."""
         self.groups = variable_groups(lowered.var_ops)
         """The members of each Variable group the executable takes stacked, by group name."""
 
-    def rebound(self, feeds: list[Tensor], feed_dtypes: list, slots: list,
-                renames: tuple[list[str], list[Operation]]) -> Plan:  # fmt: skip
-        """This plan's executable for a structurally identical fetch set (``Plan.renames``):
-        what follows from the executable is copied, not derived again (a loop that builds its
-        fetches each iteration makes one such plan per run)."""
-        plan = copy.copy(self)
-        plan.feeds, plan.feed_dtypes, plan.slots, plan.renames = feeds, feed_dtypes, slots, renames
-        plan.plain_feeds = all(dtype is None for dtype in feed_dtypes)  # no host ops: not shared
+    def rebound(self, feeds: list[Tensor], feed_dtypes: list, slots: list, ops: list[Operation]) -> Plan:
+        """This plan's executable for a structurally identical fetch set whose ops are ``ops``
+        (``renames``): what follows from the executable is copied, not derived again, and
+        lists equal to this plan's are this plan's (a loop that builds its fetches each
+        iteration makes one such plan per run, and keeps it)."""
+        plan = Plan.__new__(Plan)
+        for name in Plan.__slots__:
+            setattr(plan, name, getattr(self, name))
+        plan.feeds = self.feeds if feeds == self.feeds else feeds
+        plan.slots = self.slots if slots == self.slots else slots
+        if feed_dtypes != self.feed_dtypes:  # no host ops: a shared plan has none
+            plan.feed_dtypes = feed_dtypes
+            plan.plain_feeds = all(dtype is None for dtype in feed_dtypes)
+        plan.renames = ops
         return plan
 
     def device_feeds(self, feed_values: list) -> list:
@@ -72,8 +79,7 @@ class Plan:
         (the structurally identical one it was compiled for; quoted names in the message too)."""
         if self.renames is None or error.op is None:
             return error
-        names, ops = self.renames
-        op = dict(zip(names, ops, strict=True)).get(error.op.name)
+        op = dict(zip(self.compiled_for, self.renames, strict=True)).get(error.op.name)
         if op is None or op.name == error.op.name:
             return error
         quoted = re.compile("'" + re.escape(error.op.name) + "(?=[':])")

@@ -43,7 +43,7 @@ from jaxgraph.errors import (
     filtering_enabled,
 )
 from jaxgraph.ir.dtypes import computed_as, narrowing_problem
-from jaxgraph.ir.graph import Graph, Operation, Tensor, paused_gc
+from jaxgraph.ir.graph import Graph, Tensor, paused_gc
 from jaxgraph.ir.passes.specialize import specialize
 from jaxgraph.lowering import compile_fetches, dumps, resolve_device
 from jaxgraph.lowering.executable import STAGES, replicated, variable_sharding
@@ -71,7 +71,7 @@ from jaxgraph.session.plan import (
     fast_results,
     uninitialized,
 )
-from jaxgraph.session.structure import structure_key
+from jaxgraph.session.structure import KeyMemo, structure_key
 from jaxgraph.session.variable_store import VariableStore
 from jaxgraph.tracer.function import Function
 
@@ -121,8 +121,8 @@ class Session:
         self._key: jax.Array | None = None
         self._cache: dict[Any, Plan] = {}
         self._fast: dict[Any, tuple[Plan, Callable]] = {}  # by plan.fast_key: (plan, its fast_results)
-        self._structures: dict[Any, tuple[Plan, list[str]]] = {}  # by structure_key
-        self._statics: dict[Operation, tuple | None] = {}  # structure_key's memo of its ops
+        self._structures: dict[Any, Plan] = {}  # by structure_key
+        self._key_memo = KeyMemo()
         self._lock = threading.RLock()  # runs: Variable values and the RNG key
         self._plan_lock = threading.Lock()  # _cache, _structures, _building, the counts
         self._building: dict[Any, threading.Lock] = {}
@@ -334,7 +334,7 @@ class Session:
         fetch_elements, slots, feeds, feed_dtypes = resolved
         specs = [(v.shape, v.dtype) for v in feed_values]
         # the key of the fetch set as given: specializing and the host split follow from it
-        structure = structure_key(fetch_elements, feeds, specs, self._statics)
+        structure = structure_key(fetch_elements, feeds, specs, self._key_memo)
         plan = structure and self._shared_plan(structure, feeds, feed_dtypes, slots)
         if plan:
             with self._plan_lock:
@@ -438,8 +438,9 @@ class Session:
             self.compile_count += 1
         plan = Plan(executable, feeds, feed_dtypes, slots, special.value_feeds, host)
         if structure and host is None and not special.value_feeds and not executable.loop_bounds:
+            plan.compiled_for = [op.name for op in structure[1]]
             with self._plan_lock:
-                self._structures.setdefault(structure[0], (plan, [op.name for op in structure[1]]))
+                self._structures.setdefault(structure[0], plan)
         if directory:
             dumps.write_dumps(directory, name or dumps.fetch_label(fetch_elements), executable,
                               arg_specs(plan, feed_values))  # fmt: skip
@@ -452,14 +453,13 @@ class Session:
         there is none. Its errors name the new fetch set's ops (``Plan.user_error``)."""
         key, ops = structure
         with self._plan_lock:
-            found = self._structures.get(key)
-            if found is None:
+            template = self._structures.get(key)
+            if template is None:
                 return None
             self.reuse_count += 1
-        template, names = found
         place(self.config, ops, template.executable.devices[0])
         _LOG.debug("a new fetch set runs on the executable of a structurally identical one")
-        return template.rebound(feeds, feed_dtypes, slots, (names, ops))
+        return template.rebound(feeds, feed_dtypes, slots, ops)
 
     # ---- inspection ------------------------------------------------------------------------
     @api_boundary
@@ -555,7 +555,7 @@ class Session:
             self._cache.clear()
             self._fast.clear()
             self._structures.clear()
-            self._statics.clear()
+            self._key_memo = KeyMemo()
 
     def __enter__(self) -> Session:
         """Makes this the default Session and its graph the default graph (an IR graph parsed

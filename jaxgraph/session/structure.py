@@ -44,17 +44,40 @@ _PLAIN = frozenset({type(None), bool, int, str, bytes})
 """The most common of them, found by a set lookup of the exact type."""
 
 
+_NEW = object()
+"""Not in a ``KeyMemo`` yet."""
+
+
+class KeyMemo:
+    """What ``structure_key`` keeps between the keys of one Session: the build-time part of
+    each op keyed before (``_static``; a loop that builds new ops over the same Variables keys
+    the shared ops again at every step), and one instance of each distinct part, so that the
+    parts of ops built alike are one object (a growing graph gives the garbage collector
+    fewer objects to walk)."""
+
+    __slots__ = ("ops", "parts")
+
+    def __init__(self) -> None:
+        self.ops: dict[Operation, tuple | None] = {}
+        self.parts: dict[tuple, tuple] = {}
+
+    def static(self, op: Operation) -> tuple | None:
+        """``_static(op)``, computed at its first key only."""
+        static = self.ops.get(op, _NEW)
+        if static is _NEW:
+            static = _static(op)
+            if static is not None:
+                static = self.parts.setdefault(static, static)
+            self.ops[op] = static
+        return static
+
+
 def structure_key(
-    fetches: Sequence[Tensor | Operation],
-    feeds: Sequence[Tensor],
-    feed_specs: Sequence[tuple],
-    statics: dict[Operation, tuple | None],
+    fetches: Sequence[Tensor | Operation], feeds: Sequence[Tensor], feed_specs: Sequence[tuple], memo: KeyMemo
 ) -> tuple[tuple, list[Operation]] | None:
     """The structural key of a fetch set (module docstring) and the ops it covers, in the
     order of the key; None when an attribute has no by-value key. ``feed_specs``: the fed
-    values' ``(shape, dtype)``, in the order of ``feeds``; ``statics``: the build-time part of
-    each op keyed before (``_static``), which a Session keeps for its graph's ops: a loop that
-    builds new ops over the same Variables keys the shared ops again at every step.
+    values' ``(shape, dtype)``, in the order of ``feeds``; ``memo``: the Session's.
 
     One walk, depth first from the fetches in order (``jaxgraph.ir.passes.pruning.needed``'s
     ops, each after its inputs and control inputs): an op's entry is written when it is placed,
@@ -82,9 +105,9 @@ def structure_key(
             continue
         if at != -1:  # a later copy of an op placed before
             continue
-        static = statics.get(op, _NEW)
+        static = memo.ops.get(op, _NEW)
         if static is _NEW:
-            static = statics[op] = _static(op)
+            static = memo.static(op)
         if static is None:
             return None
         kind, attrs, identity, effect = static
@@ -125,9 +148,6 @@ def _links(op: Operation, fed: dict[Tensor, tuple], position: dict[Operation, in
 def _graph_order(op: Operation) -> int:
     return op.index
 
-
-_NEW = object()
-"""Not in a ``statics`` memo yet."""
 
 _OP_TYPES: dict[str, tuple[bool | None, bool]] = {}
 """By op type: its effect (``_static``) and whether it draws random numbers (``needs_key``)."""

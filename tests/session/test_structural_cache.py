@@ -206,16 +206,16 @@ def test_keys_taken_again_are_equal_and_an_unshareable_op_stays_unshareable():
     """Each op's build-time part of the key is kept after its first keying (a growing loop
     keys its shared ops at every step): keying again gives the same key, and an op whose
     attribute has no by-value key (a loop body) gives none, every time."""
-    from jaxgraph.session.structure import structure_key
+    from jaxgraph.session.structure import KeyMemo, structure_key
 
     with jg.Graph().as_default():
         x, w, y = _mlp_graph()
         fetch = jg.sigmoid(y)
-        spec, statics = [((2, 3), np.dtype(np.float32))], {}
+        spec, statics = [((2, 3), np.dtype(np.float32))], KeyMemo()
         first = structure_key([fetch], [x], spec, statics)
         again = structure_key([fetch], [x], spec, statics)
         assert first[0] == again[0] and first[1] == again[1]
-        assert structure_key([fetch], [x], spec, {}) == first  # without the memo
+        assert structure_key([fetch], [x], spec, KeyMemo()) == first  # without the memo
         assert structure_key([jg.sigmoid(y)], [x], spec, statics)[0] == first[0]  # new ops, same structure
         loop = jg.while_loop(lambda i: i < 3, lambda i: i + 1, [jg.constant(0)])
         assert structure_key([loop], [], [], statics) is None
