@@ -22,6 +22,7 @@ key and always compiles on its own.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +45,8 @@ _PLAIN = frozenset({type(None), bool, int, str, bytes})
 """The most common of them, found by a set lookup of the exact type."""
 
 
+_TYPE = operator.attrgetter("type")
+"""A tensor's type (``map`` calls it in C)."""
 _NEW = object()
 """Not in a ``KeyMemo`` yet."""
 
@@ -116,7 +119,15 @@ def structure_key(
             writes = writes or effect
         position[op] = len(ops)
         ops.append(op)
-        entries.append((kind, attrs, *_links(op, fed, position), op.device, identity))
+        # read at every key: output types (``set_shape`` refines them), inputs (they can be
+        # replaced) and control inputs (they can be added); the rest is the op's ``static``
+        inputs = []
+        for t in op.inputs:
+            inputs.append(fed.get(t) or (position[t.op], t.value_index))
+        controls = tuple([position[c] for c in op.control_inputs]) if op.control_inputs else ()
+        entries.append(
+            (kind, attrs, tuple(map(_TYPE, op.outputs)), tuple(inputs), controls, op.device, identity)
+        )
     fetched = tuple(
         fed.get(f) or (position[f.op], f.value_index) if isinstance(f, Tensor) else ("op", position[f])
         for f in fetches
@@ -125,24 +136,6 @@ def structure_key(
     # where nothing writes, any order gives the same values
     order = tuple(position[op] for op in sorted(effects, key=_graph_order)) if writes else ()
     return (tuple(entries), fetched, fed_types, order), ops
-
-
-def _links(op: Operation, fed: dict[Tensor, tuple], position: dict[Operation, int]) -> tuple:
-    """The parts of an op's entry read at every key: its output types (``set_shape`` refines
-    them), where its inputs come from (a position, or a feed's) and its control inputs'
-    positions (inputs can be replaced, control inputs added)."""
-    outputs = []
-    for t in op.outputs:
-        outputs.append(t.type)
-    inputs = []
-    for t in op.inputs:
-        inputs.append(fed.get(t) or (position[t.op], t.value_index))
-    if not op.control_inputs:
-        return tuple(outputs), tuple(inputs), ()
-    controls = []
-    for c in op.control_inputs:
-        controls.append(position[c])
-    return tuple(outputs), tuple(inputs), tuple(controls)
 
 
 def _graph_order(op: Operation) -> int:
