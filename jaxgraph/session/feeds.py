@@ -172,6 +172,9 @@ def _resolve(
 def _as_element(graph: Graph, obj: Any, what: str) -> Tensor | Operation:
     """A fetch or feed key as a Tensor/Operation of ``graph``, with a TF1-style error that says
     how to fix a tensor of another graph or a misspelt name."""
+    kind = type(obj)
+    if (kind is Tensor or kind is Operation) and obj.graph is graph:
+        return obj  # the common case, as ``graph.as_graph_element`` gives it back
     element = getattr(obj, "_as_graph_element", lambda: obj)()
     if isinstance(element, (Tensor, Operation)) and element.graph is not graph:
         raise InvalidArgumentError(
