@@ -207,7 +207,7 @@ class Session:
         _LOG.info("recompiling a fetch set: %s", reason)
         leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
-        plan = self._plan(graph, _resolve(graph, leaves, feed_items, feed_values), feed_values, name)
+        plan = self._plan(graph, leaves, feed_items, feed_values, name)
         compile_ahead(plan, feed_values)
         with self._plan_lock:
             for key in [k for k, p in self._cache.items() if compiled_for(p.executable, overflow)]:
@@ -330,8 +330,7 @@ class Session:
         """The plan of ``cache_key``: on the executable of a structurally identical fetch set
         compiled before (``_shared_plan``), else built and XLA-compiled at most once, outside
         the run lock, with the garbage collector paused (``paused_gc``)."""
-        resolved = _resolve(graph, leaves, feed_items, feed_values)
-        fetch_elements, slots, feeds, feed_dtypes = resolved
+        fetch_elements, slots, feeds, feed_dtypes = _resolve(graph, leaves, feed_items, feed_values)
         specs = [(v.shape, v.dtype) for v in feed_values]
         # the key of the fetch set as given: specializing and the host split follow from it
         structure = structure_key(fetch_elements, feeds, specs, self._key_memo)
@@ -349,7 +348,7 @@ class Session:
             if plan is None:
                 try:
                     with paused_gc():  # see paused_gc: JAX's tracing makes many objects too
-                        plan = self._plan(graph, resolved, feed_values, name, structure, cache_key)
+                        plan = self._plan(graph, leaves, feed_items, feed_values, name, cache_key, structure)
                         compile_ahead(plan, feed_values)
                     with self._plan_lock:
                         self._cache[cache_key] = plan
@@ -409,14 +408,14 @@ class Session:
             self._key = jax.random.PRNGKey(seed)
         return self._key
 
-    def _plan(self, graph: Graph, resolved: tuple, feed_values: list, name: str | None = None,
-              structure: tuple | None = None, cache_key: Any = None) -> Plan:  # fmt: skip
-        """Compiles a fetch set (``resolved``: ``feeds._resolve``'s); with a dump folder set,
-        writes its stages there, named ``name`` (default: after the fetches). Its
-        ``structure`` (``structure_key``'s, None: none) is remembered for fetch sets that may
-        share the executable (``_shared_plan``); with ``cache_key`` (a run's, not a dump's), a
-        compilation says why it compiled again (``_explain_recompile``)."""
-        fetch_elements, slots, feeds, feed_dtypes = resolved
+    def _plan(self, graph: Graph, leaves: list, feed_items: list, feed_values: list,
+              name: str | None = None, cache_key: Any = None, structure: tuple | None = None) -> Plan:  # fmt: skip
+        """Compiles a fetch set; with a dump folder set, writes its stages there, named ``name``
+        (default: after the fetches). With ``cache_key`` (a run's, not a dump's), a compilation
+        says why it compiled again (``_explain_recompile``); its ``structure``
+        (``structure_key``'s, None: none) is remembered for the fetch sets that may share the
+        executable (``_shared_plan``)."""
+        fetch_elements, slots, feeds, feed_dtypes = _resolve(graph, leaves, feed_items, feed_values)
         host = host_ops.split(fetch_elements, feeds)
         if host is not None:
             fetch_elements, feeds, feed_dtypes = (
@@ -544,7 +543,7 @@ class Session:
             raise InvalidArgumentError(f"unknown dump stage '{stage}'; stages are {', '.join(STAGES)}")
         leaves, _ = jax.tree_util.tree_flatten(fetches, is_leaf=is_fetch_leaf)
         feed_items, feed_values = _feeds(feed_dict)
-        plan = self._plan(graph, _resolve(graph, leaves, feed_items, feed_values), feed_values, name)
+        plan = self._plan(graph, leaves, feed_items, feed_values, name)
         return plan.executable.dump(stage, arg_specs(plan, feed_values))
 
     # ---- lifetime --------------------------------------------------------------------------
