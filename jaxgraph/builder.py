@@ -176,13 +176,15 @@ class Graph(ir_graph.Graph):
         control_inputs: Sequence[Operation] = (),
         device: str | None = None,
         location: SourceLocation | None = None,
+        caller: int = 2,
     ) -> Operation:
         """Adds an op in the current scopes: its name (``name`` or the op's default name) scoped
         and made unique — a name ending in ``/`` is taken as is — the control dependencies and
         device of the enclosing blocks, and the user's source line. Outer tensors used in a
-        sub-graph being traced are captured as parameters."""
+        sub-graph being traced are captured as parameters. ``caller``: the frame the search
+        for the user's line starts from (2: the caller's; ``ops.core.apply1`` skips itself)."""
         if location is None:
-            location = self._location_override or user_location(2)  # from the caller on
+            location = self._location_override or user_location(caller)  # from the caller on
         opdef = REGISTRY.get(op_type) or get_op_def(op_type)
         taken_as_is = name is not None and name.endswith("/")
         if taken_as_is:
@@ -299,16 +301,20 @@ class Graph(ir_graph.Graph):
 
 
 _valid_names: set[str] = set()
-"""Names given to ops lately (an op type's default name, a user's ``name=``) that are valid op
-names (``ir.graph.valid_op_name``): one in a valid scope makes a valid op name unchecked."""
+"""Names given to ops and name scopes lately (an op type's default name, a user's ``name=``)
+that are valid op names (``ir.graph.valid_op_name``): one in a valid scope makes a valid op
+name (or scope) unchecked."""
 
 
-def _remember_valid_name(name: str) -> None:
-    """Adds ``name`` to ``_valid_names`` if it is valid (emptied when full: a cache)."""
+def _remember_valid_name(name: str) -> bool:
+    """Whether ``name`` is a valid op name; adds it to ``_valid_names`` if so (emptied when
+    full: a cache)."""
     if len(_valid_names) >= 4096:
         _valid_names.clear()
     if ir_graph.valid_op_name(name):
         _valid_names.add(name)
+        return True
+    return False
 
 
 class NameScope(contextlib.ContextDecorator):
@@ -329,13 +335,16 @@ class NameScope(contextlib.ContextDecorator):
             graph = self.entered = get_default_graph()
         else:
             self.entered = graph
-        self.saved = graph._name_stack, graph._valid_scope
+        self.saved = outer, outer_valid = graph._name_stack, graph._valid_scope
         if name is None or name == "":
             stack = ""
         elif name.endswith("/"):
             stack = name[:-1]
         else:
             stack = graph.unique_name(name)
+            if outer is outer_valid and (name in _valid_names or _remember_valid_name(name)):
+                graph._name_stack = graph._valid_scope = stack  # valid parts make a valid scope
+                return stack + "/"
         graph._name_stack = stack
         graph._valid_scope = stack if not stack or ir_graph.valid_op_name(stack) else None
         return stack + "/" if stack else ""

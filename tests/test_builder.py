@@ -118,6 +118,17 @@ def test_names_are_checked_in_valid_and_invalid_scopes_alike_also_for_gradients(
     assert g.op.name == "gradients/Square_grad/Mul_1"
 
 
+def test_a_scope_part_valid_only_after_a_slash_is_checked_as_a_whole():
+    """A scope name is taken as valid unchecked when its outer scope is valid and the name
+    alone is a valid op name; ``-inner`` is not (it starts with ``-``), yet ``fine/-inner`` is."""
+    x = jg.placeholder(jg.float32, (2,), name="x")
+    with jg.name_scope("fine"), jg.name_scope("-inner"):
+        assert jg.identity(x, name="ok").op.name == "fine/-inner/ok"
+    with jg.name_scope("-inner"), pytest.raises(InvalidArgumentError) as info:
+        jg.identity(x, name="ok")
+    assert info.value.message == "'-inner/ok' is not a valid op name: use letters, digits and _ . / -"
+
+
 def test_invalid_name_inside_a_scope_names_the_full_name():
     x = jg.placeholder(jg.float32, (2,), name="x")
     with jg.name_scope("scope"), pytest.raises(InvalidArgumentError) as info:

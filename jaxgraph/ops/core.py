@@ -34,7 +34,7 @@ def apply1(op_type: str, inputs: Sequence[Any], name: str | None = None, **attrs
         if type(x) is not Tensor:
             inputs = _tensors(inputs)
             break
-    return get_default_graph().create_op(op_type, inputs, attrs, name).outputs[0]
+    return get_default_graph().create_op(op_type, inputs, attrs, name, caller=3).outputs[0]
 
 
 def _tensors(inputs: Sequence[Any]) -> list[Tensor]:
