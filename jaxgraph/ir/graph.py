@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import operator
 import os
 import re
 import sys
@@ -201,9 +202,12 @@ class Operation:
         self.outputs: tuple[Tensor, ...] = ()
         self.index = -1
 
-    @property
-    def inputs(self) -> tuple[Tensor, ...]:
-        return self._inputs
+    inputs = property(
+        operator.attrgetter("_inputs"),
+        doc="""The input Tensors (``tuple[Tensor, ...]``), read-only: ``replace_input_with``
+        changes them and keeps use-lists in step. (A C-level getter: passes and the gradient
+        walk read it for every op.)""",
+    )
 
     @property
     def op_def(self) -> OpDef:
