@@ -43,16 +43,13 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 _SKIPPED_FILES = (contextlib.__file__,)
 
 
-_internal_code: dict[int, tuple[CodeType, bool]] = {}
-"""Whether each code object seen by ``user_location`` is jaxgraph's (or contextlib's), by the
-object's id: hashing a code object hashes its bytecode and constants each time (Python 3.11).
-The entry holds the code object, so its id is not reused while the entry (and any location
-keyed by it) exists."""
-_locations: dict[tuple[int, int], SourceLocation] = {}
-"""The SourceLocation of each (code object's id, instruction offset) ``user_location``
-returned, made once: keyed by the instruction, whose line is looked up only when first seen."""
+_code_sites: dict[int, tuple[CodeType, dict[int, SourceLocation] | None]] = {}
+"""What ``user_location`` learnt of each code object it met, by the object's id (hashing a code
+object hashes its bytecode and constants each time, Python 3.11): the object itself, so its id
+is not reused while the entry exists, and None for jaxgraph's own code (or contextlib's), else
+the SourceLocation of each instruction offset an op was created from, made once."""
 _MAX_CACHED = 1 << 14
-"""Entries either cache may hold before it is emptied (programs that ``exec`` code make new
+"""Code objects the cache may hold before it is emptied (programs that ``exec`` code make new
 code objects without end)."""
 
 
@@ -61,28 +58,26 @@ def user_location(depth: int = 1) -> SourceLocation | None:
     the frame ``depth`` levels above this call (a caller known to be jaxgraph's can skip itself).
 
     Runs for every op built, so the walk asks a cache whether each frame's code object is
-    jaxgraph's, and a location is made once per (code object, instruction) and then shared."""
+    jaxgraph's, and a location is made once per (code object, instruction) and then shared:
+    keyed by the instruction, not by ``f_lineno``, which walks a line table."""
     frame = sys._getframe(depth)
-    internal = _internal_code
+    sites = _code_sites
     while frame is not None:
         code = frame.f_code
-        seen = internal.get(id(code))
-        if seen is None:
-            if len(internal) >= _MAX_CACHED:
-                internal.clear()
-                _locations.clear()  # its keys' code objects were kept alive by ``internal``
+        entry = sites.get(id(code))
+        if entry is None:
+            if len(sites) >= _MAX_CACHED:
+                sites.clear()
             filename = code.co_filename
-            seen = internal[id(code)] = (
-                code,
-                filename.startswith(_PACKAGE_DIR) or filename in _SKIPPED_FILES,
-            )
-        if not seen[1]:
-            key = (id(code), frame.f_lasti)  # the instruction, not ``f_lineno``: that walks a line table
-            location = _locations.get(key)
+            internal = filename.startswith(_PACKAGE_DIR) or filename in _SKIPPED_FILES
+            entry = sites[id(code)] = (code, None if internal else {})
+        located = entry[1]
+        if located is not None:
+            location = located.get(frame.f_lasti)
             if location is None:
-                if len(_locations) >= _MAX_CACHED:
-                    _locations.clear()
-                location = _locations[key] = SourceLocation(code.co_filename, frame.f_lineno, code.co_name)
+                location = located[frame.f_lasti] = SourceLocation(
+                    code.co_filename, frame.f_lineno, code.co_name
+                )
             return location
         frame = frame.f_back
     return None
