@@ -49,6 +49,28 @@ def _forward_reachable(graph: Graph, xs: Sequence[Tensor]) -> set[Tensor]:
     return reached
 
 
+def _path_from_xs(graph: Graph, on_path: set[Operation], xs: Sequence[Tensor],
+                  stops: set[Tensor]) -> tuple[set[Tensor], list[Operation]]:  # fmt: skip
+    """The tensors that depend on ``xs`` (through data inputs) as far as the gradient asks, and
+    the ops of ``on_path`` reading one, latest first (the order gradients flow in). Without
+    ``stops`` every input of an op on the path is made by an op on the path, so only the path's
+    ops are walked, in graph order: the cost follows the path, not the graph. A stop's maker may
+    be off the path, so with stops the graph after the first x is walked (``_forward_reachable``)."""
+    if stops:
+        reached = _forward_reachable(graph, xs)
+        return reached, sorted([op for op in on_path if _reads_any(op, reached)], key=_index, reverse=True)
+    reached = set(xs)
+    ops = []
+    for op in sorted(on_path, key=_index):
+        for t in op.inputs:  # a loop, not a call: this runs for every op on the path
+            if t in reached:
+                reached.update(op.outputs)
+                ops.append(op)
+                break
+    ops.reverse()
+    return reached, ops
+
+
 def _reads_any(op: Operation, tensors: set[Tensor]) -> bool:
     """Whether ``op`` reads one of ``tensors`` (a loop: asked of every op of the graph)."""
     for t in op.inputs:
@@ -117,7 +139,7 @@ def _gradients(
             )
 
     on_path = _backward_reachable(ys, stops)
-    from_xs = _forward_reachable(graph, xs)
+    from_xs, ops = _path_from_xs(graph, on_path, xs, stops)
     contributions: dict[Tensor, list[Tensor]] = {}
     with graph.name_scope(name) as scope:
         for y, g in zip(ys, grad_ys):
@@ -127,7 +149,6 @@ def _gradients(
             else:
                 g = convert_to_tensor(g, dtype=y.dtype)
             contributions.setdefault(y, []).append(g)
-        ops = sorted([op for op in on_path if _reads_any(op, from_xs)], key=_index, reverse=True)
         cuts: list[tuple[Operation, Tensor | None]] = []
         for op in ops:
             _backprop_op(graph, scope, op, contributions, from_xs, stops, cuts)

@@ -208,3 +208,30 @@ def test_random_dag_gradients_match_jax_grad(steps):
     expected = jax.grad(reference, argnums=(0, 1))(av, bv)
     for g, e in zip(got, expected):
         assert_close(g, np.asarray(e), rtol=1e-4, atol=1e-5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50), st.booleans()), min_size=1, max_size=25))
+def test_the_walk_along_the_path_finds_what_the_walk_over_the_graph_finds(wiring):
+    """Without stop_gradients the gradient walks only the ops between the ys and the xs
+    (``_path_from_xs``): on random graphs, with branches off the path that read the xs, it
+    marks the same inputs of the path's ops as depending on the xs, and picks the same ops in
+    the same order, as walking the whole graph after the first x (``_forward_reachable``)."""
+    import importlib
+
+    walk = importlib.import_module("jaxgraph.autodiff.gradients")
+    with jg.Graph().as_default() as graph:
+        a = jg.placeholder(jg.float32, (2,), name="a")
+        xs = [jg.Variable(np.ones(2, np.float32), name=f"x{i}").value() for i in range(2)]
+        tensors = [a, *xs]
+        for i, j, multiply in wiring:  # each op reads two earlier tensors
+            left, right = tensors[i % len(tensors)], tensors[j % len(tensors)]
+            tensors.append(left * right if multiply else left + right)
+        ys = [tensors[-1], tensors[len(tensors) // 2]]
+        on_path = walk._backward_reachable(ys, set())
+        reached, ops = walk._path_from_xs(graph, on_path, xs, set())
+        everything = walk._forward_reachable(graph, xs)
+        inputs = {t for op in on_path for t in op.inputs}
+        assert reached & inputs == everything & inputs
+        expected = sorted([op for op in on_path if walk._reads_any(op, everything)], key=lambda op: -op.index)
+        assert ops == expected
