@@ -207,11 +207,10 @@ class Graph(ir_graph.Graph):
         if taken_as_is:  # the name may be taken already
             op = self.add_op(op_type, inputs, attrs, op_name, control_inputs=controls,
                              device=device, location=location)  # fmt: skip
-        elif self._name_stack is self._valid_scope and base in _valid_names:  # valid parts: a valid name
-            op = self._add_valid(opdef, inputs, attrs, op_name, controls, device, location)
-        else:  # a name unique_name made: not taken
+        elif self._name_stack is self._valid_scope and (base in _valid_names or _remember_valid_name(base)):
+            op = self._add_valid(opdef, inputs, attrs, op_name, controls, device, location)  # valid parts
+        else:  # a name unique_name made: not taken, checked whole
             op = self._add_new(opdef, inputs, attrs, op_name, controls, device, location)
-            _remember_valid_name(base)
         if device is None and self._device_stack:
             self._apply_device_scopes(op)
         return op

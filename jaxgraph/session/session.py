@@ -330,7 +330,8 @@ class Session:
         """The plan of ``cache_key``: on the executable of a structurally identical fetch set
         compiled before (``_shared_plan``), else built and XLA-compiled at most once, outside
         the run lock, with the garbage collector paused (``paused_gc``)."""
-        fetch_elements, slots, feeds, feed_dtypes = _resolve(graph, leaves, feed_items, feed_values)
+        resolved = _resolve(graph, leaves, feed_items, feed_values)
+        fetch_elements, slots, feeds, feed_dtypes = resolved
         specs = [(v.shape, v.dtype) for v in feed_values]
         # the key of the fetch set as given: specializing and the host split follow from it
         structure = structure_key(fetch_elements, feeds, specs, self._key_memo)
@@ -348,7 +349,8 @@ class Session:
             if plan is None:
                 try:
                     with paused_gc():  # see paused_gc: JAX's tracing makes many objects too
-                        plan = self._plan(graph, leaves, feed_items, feed_values, name, cache_key, structure)
+                        plan = self._plan(graph, leaves, feed_items, feed_values, name, cache_key,
+                                          structure, resolved)  # fmt: skip
                         compile_ahead(plan, feed_values)
                     with self._plan_lock:
                         self._cache[cache_key] = plan
@@ -409,13 +411,16 @@ class Session:
         return self._key
 
     def _plan(self, graph: Graph, leaves: list, feed_items: list, feed_values: list,
-              name: str | None = None, cache_key: Any = None, structure: tuple | None = None) -> Plan:  # fmt: skip
+              name: str | None = None, cache_key: Any = None, structure: tuple | None = None,
+              resolved: tuple | None = None) -> Plan:  # fmt: skip
         """Compiles a fetch set; with a dump folder set, writes its stages there, named ``name``
         (default: after the fetches). With ``cache_key`` (a run's, not a dump's), a compilation
         says why it compiled again (``_explain_recompile``); its ``structure``
         (``structure_key``'s, None: none) is remembered for the fetch sets that may share the
-        executable (``_shared_plan``)."""
-        fetch_elements, slots, feeds, feed_dtypes = _resolve(graph, leaves, feed_items, feed_values)
+        executable (``_shared_plan``); ``resolved``: ``_resolve``'s result where the caller has it."""
+        fetch_elements, slots, feeds, feed_dtypes = resolved or _resolve(
+            graph, leaves, feed_items, feed_values
+        )
         host = host_ops.split(fetch_elements, feeds)
         if host is not None:
             fetch_elements, feeds, feed_dtypes = (
